@@ -1,0 +1,100 @@
+"""Shared helpers for the benchmark modules: timing, peak memory, and the record format."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+def machine_description() -> str:
+    try:
+        import cpuinfo  # py-cpuinfo2
+
+        cpu = cpuinfo.get_cpu_info().get("brand_raw", platform.processor())
+    except Exception:
+        cpu = platform.processor() or "unknown CPU"
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    return f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.system()} {platform.release()}"
+
+
+def time_alternating(
+    subject: Callable[[], object], anchor: Callable[[], object], repeats: int = 3
+) -> tuple[float, float]:
+    """Median wall seconds of ``subject`` and ``anchor``, run alternately ``repeats`` times each."""
+    subject_times: list[float] = []
+    anchor_times: list[float] = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subject()
+        subject_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        anchor()
+        anchor_times.append(time.perf_counter() - t0)
+    return statistics.median(subject_times), statistics.median(anchor_times)
+
+
+def timed(fn: Callable[[], object], repeats: int = 1) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_rss_of_python(code: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh Python; return (wall seconds, peak RSS in MB) of that child."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    wall = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak_kb / 1024
+
+
+@dataclass
+class Measurement:
+    """One benchmark: what was measured, against which anchor, and the ratio."""
+
+    name: str
+    what: str
+    anchor: str
+    seconds: float
+    anchor_seconds: float | None = None
+    target: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.anchor_seconds in (None, 0):
+            return None
+        return self.seconds / self.anchor_seconds
+
+    def one_line(self) -> str:
+        ratio = f"ratio {self.ratio:.3f}" if self.ratio is not None else "no ratio"
+        return f"{self.name}: {self.seconds:.3f}s, anchor {self.anchor_seconds}, {ratio}"
+
+    def to_markdown(self) -> list[str]:
+        rows = [
+            f"### {self.name}",
+            "",
+            f"- Measures: {self.what}",
+            f"- Anchor (same run): {self.anchor}",
+            f"- pyreslib: {self.seconds:.3f} s",
+        ]
+        if self.anchor_seconds is not None:
+            rows.append(f"- Anchor: {self.anchor_seconds:.3f} s")
+        if self.ratio is not None:
+            rows.append(f"- **Ratio pyreslib / anchor: {self.ratio:.3f}**")
+        if self.target:
+            rows.append(f"- Target: {self.target}")
+        for key, value in self.extra.items():
+            rows.append(f"- {key}: {value}")
+        rows.append("")
+        return rows

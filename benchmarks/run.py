@@ -1,0 +1,84 @@
+"""Run every benchmark module and write BENCHMARKS.md.
+
+Each ``benchmarks/bench_*.py`` exposes ``run(quick: bool) -> list[Measurement]``.  A
+measurement times pyreslib and its anchor *in the same run* and reports the ratio; the anchor
+is whatever the issue names (plain Rscript, igraph called directly, naive pandas, ...).
+
+Usage: ``python benchmarks/run.py [--quick] [--only NAME] [--out BENCHMARKS.md]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _harness import Measurement, machine_description  # noqa: E402
+
+
+def _modules(only: str | None) -> list[str]:
+    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    return [n for n in names if only is None or only in n]
+
+
+def _render(results: list[tuple[str, list[Measurement] | str]]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python benchmarks/run.py`); do not edit by hand.",
+        "",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {machine_description()}",
+        f"- Python {platform.python_version()}",
+        "",
+        "Method: every benchmark times pyreslib and the anchor the issue names in the same",
+        "process run, alternating them, and reports the median of the repeats; the ratio is",
+        "pyreslib / anchor (below 1 = pyreslib faster). Peak memory is the maximum resident",
+        "set size of a child process doing only that work.",
+        "",
+    ]
+    for module, outcome in results:
+        lines.append(f"## {module}")
+        lines.append("")
+        if isinstance(outcome, str):
+            lines += ["Failed:", "", "```", outcome.strip(), "```", ""]
+            continue
+        for m in outcome:
+            lines += m.to_markdown()
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", help="run only modules whose name contains this")
+    parser.add_argument("--out", default=str(HERE.parent / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    results: list[tuple[str, list[Measurement] | str]] = []
+    failed = False
+    for name in _modules(args.only):
+        print(f"[bench] {name} ...", flush=True)
+        try:
+            module = importlib.import_module(name)
+            measurements = module.run(quick=args.quick)
+            for m in measurements:
+                print("   ", m.one_line(), flush=True)
+            results.append((name, measurements))
+        except Exception:  # a failing benchmark is reported, the others still run
+            failed = True
+            results.append((name, traceback.format_exc()))
+            print(traceback.format_exc(), file=sys.stderr)
+    Path(args.out).write_text(_render(results), encoding="utf-8")
+    print(f"[bench] wrote {args.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
