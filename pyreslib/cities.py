@@ -1,0 +1,334 @@
+"""The city table and the resolver that turns an address (or a city cell) into a city adcode.
+
+The table is ``data/china_cities.csv`` (369 units: 337 prefecture-level units plus 32
+county-level units governed directly by a province; see ``data/PROVENANCE.md``), with the
+aliases of ``data/china_city_aliases.csv`` (old names, old prefectures, "X州" forms).
+
+Resolution follows PROVENANCE.md's advice:
+
+* one Aho-Corasick automaton (pyahocorasick) holds every full name, short name, alias and
+  English name of a city and every province name, so a text is scanned once whatever the
+  number of cities;
+* overlapping hits keep the leftmost-longest one (马鞍山 wins over 鞍山, 大兴安岭 over 兴安,
+  吉林省 over 吉林);
+* a short name followed by 区/县/路/街/镇/乡 names a district or a street, not the city
+  (北京市朝阳区 is Beijing, not Liaoning's 朝阳; 上海市南京路 is Shanghai);
+* the province named in the text decides between cities that share a name
+  (吉林, 海南, and the English Suzhou, Taizhou, Fuzhou, Yichun, Yulin);
+* of the cities left, the first one named wins, because Chinese addresses run from large to
+  small (江苏省南京市玄武区...).
+
+An address that names no city, only a province, or an ambiguous name without the province that
+settles it, is *not* guessed: :meth:`CityResolver.resolve` returns no adcode and a reason the
+caller writes to its "unresolved" report.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+import pandas as pd
+
+from pyreslib._resources import data_dir
+from pyreslib.errors import InputError
+
+PREFECTURE_LEVEL_KINDS = frozenset(
+    {"municipality", "prefecture_city", "autonomous_prefecture", "prefecture", "league"}
+)
+"""The ``kind`` values of the 337 prefecture-level units (PROVENANCE.md)."""
+
+#: Characters that, right after a city's *short* name, show the name is a district, county or
+#: street (朝阳区, 南京路) rather than the city itself.
+DEFAULT_NOT_A_CITY_SUFFIXES = "区县路街镇乡道巷"
+
+#: Short forms of the autonomous regions (the other provinces just drop 省).
+_PROVINCE_SHORT = {
+    "内蒙古自治区": "内蒙古",
+    "广西壮族自治区": "广西",
+    "西藏自治区": "西藏",
+    "宁夏回族自治区": "宁夏",
+    "新疆维吾尔自治区": "新疆",
+}
+
+_ADCODE_TEXT = re.compile(r"^\s*(\d{6})(\d{6})?\s*$")
+
+
+@functools.cache
+def _read_cities() -> pd.DataFrame:
+    path = data_dir() / "china_cities.csv"
+    table = pd.read_csv(path, dtype={"adcode": "int64"})
+    return table
+
+
+def city_table(kinds: Collection[str] | None = None) -> pd.DataFrame:
+    """The bundled city table, one row per unit, columns as in PROVENANCE.md.
+
+    ``adcode`` is an int; ``kinds`` (e.g. :data:`PREFECTURE_LEVEL_KINDS`) keeps only those
+    kinds of unit. A fresh copy is returned, so callers may modify it.
+    """
+    table = _read_cities()
+    if kinds is not None:
+        unknown = set(kinds) - set(table["kind"])
+        if unknown:
+            raise InputError(
+                f"kinds={sorted(unknown)!r} are not kinds of unit in china_cities.csv; "
+                f"use some of {sorted(set(table['kind']))!r}."
+            )
+        table = table[table["kind"].isin(list(kinds))]
+    return table.reset_index(drop=True).copy()
+
+
+@functools.cache
+def alias_table() -> pd.DataFrame:
+    """``data/china_city_aliases.csv``: alias_zh, alias_en, adcode (current unit), type, note."""
+    return pd.read_csv(
+        data_dir() / "china_city_aliases.csv",
+        dtype={"adcode": "int64", "old_adcode": "Int64"},
+        keep_default_na=False,
+        na_values={"old_adcode": [""]},
+    )
+
+
+@functools.cache
+def border_table() -> pd.DataFrame:
+    """``data/china_city_borders.csv``: adcode_a < adcode_b for every pair sharing a land border."""
+    return pd.read_csv(
+        data_dir() / "china_city_borders.csv", dtype={"adcode_a": "int64", "adcode_b": "int64"}
+    )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome of resolving one text: ``adcode`` (None if unresolved) and why not."""
+
+    adcode: int | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int  # exclusive
+    key: str
+    cities: tuple[int, ...]  # adcodes this key can name
+    provinces: tuple[str, ...]  # provinces this key can name (province_zh)
+    short: bool  # a bare short name (subject to the district-suffix rule)
+
+
+class CityResolver:
+    """Resolve free-text addresses, city names and adcodes to city adcodes.
+
+    Parameters
+    ----------
+    kinds
+        Kinds of unit a text may resolve to (None: all 369 of ``china_cities.csv``;
+        :data:`PREFECTURE_LEVEL_KINDS` for a strictly prefecture-level network, in which case a
+        county-level unit such as 仙桃 stays unresolved).
+    english
+        Also match English names (whole words, case-insensitive: "Nanjing", "Xi'an", "Xian").
+    not_a_city_suffixes
+        Characters that, right after a short name, mark it as a district or street name.
+
+    Every distinct text is resolved once and cached, so resolving a column of a million
+    addresses costs one automaton scan per *distinct* address.
+    """
+
+    def __init__(
+        self,
+        *,
+        kinds: Collection[str] | None = None,
+        english: bool = True,
+        not_a_city_suffixes: str = DEFAULT_NOT_A_CITY_SUFFIXES,
+    ) -> None:
+        self.cities = city_table(kinds).set_index("adcode", drop=False)
+        self.english = english
+        self.not_a_city_suffixes = frozenset(not_a_city_suffixes)
+        self._province_of = self.cities["province_zh"].to_dict()
+        self._name_of = self.cities["name_zh"].to_dict()
+        self._automaton = self._build_automaton()
+        self._cache: dict[str, Resolution] = {}
+
+    # -- building ---------------------------------------------------------------------------
+    def _build_automaton(self) -> ahocorasick.Automaton:
+        entries: dict[str, tuple[set[int], set[str], bool]] = {}
+
+        def add(key: str, *, city: int | None = None, province: str | None = None,
+                short: bool = False) -> None:
+            key = key.strip().lower()
+            if len(key) < 2:
+                return
+            cities, provinces, is_short = entries.setdefault(key, (set(), set(), short))
+            if city is not None:
+                cities.add(city)
+            if province is not None:
+                provinces.add(province)
+            entries[key] = (cities, provinces, is_short and short)
+
+        municipalities = set(self.cities.loc[self.cities["kind"] == "municipality", "province_zh"])
+        for row in self.cities.itertuples(index=False):
+            add(row.name_zh, city=row.adcode)
+            add(row.short_zh, city=row.adcode, short=True)
+            if self.english:
+                for variant in _english_variants(row.name_en):
+                    add(variant, city=row.adcode)
+                    # "Jilin City" is the city even where "Jilin" alone could be the province.
+                    add(f"{variant} city", city=row.adcode)
+        all_cities = city_table()
+        for province_zh, province_en in (
+            all_cities[["province_zh", "province_en"]].drop_duplicates().itertuples(index=False)
+        ):
+            if province_zh in municipalities:
+                continue  # 北京市 etc. are already city keys naming the same unit
+            add(province_zh, province=province_zh)
+            add(_PROVINCE_SHORT.get(province_zh, province_zh.removesuffix("省")),
+                province=province_zh, short=True)
+            if self.english:
+                add(province_en, province=province_zh)
+        for alias in alias_table().itertuples(index=False):
+            if alias.adcode in self._province_of:
+                add(alias.alias_zh, city=alias.adcode)
+                if self.english and alias.alias_en:
+                    for variant in _english_variants(alias.alias_en):
+                        add(variant, city=alias.adcode)
+
+        automaton = ahocorasick.Automaton()
+        for key, (cities, provinces, short) in entries.items():
+            automaton.add_word(key, (key, tuple(sorted(cities)), tuple(sorted(provinces)), short))
+        automaton.make_automaton()
+        return automaton
+
+    # -- resolving --------------------------------------------------------------------------
+    def resolve(self, text: object) -> Resolution:
+        """Resolve one text (address, city name, English name or adcode); cached per text."""
+        if not isinstance(text, str):
+            text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._resolve_uncached(text)
+            self._cache[text] = cached
+        return cached
+
+    def resolve_many(self, texts: Iterable[object]) -> pd.DataFrame:
+        """Resolve every text; a frame with ``text``, ``adcode`` (nullable Int64), ``reason``.
+
+        Each distinct text is scanned once.
+        """
+        texts = pd.Series(list(texts), dtype=object)
+        distinct = pd.unique(texts)
+        outcomes = [self.resolve(t) for t in distinct]
+        adcode = dict(zip(distinct, (o.adcode for o in outcomes)))
+        reason = dict(zip(distinct, (o.reason for o in outcomes)))
+        return pd.DataFrame(
+            {
+                "text": texts,
+                "adcode": pd.array(texts.map(adcode), dtype="Int64"),
+                "reason": texts.map(reason),
+            }
+        )
+
+    def _resolve_uncached(self, text: str) -> Resolution:
+        stripped = text.strip()
+        if not stripped:
+            return Resolution(None, "empty address")
+        code = _ADCODE_TEXT.match(stripped)
+        if code:
+            return self._resolve_adcode(code.group(1), stripped)
+        hits = self._hits(stripped)
+        city_hits = [h for h in hits if h.cities]
+        if not city_hits:
+            provinces = sorted({p for h in hits for p in h.provinces})
+            if provinces:
+                return Resolution(None, f"names only a province ({'、'.join(provinces)}), no city")
+            return Resolution(None, "no city name found")
+
+        # Provinces the text names for certain: keys that can only be a province.
+        stated = {p for h in hits if not h.cities for p in h.provinces}
+        ambiguous_notes: list[str] = []
+        for hit in city_hits:
+            candidates = hit.cities
+            if hit.provinces:
+                # 吉林 / 海南 / Jilin / Hainan: the province when another city of it is named
+                # (吉林长春), the city when its province is named separately (青海省海南).
+                named_elsewhere = {
+                    self._province_of[h.cities[0]]
+                    for h in city_hits
+                    if h is not hit and len(h.cities) == 1 and not h.provinces
+                }
+                if set(hit.provinces) & named_elsewhere:
+                    continue
+            if hit.provinces or len(candidates) > 1:
+                in_stated = [c for c in candidates if self._province_of[c] in stated]
+                if len(in_stated) == 1:
+                    return Resolution(in_stated[0])
+                ambiguous_notes.append(self._ambiguity(hit))
+                continue
+            city = candidates[0]
+            if stated and self._province_of[city] not in stated:
+                # A city of another province before one of the stated province (江苏省...朝阳
+                # 大厦) is a firm's or a building's name: prefer a city of the stated province.
+                in_stated = [
+                    h.cities[0] for h in city_hits
+                    if len(h.cities) == 1 and self._province_of[h.cities[0]] in stated
+                ]
+                if in_stated:
+                    return Resolution(in_stated[0])
+            return Resolution(city)
+        return Resolution(None, "; ".join(dict.fromkeys(ambiguous_notes)))
+
+    def _resolve_adcode(self, code6: str, original: str) -> Resolution:
+        code = int(code6)
+        for candidate in (code, code // 100 * 100, code // 10000 * 10000):
+            if candidate in self._province_of:
+                return Resolution(candidate)
+        return Resolution(None, f"adcode {original} is not a city of the table (or its county)")
+
+    def _ambiguity(self, hit: _Hit) -> str:
+        names = [f"{self._name_of[c]} ({self._province_of[c]})" for c in hit.cities]
+        names += [f"the province {p}" for p in hit.provinces]
+        return f"ambiguous: {hit.key!r} can be {' or '.join(names)}; add the province or the full city name"
+
+    def _hits(self, text: str) -> list[_Hit]:
+        lowered = text.lower()
+        raw: list[_Hit] = []
+        for end_index, (key, cities, provinces, short) in self._automaton.iter(lowered):
+            start = end_index - len(key) + 1
+            end = end_index + 1
+            if key.isascii():
+                # English names must be whole words ("Yulin" is not in "Yulinxxx").
+                before = lowered[start - 1] if start > 0 else " "
+                after = lowered[end] if end < len(lowered) else " "
+                if before.isascii() and before.isalnum() or after.isascii() and after.isalnum():
+                    continue
+            raw.append(_Hit(start, end, key, cities, provinces, short))
+        # Leftmost-longest, non-overlapping.
+        raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        kept: list[_Hit] = []
+        covered_to = 0
+        for hit in raw:
+            if hit.start < covered_to:
+                continue
+            kept.append(hit)
+            covered_to = hit.end
+        return [
+            h for h in kept
+            if not (h.short and h.end < len(text) and text[h.end] in self.not_a_city_suffixes)
+        ]
+
+
+def _english_variants(name: str) -> list[str]:
+    """Spellings of an English name people type: with and without the apostrophe, ü as u/v."""
+    variants = {name, name.replace("'", ""), name.replace("'", " ")}
+    for v in list(variants):
+        if "ü" in v:
+            variants |= {v.replace("ü", "u"), v.replace("ü", "v")}
+    return sorted(variants)
+
+
+@functools.cache
+def default_resolver() -> CityResolver:
+    """A shared :class:`CityResolver` with the default settings (built once per process)."""
+    return CityResolver()

@@ -1,0 +1,1010 @@
+"""Patent records in: reading exports, mapping columns, splitting applicants, resolving cities.
+
+The journey of a record (SPEC.md section 1):
+
+1. :func:`read_records` reads a CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030,
+   detected) or an Excel file (.xlsx, .xls) and renames the columns it recognises to the
+   canonical names ``patent_id``, ``date``, ``applicants``, ``addresses``, ``cities``
+   (:data:`DEFAULT_COLUMNS` lists the headers recognised without a mapping).
+2. :func:`ingest_frame` / :func:`ingest_file` drop repeated patent ids (first copy kept),
+   read the year, assign each patent to its stage, split the multi-valued cells (the i-th
+   address belongs to the i-th applicant), resolve every applicant to a city with
+   :class:`pyreslib.cities.CityResolver`, and count city pairs and internal collaborations
+   per stage (:mod:`pyreslib.network` builds the graphs).
+
+Nothing is dropped silently. Rows left out (no id, no readable year, no applicants) are listed
+in ``IngestResult.rejected``; applicants whose city is unknown in ``IngestResult.unresolved``;
+repeated ids and records outside every stage are counted in the :class:`IngestReport`.
+
+Files are processed in chunks (``chunk_rows``), so memory grows with the number of distinct
+patent ids and city pairs, not with the size of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from pyreslib.cities import CityResolver, default_resolver
+from pyreslib.errors import InputError
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages
+# ---------------------------------------------------------------------------------------------
+class Stage(NamedTuple):
+    """A stage of the study: application years ``start`` to ``end``, both included."""
+
+    label: str
+    start: int
+    end: int
+
+    def contains(self, year: int) -> bool:
+        return self.start <= year <= self.end
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("2011-2014", 2011, 2014),
+    Stage("2015-2017", 2015, 2017),
+    Stage("2018-2021", 2018, 2021),
+)
+"""The reference study's three stages."""
+
+VALID_YEARS = (1900, 2100)
+"""Years outside this range are data errors (rejected rows), not merely out of stage."""
+
+_STAGE_TEXT = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
+
+
+def parse_stages(text: str | Iterable[str]) -> tuple[Stage, ...]:
+    """Stages from ``"2011-2014,2015-2017,2018-2021"`` (a single year ``"2015"`` is allowed).
+
+    Stages must not overlap (a patent belongs to one stage) and years must lie in
+    :data:`VALID_YEARS`; any problem raises :class:`InputError` naming the offending part.
+    """
+    parts = [p.strip() for p in text.split(",")] if isinstance(text, str) else list(text)
+    if not parts or all(not p for p in parts):
+        raise InputError("stages: no stage given; write them like 2011-2014,2015-2017,2018-2021.")
+    stages = []
+    for part in parts:
+        match = _STAGE_TEXT.match(part)
+        if not match:
+            raise InputError(
+                f"stages: {part!r} is not a year range; write stages like 2011-2014,2015-2017."
+            )
+        start = int(match.group(1))
+        end = int(match.group(2) or start)
+        if start > end:
+            raise InputError(f"stages: {part!r} ends before it starts; write {end}-{start}.")
+        for year in (start, end):
+            if not VALID_YEARS[0] <= year <= VALID_YEARS[1]:
+                raise InputError(
+                    f"stages: year {year} in {part!r} is outside {VALID_YEARS[0]}-{VALID_YEARS[1]}."
+                )
+        label = f"{start}-{end}" if end != start else str(start)
+        stages.append(Stage(label, start, end))
+    return _check_stages(stages)
+
+
+def _check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
+    stages = tuple(Stage(*s) for s in stages)
+    if not stages:
+        raise InputError("stages: no stage given; pass at least one Stage(label, start, end).")
+    labels = [s.label for s in stages]
+    if len(set(labels)) != len(labels):
+        raise InputError(f"stages: labels repeat in {labels}; give each stage its own label.")
+    ordered = sorted(stages, key=lambda s: s.start)
+    for earlier, later in zip(ordered, ordered[1:]):
+        if later.start <= earlier.end:
+            raise InputError(
+                f"stages: {earlier.label} and {later.label} overlap; a patent must belong to one "
+                "stage."
+            )
+    for s in stages:
+        if s.start > s.end or not (VALID_YEARS[0] <= s.start and s.end <= VALID_YEARS[1]):
+            raise InputError(f"stages: {s} is not a valid year range.")
+    return stages
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns
+# ---------------------------------------------------------------------------------------------
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "patent_id": (
+        "patent_id", "id", "申请号", "公开(公告)号", "公开号", "公告号", "专利号",
+        "application_number", "publication_number",
+    ),
+    "date": ("application_date", "date", "year", "申请日", "申请年", "申请日期", "application_year"),
+    "applicants": ("applicants", "applicant", "申请人", "申请(专利权)人", "专利权人", "assignees"),
+    "addresses": ("addresses", "applicant_addresses", "申请人地址", "地址", "address"),
+    "cities": ("cities", "city", "applicant_cities", "城市", "申请人城市"),
+}
+"""Headers recognised without a mapping, per canonical column, in order of preference.
+
+Matching ignores case, surrounding spaces and full-width brackets (公开（公告）号 = 公开(公告)号).
+``addresses`` and ``cities`` are alternatives: one of them is needed; when both are present the
+``cities`` column is used and ``addresses`` kept for the reports.
+"""
+
+REQUIRED_COLUMNS = ("patent_id", "date", "applicants")
+
+DEFAULT_SEPARATORS = (";", "；")
+"""Separators between the values of a multi-valued cell (mixing them in one cell is fine)."""
+
+
+def _normalise_header(header: object) -> str:
+    text = str(header).replace("\ufeff", "").strip().lower()
+    return text.replace("（", "(").replace("）", ")").replace(" ", "_")
+
+
+def _map_columns(headers: list[str], columns: Mapping[str, str] | None, source: str) -> dict[str, str]:
+    """Canonical name -> header in the file, from the user's mapping and the defaults."""
+    columns = dict(columns or {})
+    unknown = set(columns) - set(DEFAULT_COLUMNS)
+    if unknown:
+        raise InputError(
+            f"columns: {sorted(unknown)} are not column roles; the roles are "
+            f"{list(DEFAULT_COLUMNS)} (e.g. columns={{'applicants': '申请人'}})."
+        )
+    normalised: dict[str, list[str]] = {}
+    for header in headers:
+        normalised.setdefault(_normalise_header(header), []).append(header)
+    mapping: dict[str, str] = {}
+    for role, header in columns.items():
+        if header not in headers:
+            raise InputError(
+                f"{source}: columns[{role!r}] = {header!r} is not a column of the file; its "
+                f"columns are {headers}."
+            )
+        mapping[role] = header
+    for role, aliases in DEFAULT_COLUMNS.items():
+        if role in mapping:
+            continue
+        for alias in aliases:
+            found = normalised.get(_normalise_header(alias))
+            if found:
+                mapping[role] = found[0]
+                break
+    for role, header in mapping.items():
+        twins = [h for h in headers if h == header or re.fullmatch(re.escape(str(header)) + r"\.\d+", str(h))]
+        if len(normalised.get(_normalise_header(header), [])) > 1 or len(twins) > 1:
+            raise InputError(
+                f"{source}: the file has more than one column named {header!r}; rename the "
+                f"copies or map the one to use with columns={{{role!r}: ...}}."
+            )
+    missing = [r for r in REQUIRED_COLUMNS if r not in mapping]
+    if "addresses" not in mapping and "cities" not in mapping:
+        missing.append("addresses (or cities)")
+    if missing:
+        hints = "; ".join(
+            f"{r.split()[0]}: one of {list(DEFAULT_COLUMNS[r.split()[0]])}" for r in missing
+        )
+        raise InputError(
+            f"{source}: required column(s) {missing} not found among the headers {headers}. "
+            f"Headers recognised: {hints}. Map yours with columns={{'<role>': '<header>'}} "
+            "(command line: --column <role>=<header>)."
+        )
+    return mapping
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------------
+_SAMPLE_BYTES = 1 << 20
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive (unpack it first)",
+    b"7z\xbc\xaf": "a 7-zip archive (unpack it first)",
+    b"Rar!": "a RAR archive (unpack it first)",
+}
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How a file is read: ``kind`` (csv/xlsx/xls), ``encoding`` and ``separator`` for text."""
+
+    kind: Literal["csv", "xlsx", "xls"]
+    encoding: str | None = None
+    separator: str | None = None
+
+
+def detect_format(path: str | Path, encoding: str | None = None) -> FileFormat:
+    """Tell an Excel workbook from a text table by its first bytes, then the text's encoding.
+
+    Encodings are tried in this order: a byte-order mark (UTF-8, UTF-16), strict UTF-8, strict
+    GB18030 (a superset of GBK and GB2312), then charset-normalizer's best guess. ``encoding``
+    overrides the detection (the file is still checked to be decodable).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the patent export file inside it.")
+    with path.open("rb") as handle:
+        sample = handle.read(_SAMPLE_BYTES)
+        whole = len(handle.read(1)) == 0
+    if not sample:
+        raise InputError(f"{path}: the file is empty (0 bytes); export the patent records again.")
+    suffix = path.suffix.lower()
+    if sample.startswith(b"PK\x03\x04"):
+        return FileFormat("xlsx")
+    if sample.startswith(b"\xd0\xcf\x11\xe0"):
+        return FileFormat("xls")
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        raise InputError(
+            f"{path}: named like an Excel file but is not one (truncated or mislabelled); open it "
+            "in Excel and save it again, or export CSV."
+        )
+    for magic, what in _BINARY_MAGIC.items():
+        if sample.startswith(magic):
+            raise InputError(f"{path}: is {what}, not a table of patent records.")
+    if encoding is None:
+        encoding = _detect_encoding(path, sample, whole)
+    else:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(
+                f"encoding={encoding!r} is not an encoding Python knows; use e.g. 'utf-8', "
+                "'gb18030', or leave it out to detect."
+            ) from None
+        _decode_sample(path, sample, whole, encoding)
+    text = _decode_sample(path, sample, whole, encoding)
+    if "\x00" in text:
+        raise InputError(
+            f"{path}: contains binary data (NUL bytes), so it is not a text table; give a CSV, "
+            "TSV or Excel export."
+        )
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    if not first_line.strip():
+        raise InputError(f"{path}: the file has no header line (it is blank at the top).")
+    if suffix == ".tsv" or first_line.count("\t") > max(first_line.count(","), 0):
+        separator = "\t"
+    elif first_line.count(",") == 0 and first_line.count(";") > 0 and first_line.count("；") == 0:
+        separator = ";"
+    else:
+        separator = ","
+    return FileFormat("csv", encoding, separator)
+
+
+def _detect_encoding(path: Path, sample: bytes, whole: bool) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise InputError(
+            f"{path}: contains binary data (NUL bytes), so it is not a text table; give a CSV, "
+            "TSV or Excel export."
+        )
+    for candidate in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(candidate)("strict").decode(sample, final=whole)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise InputError(
+            f"{path}: the text is in no encoding pyreslib can recognise (tried UTF-8, GBK/GB18030); "
+            "pass the encoding explicitly (encoding=..., command line --encoding)."
+        )
+    return best.encoding
+
+
+def _decode_sample(path: Path, sample: bytes, whole: bool, encoding: str) -> str:
+    try:
+        return codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=whole)
+    except UnicodeDecodeError as exc:
+        line = sample[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}: line {line} is not valid {encoding} ({exc.reason} at byte {exc.start}); "
+            "the file may be truncated or in another encoding. Leave encoding unset to detect "
+            "it, or pass the right one (e.g. 'gb18030' for GBK exports)."
+        ) from None
+
+
+def _iter_raw_chunks(
+    path: Path, fmt: FileFormat, sheet: str | int | None, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """The file's rows as string frames (original headers), ``chunk_rows`` at a time."""
+    if fmt.kind in {"xlsx", "xls"}:
+        try:
+            frame = pd.read_excel(
+                path,
+                sheet_name=0 if sheet is None else sheet,
+                dtype=str,
+                engine="openpyxl" if fmt.kind == "xlsx" else "xlrd",
+            )
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise InputError(
+                f"{path}: the Excel file is damaged or truncated ({exc}); save it again from Excel."
+            ) from None
+        except (ValueError, KeyError, IndexError) as exc:
+            if sheet is not None and "not found" in str(exc).lower() or isinstance(exc, IndexError):
+                raise InputError(f"{path}: sheet {sheet!r} not found ({exc}).") from None
+            raise InputError(f"{path}: cannot read it as an Excel workbook ({exc}).") from None
+        except Exception as exc:  # openpyxl/xlrd raise many private types for damaged files
+            raise InputError(
+                f"{path}: cannot read it as an Excel workbook ({type(exc).__name__}: {exc}); "
+                "save it again from Excel or export CSV."
+            ) from None
+        if frame.shape[1] == 0:
+            raise InputError(f"{path}: the sheet is empty; put the patent table on the first sheet "
+                             "or pass sheet=.")
+        frame = frame.fillna("")
+        for start in range(0, max(len(frame), 1), chunk_rows):
+            yield frame.iloc[start : start + chunk_rows]
+        return
+    if sheet is not None:
+        raise InputError(f"sheet={sheet!r}: {path} is a text table, not an Excel workbook.")
+    rows_done = 0
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=fmt.separator,
+            encoding=fmt.encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            chunksize=chunk_rows,
+            skip_blank_lines=True,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+        with reader:
+            for chunk in reader:
+                rows_done += len(chunk)
+                yield chunk
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file has no header and no rows; export it again.") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(
+            f"{path}: not a consistent {_separator_name(fmt.separator)}-separated table ({exc}). "
+            "A cell that contains the separator must be quoted; a truncated file ends mid-row."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: text after data row {rows_done + 1} is not valid {fmt.encoding} "
+            f"({exc.reason}); the file may be truncated or mix encodings. Pass encoding=... "
+            "(e.g. 'gb18030')."
+        ) from None
+
+
+def _separator_name(separator: str | None) -> str:
+    return {"\t": "tab", ",": "comma", ";": "semicolon"}.get(separator or ",", repr(separator))
+
+
+def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {role: chunk[header].astype(str).to_numpy() for role, header in mapping.items()}
+    )
+    # A spreadsheet's row number: header is row 1, the first record row 2.
+    out.insert(0, "row", np.arange(first_row, first_row + len(out), dtype=np.int64))
+    return out
+
+
+def _iter_records(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None,
+    encoding: str | None,
+    sheet: str | int | None,
+    chunk_rows: int,
+) -> tuple[FileFormat, dict[str, str], Iterator[pd.DataFrame]]:
+    path = Path(path)
+    fmt = detect_format(path, encoding)
+    chunks = _iter_raw_chunks(path, fmt, sheet, chunk_rows)
+    first = next(chunks, None)
+    if first is None or (len(first) == 0 and len(first.columns) == 0):
+        raise InputError(f"{path}: the file has no header and no rows; export it again.")
+    headers = [str(h) for h in first.columns]
+    if len(headers) == 1 and fmt.kind == "csv" and not any(
+        _normalise_header(headers[0]) in {_normalise_header(a) for a in v}
+        for v in DEFAULT_COLUMNS.values()
+    ):
+        raise InputError(
+            f"{path}: is not a table: its first line has a single column {headers[0][:60]!r}. "
+            "Give a CSV/TSV/Excel export with a header row (patent id, date, applicants, "
+            "addresses)."
+        )
+    mapping = _map_columns(headers, columns, str(path))
+    if len(first) == 0:
+        raise InputError(f"{path}: has a header but no records.")
+
+    def generate() -> Iterator[pd.DataFrame]:
+        next_row = 2
+        for chunk in _chain(first, chunks):
+            missing = [h for h in mapping.values() if h not in chunk.columns]
+            if missing:  # only possible if the reader misbehaves; fail loudly, not silently
+                raise InputError(f"{path}: columns {missing} vanished while reading.")
+            yield _canonical(chunk, mapping, next_row)
+            next_row += len(chunk)
+
+    return fmt, mapping, generate()
+
+
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def read_records(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read a patent export into a frame with canonical column names.
+
+    Columns: ``row`` (the spreadsheet row: header = 1), then those of ``patent_id``, ``date``,
+    ``applicants``, ``addresses``, ``cities`` the file has, all as strings (multi-valued cells
+    still joined). ``columns`` maps a role to your header (``{"applicants": "权利人"}``) where
+    :data:`DEFAULT_COLUMNS` does not recognise it; ``encoding`` overrides detection; ``sheet``
+    picks an Excel sheet (name or 0-based position).
+    """
+    _, _, chunks = _iter_records(path, columns=columns, encoding=encoding, sheet=sheet,
+                                 chunk_rows=1_000_000)
+    return pd.concat(list(chunks), ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Report and result
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class StageSummary:
+    """Counts of one stage: patents in it and the network built from them."""
+
+    label: str
+    patents: int = 0
+    cross_city_patents: int = 0
+    single_city_patents: int = 0
+    cities: int = 0
+    city_pairs: int = 0
+    cross_city_collaborations: int = 0
+    internal_collaborations: int = 0
+    pairs_below_threshold: int = 0
+
+
+@dataclass
+class IngestReport:
+    """What happened to every row of the input (all counts are of rows/patents/applicants).
+
+    Identities that hold: ``rows_read = duplicates + rows_without_id + invalid_year +
+    rows_without_applicants + out_of_stage + patents_kept`` and ``patents_kept =
+    cross_city_patents + single_city_patents + single_applicant_patents +
+    patents_without_resolved_applicant + patents_dropped_unresolved``.
+    """
+
+    source: str = ""
+    file_format: str = ""
+    encoding: str = ""
+    columns_used: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+    duplicates: int = 0
+    rows_without_id: int = 0
+    invalid_year: int = 0
+    rows_without_applicants: int = 0
+    out_of_stage: int = 0
+    out_of_stage_years: dict[str, int] = field(default_factory=dict)
+    patents_kept: int = 0
+    applicants: int = 0
+    applicants_resolved: int = 0
+    unresolved_applicants: int = 0
+    applicants_resolved_by_name: int = 0
+    repeated_applicants: int = 0
+    empty_applicant_entries: int = 0
+    rows_with_address_count_mismatch: int = 0
+    cross_city_patents: int = 0
+    single_city_patents: int = 0
+    single_applicant_patents: int = 0
+    patents_without_resolved_applicant: int = 0
+    patents_dropped_unresolved: int = 0
+    stages: list[StageSummary] = field(default_factory=list)
+    stages_without_edges: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(what, count) lines in reading order, for printing."""
+        lines = [
+            ("rows read", self.rows_read),
+            ("repeated patent ids dropped", self.duplicates),
+            ("rows without a patent id", self.rows_without_id),
+            ("rows with no readable year", self.invalid_year),
+            ("rows without applicants", self.rows_without_applicants),
+            ("patents outside every stage", self.out_of_stage),
+            ("patents kept", self.patents_kept),
+            ("  cross-city patents", self.cross_city_patents),
+            ("  single-city patents (internal)", self.single_city_patents),
+            ("  one resolved applicant only", self.single_applicant_patents),
+            ("  no applicant resolved", self.patents_without_resolved_applicant),
+            ("  dropped for an unresolved applicant", self.patents_dropped_unresolved),
+            ("applicants", self.applicants),
+            ("  resolved to a city", self.applicants_resolved),
+            ("  of them by name (no address)", self.applicants_resolved_by_name),
+            ("  unresolved", self.unresolved_applicants),
+            ("rows whose address count differs", self.rows_with_address_count_mismatch),
+        ]
+        return [(k, f"{v:,}") for k, v in lines]
+
+    def __str__(self) -> str:
+        head = f"Ingest report for {self.source} ({self.file_format}, {self.encoding})"
+        width = max(len(k) for k, _ in self.rows())
+        body = [f"  {k:<{width}}  {v:>12}" for k, v in self.rows()]
+        stages = [
+            f"  stage {s.label}: {s.patents:,} patents, {s.cities:,} cities, {s.city_pairs:,} "
+            f"pairs, {s.cross_city_collaborations:,} cross-city and "
+            f"{s.internal_collaborations:,} internal collaborations"
+            for s in self.stages
+        ]
+        if self.stages_without_edges:
+            stages.append(f"  stages without any edge: {', '.join(self.stages_without_edges)}")
+        return "\n".join([head, *body, *stages])
+
+
+@dataclass
+class IngestResult:
+    """Stage networks plus the accounting of every record.
+
+    ``networks``: stage label -> :class:`networkx.Graph` (shared data model: int adcode nodes
+    with ``name_zh``, ``name_en``, ``internal``; edge ``weight``; ``G.graph["stage"]``).
+    ``internal``: every city's internal strength per stage (``stage, adcode, internal``),
+    including cities with no cross-city pair, which are not nodes of the network.
+    ``unresolved``: ``row, patent_id, applicant, address, reason`` per unresolved applicant.
+    ``rejected``: ``row, patent_id, column, value, reason`` per row left out as unusable.
+    """
+
+    networks: dict[str, nx.Graph]
+    report: IngestReport
+    unresolved: pd.DataFrame
+    rejected: pd.DataFrame
+    internal: pd.DataFrame
+    stages: tuple[Stage, ...]
+    threshold: int = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The counting
+# ---------------------------------------------------------------------------------------------
+_PAIR_BASE = 1_000_000  # adcodes are 6-digit, so (stage, a, b) packs into one int64
+
+
+@dataclass
+class _Accumulator:
+    stages: tuple[Stage, ...]
+    resolver: CityResolver
+    separators: tuple[str, ...]
+    name_fallback: bool
+    on_unresolved: str
+    valid_years: tuple[int, int]
+    report: IngestReport
+    seen_ids: set = field(default_factory=set)
+    pair_keys: list = field(default_factory=list)
+    internal_keys: list = field(default_factory=list)
+    unresolved: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)
+    out_of_stage_years: Counter = field(default_factory=Counter)
+    stage_patents: np.ndarray | None = None
+    stage_cross: np.ndarray | None = None
+    stage_single: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.stages)
+        self.stage_patents = np.zeros(n, np.int64)
+        self.stage_cross = np.zeros(n, np.int64)
+        self.stage_single = np.zeros(n, np.int64)
+        lo, hi = self.valid_years
+        self._stage_of_year = np.full(hi - lo + 1, -1, np.int64)
+        for index, stage in enumerate(self.stages):
+            a, b = max(stage.start, lo), min(stage.end, hi)
+            self._stage_of_year[a - lo : b - lo + 1] = index
+
+    def _reject(self, frame: pd.DataFrame, mask: np.ndarray, column: str, values, reason) -> None:
+        if not mask.any():
+            return
+        self.rejected.append(
+            pd.DataFrame(
+                {
+                    "row": frame["row"].to_numpy()[mask],
+                    "patent_id": frame["patent_id"].to_numpy()[mask],
+                    "column": column,
+                    "value": np.asarray(values, dtype=object)[mask],
+                    "reason": np.asarray(reason, dtype=object)[mask] if not isinstance(reason, str) else reason,
+                }
+            )
+        )
+
+    def add(self, frame: pd.DataFrame) -> None:
+        report = self.report
+        report.rows_read += len(frame)
+        if len(frame) == 0:
+            return
+        # 1. ids: missing ids are rejected, repeats (within and across chunks) counted.
+        ids = frame["patent_id"].str.strip()
+        no_id = (ids == "").to_numpy()
+        self._reject(frame, no_id, "patent_id", ids.to_numpy(), "no patent id")
+        report.rows_without_id += int(no_id.sum())
+        key = ids.str.upper().str.replace(" ", "", regex=False).to_numpy()
+        seen = self.seen_ids
+        repeated = (
+            pd.Series(key).duplicated().to_numpy()
+            | np.fromiter((k in seen for k in key), bool, len(key))
+        ) & ~no_id
+        report.duplicates += int(repeated.sum())
+        keep = ~(no_id | repeated)
+        seen.update(key[keep])
+        frame = frame[keep]
+
+        # 2. years, parsed once per distinct date text.
+        codes, uniques = pd.factorize(frame["date"])
+        parsed = [_parse_year(u, self.valid_years) for u in uniques]
+        years = np.array([p[0] for p in parsed], np.int64)[codes] if len(frame) else np.array([], np.int64)
+        bad = years < 0
+        if bad.any():
+            reasons = np.array([p[1] for p in parsed], dtype=object)[codes]
+            self._reject(frame, bad, "date", frame["date"].to_numpy(), reasons)
+            report.invalid_year += int(bad.sum())
+        frame, years = frame[~bad], years[~bad]
+
+        # 3. applicants present?
+        applicant_lists = _split(frame["applicants"], self.separators)
+        nonempty = applicant_lists.map(lambda items: any(s.strip() for s in items)).to_numpy(bool)
+        self._reject(frame, ~nonempty, "applicants", frame["applicants"].to_numpy(),
+                     "no applicants")
+        report.rows_without_applicants += int((~nonempty).sum())
+        frame, years, applicant_lists = frame[nonempty], years[nonempty], applicant_lists[nonempty]
+
+        # 4. stages.
+        stage = self._stage_of_year[years - self.valid_years[0]]
+        outside = stage < 0
+        report.out_of_stage += int(outside.sum())
+        self.out_of_stage_years.update(years[outside].tolist())
+        inside = ~outside
+        frame, stage, applicant_lists = frame[inside], stage[inside], applicant_lists[inside]
+        report.patents_kept += len(frame)
+        self.stage_patents += np.bincount(stage, minlength=len(self.stages))
+        if len(frame) == 0:
+            return
+        self._count(frame, stage, applicant_lists)
+
+    def _count(self, frame: pd.DataFrame, stage: np.ndarray, applicant_lists: pd.Series) -> None:
+        report = self.report
+        n = len(frame)
+        location_role = "cities" if "cities" in frame.columns else "addresses"
+        location_lists = _split(frame[location_role], self.separators)
+        applicant_values = applicant_lists.tolist()
+        location_values = location_lists.tolist()
+        lengths = np.fromiter((len(v) for v in applicant_values), np.int64, n)
+        location_lengths = np.fromiter((len(v) for v in location_values), np.int64, n)
+        mismatch = lengths != location_lengths
+        # A lone empty location cell is "no address", not a count mismatch.
+        no_location = np.fromiter((v == [""] for v in location_values), bool, n)
+        report.rows_with_address_count_mismatch += int((mismatch & ~no_location).sum())
+        for i in np.flatnonzero(mismatch):
+            padded = location_values[i] + [""] * int(lengths[i])
+            location_values[i] = padded[: lengths[i]]
+        row_index = np.repeat(np.arange(n), lengths)
+        long = pd.DataFrame(
+            {
+                "rix": row_index,
+                "applicant": [a.strip() for items in applicant_values for a in items],
+                "location": [a.strip() for items in location_values for a in items],
+            }
+        )
+        empty = (long["applicant"] == "").to_numpy()
+        report.empty_applicant_entries += int(empty.sum())
+        long = long[~empty]
+        repeated = long.duplicated(["rix", "applicant"]).to_numpy()
+        report.repeated_applicants += int(repeated.sum())
+        long = long[~repeated]
+
+        # Resolve each distinct text once: the address, or the applicant's name without one.
+        by_name = (long["location"] == "").to_numpy() & self.name_fallback
+        texts = np.where(by_name, long["applicant"].to_numpy(), long["location"].to_numpy())
+        codes, uniques = pd.factorize(texts)
+        outcomes = [self.resolver.resolve(t) for t in uniques]
+        adcode = np.array([o.adcode or -1 for o in outcomes], np.int64)[codes]
+        resolved = adcode >= 0
+        report.applicants += len(long)
+        report.applicants_resolved += int(resolved.sum())
+        report.applicants_resolved_by_name += int((resolved & by_name).sum())
+        report.unresolved_applicants += int((~resolved).sum())
+        if (~resolved).any():
+            reasons = np.array([o.reason for o in outcomes], dtype=object)[codes][~resolved]
+            rix = long["rix"].to_numpy()[~resolved]
+            reasons = np.where(by_name[~resolved],
+                               np.char.add("no address; applicant name: ", reasons.astype(str)),
+                               reasons)
+            self.unresolved.append(
+                pd.DataFrame(
+                    {
+                        "row": frame["row"].to_numpy()[rix],
+                        "patent_id": frame["patent_id"].to_numpy()[rix],
+                        "applicant": long["applicant"].to_numpy()[~resolved],
+                        "address": long["location"].to_numpy()[~resolved],
+                        "reason": reasons,
+                    }
+                )
+            )
+
+        rix_all = long["rix"].to_numpy()
+        if self.on_unresolved == "skip_patent":
+            spoiled = np.zeros(n, bool)
+            spoiled[rix_all[~resolved]] = True
+            report.patents_dropped_unresolved += int(spoiled.sum())
+            keep = ~spoiled[rix_all]
+            rix_all, adcode, resolved = rix_all[keep], adcode[keep], resolved[keep]
+            counted = ~spoiled
+        else:
+            counted = np.ones(n, bool)
+        rix = rix_all[resolved]
+        cities = adcode[resolved]
+        applicants_per_patent = np.bincount(rix, minlength=n)
+        # Distinct (patent, city), sorted by patent then city.
+        distinct = np.unique(rix * _PAIR_BASE + cities)
+        patent_of = distinct // _PAIR_BASE
+        city_of = distinct % _PAIR_BASE
+        k = np.bincount(patent_of, minlength=n)
+
+        cross = k >= 2
+        single = (k == 1) & (applicants_per_patent >= 2)
+        report.cross_city_patents += int(cross.sum())
+        report.single_city_patents += int(single.sum())
+        report.single_applicant_patents += int((counted & (applicants_per_patent == 1)).sum())
+        report.patents_without_resolved_applicant += int((counted & (applicants_per_patent == 0)).sum())
+        self.stage_cross += np.bincount(stage[cross], minlength=len(self.stages))
+        self.stage_single += np.bincount(stage[single], minlength=len(self.stages))
+
+        # Internal strength: +1 per patent whose (>= 2) applicants all sit in one city.
+        single_rows = single[patent_of]
+        self.internal_keys.append(stage[patent_of[single_rows]] * _PAIR_BASE + city_of[single_rows])
+
+        # Pairs: within each patent's sorted distinct cities, every (i, i+d) is a pair a < b.
+        pair_stage = stage[patent_of]
+        max_k = int(k.max()) if len(k) else 0
+        for d in range(1, max_k):
+            same = patent_of[:-d] == patent_of[d:]
+            if not same.any():
+                break
+            a, b = city_of[:-d][same], city_of[d:][same]
+            self.pair_keys.append((pair_stage[:-d][same] * _PAIR_BASE + a) * _PAIR_BASE + b)
+
+    def result(self, threshold: int) -> IngestResult:
+        from pyreslib.network import stage_network
+
+        report = self.report
+        report.out_of_stage_years = {str(y): c for y, c in sorted(self.out_of_stage_years.items())}
+        pair_keys = np.concatenate(self.pair_keys) if self.pair_keys else np.array([], np.int64)
+        keys, counts = np.unique(pair_keys, return_counts=True)
+        pairs = pd.DataFrame(
+            {
+                "stage": keys // _PAIR_BASE // _PAIR_BASE,
+                "city_a": keys // _PAIR_BASE % _PAIR_BASE,
+                "city_b": keys % _PAIR_BASE,
+                "weight": counts.astype(np.int64),
+            }
+        )
+        internal_keys = (
+            np.concatenate(self.internal_keys) if self.internal_keys else np.array([], np.int64)
+        )
+        ikeys, icounts = np.unique(internal_keys, return_counts=True)
+        internal = pd.DataFrame(
+            {"stage": ikeys // _PAIR_BASE, "adcode": ikeys % _PAIR_BASE,
+             "internal": icounts.astype(np.int64)}
+        )
+        networks: dict[str, nx.Graph] = {}
+        for index, st in enumerate(self.stages):
+            stage_pairs = pairs[pairs["stage"] == index].drop(columns="stage")
+            stage_internal = internal[internal["stage"] == index].set_index("adcode")["internal"]
+            graph = stage_network(
+                stage_pairs, stage_internal, stage=st.label, threshold=threshold,
+                cities=self.resolver.cities,
+            )
+            networks[st.label] = graph
+            report.stages.append(
+                StageSummary(
+                    label=st.label,
+                    patents=int(self.stage_patents[index]),
+                    cross_city_patents=int(self.stage_cross[index]),
+                    single_city_patents=int(self.stage_single[index]),
+                    cities=graph.number_of_nodes(),
+                    city_pairs=graph.number_of_edges(),
+                    cross_city_collaborations=int(graph.size(weight="weight")),
+                    internal_collaborations=int(stage_internal.sum()),
+                    pairs_below_threshold=int((stage_pairs["weight"] < threshold).sum()),
+                )
+            )
+            if graph.number_of_edges() == 0:
+                report.stages_without_edges.append(st.label)
+        labels = {i: s.label for i, s in enumerate(self.stages)}
+        internal.insert(0, "stage", internal.pop("stage").map(labels))
+        return IngestResult(
+            networks=networks,
+            report=report,
+            unresolved=_frame(self.unresolved, ["row", "patent_id", "applicant", "address", "reason"]),
+            rejected=_frame(self.rejected, ["row", "patent_id", "column", "value", "reason"]),
+            internal=internal.reset_index(drop=True),
+            stages=self.stages,
+            threshold=threshold,
+        )
+
+
+def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else object)
+                             for c in columns})
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _split(cells: pd.Series, separators: tuple[str, ...]) -> pd.Series:
+    """Split multi-valued cells on any of ``separators`` (mixed in one cell too)."""
+    cells = cells.astype(str)
+    first, *others = separators
+    for other in others:
+        cells = cells.str.replace(other, first, regex=False)
+    return cells.str.split(first, regex=False)
+
+
+_YEAR_TEXT = re.compile(r"^(\d{4})(?:\d{4}|\.0+)?(?:$|[-/.年\sT])")
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.\d+)?$")
+
+
+def _parse_year(text: str, valid_years: tuple[int, int]) -> tuple[int, str]:
+    """(year, "") or (-1, why not) for a date cell: 2015, 2015-03-02, 2015年3月2日, 20150302,
+    2015/3/2, 2015.03.02, or an Excel day serial (42064)."""
+    text = str(text).strip()
+    if not text:
+        return -1, "no application date"
+    match = _YEAR_TEXT.match(text)
+    if match:
+        year = int(match.group(1))
+    else:
+        serial = _EXCEL_SERIAL.match(text)
+        if not serial:
+            return -1, f"not a date or year: {text[:40]!r}"
+        year = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(serial.group(1)))).year
+    if not valid_years[0] <= year <= valid_years[1]:
+        return -1, f"year {year} outside {valid_years[0]}-{valid_years[1]}"
+    return year, ""
+
+
+def ingest_frame(
+    records: pd.DataFrame,
+    *,
+    stages: Iterable[Stage] | str = DEFAULT_STAGES,
+    columns: Mapping[str, str] | None = None,
+    threshold: int = 1,
+    resolver: CityResolver | None = None,
+    separators: tuple[str, ...] = DEFAULT_SEPARATORS,
+    name_fallback: bool = True,
+    on_unresolved: Literal["skip_applicant", "skip_patent"] = "skip_applicant",
+    valid_years: tuple[int, int] = VALID_YEARS,
+    chunk_rows: int = 250_000,
+    source: str = "<frame>",
+) -> IngestResult:
+    """Stage networks from an in-memory table of patent records (see :func:`ingest_file`).
+
+    ``records`` has canonical columns (as :func:`read_records` returns) or headers that
+    :data:`DEFAULT_COLUMNS` / ``columns`` map; a missing ``row`` column is numbered as a
+    spreadsheet would (first record = row 2).
+    """
+    if not isinstance(records, pd.DataFrame):
+        raise InputError(f"records: expected a pandas DataFrame, got {type(records).__name__}.")
+    headers = [str(c) for c in records.columns]
+    mapping = _map_columns(headers, columns, source)
+    frame = records.rename(columns={v: k for k, v in mapping.items()})
+    frame = frame[[*(["row"] if "row" in frame.columns else []), *mapping]]
+    for role in mapping:
+        frame[role] = frame[role].fillna("").astype(str)
+    if "row" not in frame.columns:
+        frame.insert(0, "row", np.arange(2, len(frame) + 2, dtype=np.int64))
+    report = IngestReport(source=source, file_format="frame", encoding="",
+                          columns_used=dict(mapping))
+    accumulator = _new_accumulator(stages, report, resolver, separators, name_fallback,
+                                   on_unresolved, valid_years, threshold)
+    for start in range(0, len(frame), chunk_rows):
+        accumulator.add(frame.iloc[start : start + chunk_rows])
+    return accumulator.result(threshold)
+
+
+def ingest_file(
+    path: str | Path,
+    *,
+    stages: Iterable[Stage] | str = DEFAULT_STAGES,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    threshold: int = 1,
+    sheet: str | int | None = None,
+    resolver: CityResolver | None = None,
+    separators: tuple[str, ...] = DEFAULT_SEPARATORS,
+    name_fallback: bool = True,
+    on_unresolved: Literal["skip_applicant", "skip_patent"] = "skip_applicant",
+    valid_years: tuple[int, int] = VALID_YEARS,
+    chunk_rows: int = 250_000,
+) -> IngestResult:
+    """Read a patent export and build one city network per stage (SPEC.md section 1).
+
+    Counting rule, per stage: a city pair (a, b), a != b, gains 1 for every patent with
+    applicants in both a and b (a patent with applicants in k distinct cities adds 1 to each of
+    its k(k-1)/2 pairs); a city's internal strength gains 1 for every patent with two or more
+    (distinct) applicants, all in that city.
+
+    Parameters beyond the obvious:
+
+    threshold
+        Pairs with fewer collaborations are left out of the network (default 1 keeps all);
+        their number is in the stage summary.
+    resolver
+        The :class:`~pyreslib.cities.CityResolver` (e.g. prefecture-level units only).
+    separators
+        Separators of multi-valued cells.
+    name_fallback
+        An applicant without an address (fewer addresses than applicants, as in exports that
+        give only the first applicant's address) is resolved from its name
+        ("南京大学" -> 南京); counted in ``applicants_resolved_by_name``.
+    on_unresolved
+        ``"skip_applicant"`` (default): a patent counts among its resolved applicants;
+        ``"skip_patent"``: a patent with any unresolved applicant is left out (counted).
+    valid_years
+        A year outside this range is a data error (row rejected), not "out of stage".
+    chunk_rows
+        Rows processed at a time; bounds memory on very large files.
+    """
+    if isinstance(stages, str):
+        stages = parse_stages(stages)
+    fmt, mapping, chunks = _iter_records(path, columns=columns, encoding=encoding, sheet=sheet,
+                                         chunk_rows=chunk_rows)
+    report = IngestReport(source=str(path), file_format=fmt.kind, encoding=fmt.encoding or "",
+                          columns_used=dict(mapping))
+    accumulator = _new_accumulator(stages, report, resolver, separators, name_fallback,
+                                   on_unresolved, valid_years, threshold)
+    for chunk in chunks:
+        accumulator.add(chunk)
+    return accumulator.result(threshold)
+
+
+def _new_accumulator(stages, report, resolver, separators, name_fallback, on_unresolved,
+                     valid_years, threshold) -> _Accumulator:
+    if isinstance(stages, str):
+        stages = parse_stages(stages)
+    stages = _check_stages(stages)
+    if on_unresolved not in {"skip_applicant", "skip_patent"}:
+        raise InputError(
+            f"on_unresolved={on_unresolved!r}: use 'skip_applicant' or 'skip_patent'."
+        )
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
+        raise InputError(f"threshold={threshold!r}: must be a whole number >= 1.")
+    if not separators or any(not s for s in separators):
+        raise InputError(f"separators={separators!r}: give one or more non-empty separators.")
+    return _Accumulator(
+        stages=stages,
+        resolver=resolver or default_resolver(),
+        separators=tuple(separators),
+        name_fallback=name_fallback,
+        on_unresolved=on_unresolved,
+        valid_years=tuple(valid_years),
+        report=report,
+    )
