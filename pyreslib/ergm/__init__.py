@@ -1,0 +1,13 @@
+"""Exponential random graph models through statnet's ``ergm`` (rpy2).
+
+>>> from pyreslib.ergm import ERGM
+>>> results = ERGM(adjacency, "edges + nodecov('gdp')", node_covariates=covs).fit(seed=1)
+>>> print(results.summary())
+"""
+
+from pyreslib.ergm.formula import Formula, Term, parse_formula
+from pyreslib.ergm.model import ERGM, simulate, validate_control
+from pyreslib.ergm.results import ERGMResults, ERGMSummary
+
+__all__ = ["ERGM", "ERGMResults", "ERGMSummary", "Formula", "Term", "parse_formula", "simulate",
+           "validate_control"]

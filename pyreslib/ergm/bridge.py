@@ -1,0 +1,216 @@
+"""The one seam between Python and R: a lazily started embedded R session.
+
+Everything that crosses into R goes through :func:`call`, which runs one of the functions of
+``r/pyreslib.R`` inside R's ``pyreslib_call`` wrapper: R warnings come back as a list and are
+re-issued as Python warnings carrying R's own message; R errors come back as data and are
+raised as :class:`~pyreslib.errors.RError` with R's message.  numpy and pandas values are
+converted inside :func:`to_r`, under a *local* rpy2 converter, never a global ``activate()``.
+
+The R library that ``make`` restores (renv.lock) is found without any environment variable:
+the set-up writes its path to ``<venv>/pyreslib-r-library``; in a checkout, ``.rlib/R-x.y``
+is used as well.  ``PYRESLIB_R_LIBRARY`` overrides both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from pyreslib._resources import project_root, r_dir
+from pyreslib.errors import REnvironmentError, RError, RWarning
+
+log = logging.getLogger("pyreslib.r")
+
+REQUIRED_R_PACKAGES = ("ergm", "network", "statnet.common", "coda")
+FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the pyreslib checkout)"
+
+_lock = threading.RLock()
+_session: "_RSession | None" = None
+
+
+def r_library_candidates() -> list[Path]:
+    """Where pyreslib looks for the R packages pinned in renv.lock, in order."""
+    found: list[Path] = []
+    override = os.environ.get("PYRESLIB_R_LIBRARY")
+    if override:
+        found.append(Path(override))
+    marker = Path(sys.prefix) / "pyreslib-r-library"
+    if marker.is_file():
+        found.append(Path(marker.read_text(encoding="utf-8").strip()))
+    root = project_root()
+    if root is not None and (root / ".rlib").is_dir():
+        found.extend(sorted((root / ".rlib").glob("R-*"), reverse=True))
+    return [p for p in found if p.is_dir()]
+
+
+class _RSession:
+    def __init__(self) -> None:
+        try:
+            import rpy2  # noqa: F401
+            import rpy2.robjects as ro
+            from rpy2.rinterface_lib import callbacks
+        except ImportError as exc:  # rpy2 missing or unable to load libR
+            raise REnvironmentError(
+                f"pyreslib could not start R through rpy2: {exc}. Install R (>= 4.2) and "
+                f"rpy2>=3.5.17,<3.6 built against it: `pip install 'rpy2>=3.5.17,<3.6'` inside "
+                f"the pyreslib environment, then `{FIX_COMMAND}`."
+            ) from exc
+        except Exception as exc:  # e.g. "undefined symbol: R_getVar" for rpy2 3.6 on R 4.2
+            raise REnvironmentError(
+                f"rpy2 failed to load R ({type(exc).__name__}: {exc}). This usually means rpy2 "
+                f"was built for another R version; reinstall it against this R with "
+                f"`pip install --force-reinstall --no-binary rpy2 'rpy2>=3.5.17,<3.6'`."
+            ) from exc
+        self.ro = ro
+        # R's console output (ergm's progress messages) goes to logging, not stdout.
+        callbacks.consolewrite_print = lambda text: log.info(text.rstrip())
+        callbacks.consolewrite_warnerror = lambda text: log.info(text.rstrip())
+        libs = [str(p) for p in r_library_candidates()]
+        if libs:
+            ro.r[".libPaths"](ro.StrVector(libs + list(ro.r[".libPaths"]())))
+        self.lib_paths = list(ro.r[".libPaths"]())
+        missing = [
+            p for p in REQUIRED_R_PACKAGES
+            if not ro.r["requireNamespace"](p, quietly=True)[0]
+        ]
+        if missing:
+            raise REnvironmentError(
+                f"R package(s) {', '.join(missing)} not found in the R library paths "
+                f"{self.lib_paths}. Install the versions pinned in renv.lock with `{FIX_COMMAND}`."
+            )
+        self.env = ro.r["new.env"]()
+        ro.r["sys.source"](str(r_dir() / "pyreslib.R"), envir=self.env)
+
+    def function(self, name: str):
+        return self.env[name]
+
+
+def session() -> _RSession:
+    """The embedded R session, started on first use."""
+    global _session
+    with _lock:
+        if _session is None:
+            _session = _RSession()
+        return _session
+
+
+def to_r(value: Any):
+    """Convert a Python value to R under a local converter (numpy and pandas aware)."""
+    ro = session().ro
+    from rpy2.robjects import numpy2ri, pandas2ri
+    from rpy2.robjects.conversion import localconverter
+
+    from rpy2.rinterface import Sexp
+
+    if value is None:
+        return ro.NULL
+    if isinstance(value, Sexp):  # already an R object (a network, a fit): pass it through
+        return value
+    if isinstance(value, bool):
+        return ro.BoolVector([value])
+    if isinstance(value, (int, np.integer)):
+        return ro.IntVector([int(value)])
+    if isinstance(value, (float, np.floating)):
+        return ro.FloatVector([float(value)])
+    if isinstance(value, str):
+        return ro.StrVector([value])
+    if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+        return ro.StrVector(list(value))
+    if isinstance(value, (tuple, list)) and all(isinstance(v, bool) for v in value):
+        return ro.BoolVector(list(value))
+    if isinstance(value, (tuple, list)) and all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in value
+    ):
+        return ro.FloatVector([float(v) for v in value])
+    if isinstance(value, dict):
+        return named_list(value)
+    if isinstance(value, list):  # a heterogeneous list becomes an unnamed R list
+        return named_list([("", v) for v in value])
+    with localconverter(ro.default_converter + numpy2ri.converter + pandas2ri.converter):
+        return ro.conversion.get_conversion().py2rpy(value)
+
+
+def named_list(items: dict[str, Any] | Iterable[tuple[str, Any]]):
+    """An R list with names ("" for positional entries) from Python values."""
+    ro = session().ro
+    pairs = list(items.items()) if isinstance(items, dict) else list(items)
+    rlist = ro.r["vector"]("list", len(pairs))
+    for i, (_, v) in enumerate(pairs):
+        rlist[i] = to_r(v)
+    rlist.names = ro.StrVector([k or "" for k, _ in pairs])
+    return rlist
+
+
+def call(function: str, *, context: str, **kwargs: Any):
+    """Run ``function`` of r/pyreslib.R with converted arguments; return R's value.
+
+    R warnings are re-issued as :class:`RWarning` (or a subclass chosen by
+    :func:`classify_warning`); an R error raises :class:`RError` naming ``context``.
+    """
+    with _lock:
+        s = session()
+        args = named_list({k: v for k, v in kwargs.items()})
+        result = s.function("pyreslib_call")(s.function(function), args)
+        out = dict(zip(result.names, result))
+    for message in out.get("warnings", []):
+        warnings.warn(classify_warning(str(message))(f"R warning during {context}: {message}"),
+                      stacklevel=3)
+    if "error" in out:
+        message = str(out["error"][0])
+        raise RError(f"R failed during {context}: {message}")
+    return out["value"]
+
+
+def classify_warning(message: str) -> type[RWarning]:
+    from pyreslib.errors import ConvergenceWarning
+
+    lowered = message.lower()
+    if "converge" in lowered or "did not mix" in lowered:
+        return ConvergenceWarning
+    return RWarning
+
+
+# ---- R -> Python helpers ----------------------------------------------------------------
+
+def as_dict(rlist) -> dict[str, Any]:
+    return dict(zip(rlist.names, rlist)) if rlist.names is not session().ro.NULL else {}
+
+
+def as_float_array(rvec) -> np.ndarray:
+    return np.asarray(list(rvec), dtype=float)
+
+
+def as_float(rvec) -> float:
+    values = as_float_array(rvec)
+    return float(values[0]) if values.size else float("nan")
+
+
+def as_str_list(rvec) -> list[str]:
+    return [str(v) for v in rvec]
+
+
+def as_matrix(rmat) -> np.ndarray:
+    dims = tuple(int(d) for d in session().ro.r["dim"](rmat))
+    return np.asarray(list(rmat), dtype=float).reshape(dims, order="F")
+
+
+def as_frame(rdf) -> pd.DataFrame:
+    from rpy2.robjects import pandas2ri
+    from rpy2.robjects.conversion import localconverter
+
+    ro = session().ro
+    with localconverter(ro.default_converter + pandas2ri.converter):
+        return ro.conversion.get_conversion().rpy2py(rdf)
+
+
+def r_versions() -> dict[str, str]:
+    values = call("pyreslib_versions", context="reading R package versions")
+    return dict(zip(values.names, (str(v) for v in values)))

@@ -1,0 +1,179 @@
+"""Results of an ERGM fit, shaped like a statsmodels results object."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pyreslib.errors import ConvergenceWarning, DegeneracyError
+from pyreslib.ergm import bridge
+
+
+def significance_stars(p: float) -> str:
+    """R's significance codes: *** < 0.001, ** < 0.01, * < 0.05, . < 0.1."""
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+@dataclass
+class ERGMSummary:
+    """A statnet-style summary: the coefficient table plus model-level statistics."""
+
+    title: str
+    formula: str
+    estimate_desc: str
+    coefficients: pd.DataFrame
+    footer: list[str]
+
+    def as_text(self) -> str:
+        table = self.coefficients.copy()
+        lines = [
+            "=" * 26,
+            "Summary of model fit",
+            "=" * 26,
+            "",
+            f"Formula:   nw ~ {self.formula}",
+            "",
+            f"{self.estimate_desc} Results:",
+            "",
+        ]
+        shown = pd.DataFrame({
+            "Estimate": table["coef"].map(lambda v: f"{v:.5g}"),
+            "Std. Error": table["std err"].map(lambda v: f"{v:.5g}"),
+            "MCMC %": table["MCMC %"].map(lambda v: f"{v:.0f}" if np.isfinite(v) else "NA"),
+            "z value": table["z"].map(lambda v: f"{v:.3f}"),
+            "Pr(>|z|)": table["P>|z|"].map(lambda v: "<1e-04" if v < 1e-4 else f"{v:.5f}"),
+            "": table["P>|z|"].map(significance_stars),
+        }, index=table.index)
+        lines.append(shown.to_string())
+        lines += ["---", "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
+        lines += self.footer
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.as_text().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+
+
+class ERGMResults:
+    """Estimates, standard errors and fit statistics of one ERGM fit.
+
+    Attributes mirror statsmodels: ``params``, ``bse``, ``tvalues`` (z), ``pvalues``,
+    ``llf``, ``aic``, ``bic``, ``nobs`` (informative dyads), plus ``null_deviance``,
+    ``residual_deviance``, ``mcmc_se_pct`` (share of the standard error due to MCMC, %),
+    ``converged`` and ``seed``.
+    """
+
+    def __init__(self, model, r_fit, r_info, *, seed: int, control: dict[str, Any]):
+        self.model = model
+        self._r_fit = r_fit
+        info = bridge.as_dict(r_info)
+        names = bridge.as_str_list(info["names"])
+        self.seed = seed
+        self.control = control
+        self.formula = str(model.formula)
+        self.params = pd.Series(bridge.as_float_array(info["coef"]), index=names, name="coef")
+        self.bse = pd.Series(bridge.as_float_array(info["se"]), index=names, name="std err")
+        self.tvalues = pd.Series(bridge.as_float_array(info["z"]), index=names, name="z")
+        self.pvalues = pd.Series(bridge.as_float_array(info["p"]), index=names, name="P>|z|")
+        self.mcmc_se_pct = pd.Series(bridge.as_float_array(info["mcmc_pct"]), index=names,
+                                     name="MCMC %")
+        vcov = bridge.as_matrix(info["vcov"]) if len(names) else np.zeros((0, 0))
+        self._cov = pd.DataFrame(vcov, index=names, columns=names)
+        self.llf = bridge.as_float(info["llf"])
+        self.aic = bridge.as_float(info["aic"])
+        self.bic = bridge.as_float(info["bic"])
+        self.null_deviance = bridge.as_float(info["null_deviance"])
+        self.residual_deviance = bridge.as_float(info["residual_deviance"])
+        self.df_null = bridge.as_float(info["df_null"])
+        self.df_resid = bridge.as_float(info["df_residual"])
+        self.nobs = int(bridge.as_float(info["nobs"]))
+        self.n_nodes = int(bridge.as_float(info["n_nodes"]))
+        self.n_edges = int(bridge.as_float(info["n_edges"]))
+        self.estimate = str(info["estimate"][0])
+        self.estimate_desc = str(info["estimate_desc"][0])
+        self.iterations = bridge.as_float(info["iterations"])
+        self.max_iterations = bridge.as_float(info["max_iterations"])
+        self.failure = bool(info["failure"][0])
+        self.dyad_independent = bool(info["independence"][0])
+        self.estimable = [bool(v) for v in info["estimable"]]
+        self.ergm_version = str(info["ergm_version"][0])
+        self.r_version = str(info["r_version"][0])
+        self.converged = not self.failure
+        if self.failure:
+            warnings.warn(ConvergenceWarning(
+                f"ERGM '{self.formula}' did not converge (ergm reports failure after "
+                f"{self.iterations:.0f} iterations). Estimates may be unreliable: increase "
+                "control={'MCMLE.maxit': ..., 'MCMC.samplesize': ..., 'MCMC.interval': ...}, "
+                "check results.mcmc_diagnostics(), or simplify dyad-dependent terms (fixed "
+                "decays for gwesp/gwdegree)."), stacklevel=3)
+
+    # ---- statsmodels-style API ------------------------------------------------------------
+
+    @property
+    def df_model(self) -> int:
+        return len(self.params)
+
+    def cov_params(self) -> pd.DataFrame:
+        """Estimated covariance matrix of the coefficients (ergm's ``vcov``)."""
+        return self._cov.copy()
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Wald confidence intervals ``params ± z_{1-alpha/2} * bse``."""
+        z = stats.norm.ppf(1 - alpha / 2)
+        return pd.DataFrame(
+            {"lower": self.params - z * self.bse, "upper": self.params + z * self.bse},
+            index=self.params.index,
+        )
+
+    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per term: coef, std err, z, P>|z|, MCMC %, confidence bounds, stars."""
+        ci = self.conf_int(alpha)
+        frame = pd.concat([self.params, self.bse, self.tvalues, self.pvalues, self.mcmc_se_pct],
+                          axis=1)
+        frame[f"[{alpha / 2:g}"] = ci["lower"]
+        frame[f"{1 - alpha / 2:g}]"] = ci["upper"]
+        frame["stars"] = self.pvalues.map(significance_stars)
+        frame.index.name = "term"
+        return frame
+
+    def summary(self) -> ERGMSummary:
+        footer = [
+            f"     Null Deviance: {self.null_deviance:.1f}  on {self.df_null:.0f}  degrees of freedom",
+            f" Residual Deviance: {self.residual_deviance:.1f}  on {self.df_resid:.0f}  degrees of freedom",
+            "",
+            f"AIC: {self.aic:.4g}  BIC: {self.bic:.4g}  (Smaller is better.)",
+            "",
+            f"Nodes: {self.n_nodes}  Edges: {self.n_edges}  Dyads: {self.nobs}  "
+            f"Converged: {self.converged}  Seed: {self.seed}",
+            f"ergm {self.ergm_version} ({self.r_version}) via pyreslib",
+        ]
+        return ERGMSummary("Summary of model fit", self.formula, self.estimate_desc,
+                           self.to_frame(), footer)
+
+    def __repr__(self) -> str:
+        return (f"<ERGMResults {self.formula!r}: {len(self.params)} terms, llf={self.llf:.3f}, "
+                f"aic={self.aic:.3f}, converged={self.converged}>")
+
+    # ---- checks -----------------------------------------------------------------------------
+
+    def _check_degeneracy(self) -> None:
+        infinite = [name for name, value in self.params.items() if np.isinf(value)]
+        if infinite or not all(self.estimable):
+            terms = infinite or [n for n, e in zip(self.params.index, self.estimable) if not e]
+            raise DegeneracyError(
+                f"ERGM '{self.formula}': the estimate of {', '.join(terms)} is infinite "
+                "(-Inf or +Inf): the observed network has the smallest or largest possible "
+                "value of that statistic (e.g. a covariate with no variation, or a configuration "
+                "that never occurs), so the maximum likelihood estimate does not exist. Remove "
+                "the term, recode the covariate, or use a fixed-decay geometrically weighted "
+                "term instead."
+            )

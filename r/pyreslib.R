@@ -1,0 +1,155 @@
+# pyreslib's R side: plain functions over matrices, data frames and lists that return plain
+# lists, so that the rpy2 seam in pyreslib/ergm/bridge.py stays thin.
+#
+# No function here parses or evaluates text. Formulas arrive as validated term lists
+# (name + literal arguments, checked in Python by pyreslib.ergm.formula) and are rebuilt as
+# call objects with as.name()/as.call(); control settings arrive as named lists of literals.
+
+# Run fun(...) collecting warnings; an R error becomes list(error = message) instead of a
+# longjmp through the embedding, and an interrupt (Ctrl-C) is left to propagate.
+pyreslib_call <- function(fun, args) {
+  warnings <- character()
+  value <- tryCatch(
+    withCallingHandlers(
+      do.call(fun, args),
+      warning = function(w) {
+        # ergm 4.12's step-length search always asks for the glpk solver (its
+        # MCMLE.steplength.solver setting is not passed down) and warns before falling back
+        # to lpSolveAPI when Rglpk is absent. The fallback is the documented behaviour, so
+        # this one message is not passed on; every other warning is.
+        if (!grepl("selected as the solver, but package .Rglpk. is not available",
+                   conditionMessage(w))) {
+          warnings <<- c(warnings, conditionMessage(w))
+        }
+        invokeRestart("muffleWarning")
+      }
+    ),
+    error = function(e) {
+      structure(list(message = conditionMessage(e),
+                     call = paste(deparse(conditionCall(e), nlines = 2L), collapse = " ")),
+                class = "pyreslib_error")
+    }
+  )
+  if (inherits(value, "pyreslib_error")) {
+    return(list(error = value$message, error_call = value$call, warnings = warnings))
+  }
+  list(value = value, warnings = warnings)
+}
+
+# terms: list of list(name = "gwesp", args = list(0.25, fixed = TRUE)); validated in Python.
+pyreslib_formula <- function(terms, nw) {
+  rhs <- NULL
+  for (term in terms) {
+    args <- if (is.null(term$args)) list() else term$args
+    one <- as.call(c(list(as.name(term$name)), args))
+    rhs <- if (is.null(rhs)) one else call("+", rhs, one)
+  }
+  env <- new.env(parent = asNamespace("ergm"))
+  assign("nw", nw, envir = env)
+  f <- stats::as.formula(call("~", as.name("nw"), rhs), env = env)
+  f
+}
+
+# adj: numeric matrix; vertex_names: character; node_covariates: named list of vectors;
+# edge_covariates: named list of matrices (stored as network attributes, which is what
+# edgecov("name") reads); response: NULL for a binary network, else the edge-value name.
+pyreslib_network <- function(adj, directed, vertex_names, node_covariates, edge_covariates,
+                             response = NULL) {
+  if (is.null(response)) {
+    nw <- network::network(adj, directed = directed, matrix.type = "adjacency")
+  } else {
+    nw <- network::network(adj, directed = directed, matrix.type = "adjacency",
+                           ignore.eval = FALSE, names.eval = response)
+  }
+  network::set.vertex.attribute(nw, "vertex.names", vertex_names)
+  for (name in names(node_covariates)) {
+    network::set.vertex.attribute(nw, name, node_covariates[[name]])
+  }
+  for (name in names(edge_covariates)) {
+    network::set.network.attribute(nw, name, edge_covariates[[name]])
+  }
+  nw
+}
+
+pyreslib_reference <- function(reference) {
+  switch(reference,
+         Bernoulli = ~Bernoulli,
+         Poisson = ~Poisson,
+         Geometric = ~Geometric,
+         Binomial = stop("the Binomial reference needs a trials count; not supported yet"),
+         stop("unknown reference measure: ", reference))
+}
+
+pyreslib_control <- function(control, seed) {
+  control$seed <- seed
+  do.call(ergm::control.ergm, control)
+}
+
+pyreslib_fit <- function(nw, terms, estimate, seed, control, response = NULL,
+                         reference = NULL, eval_loglik = TRUE) {
+  f <- pyreslib_formula(terms, nw)
+  ctrl <- pyreslib_control(control, seed)
+  set.seed(seed)
+  if (is.null(response)) {
+    fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik)
+  } else {
+    fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
+                      response = response, reference = pyreslib_reference(reference))
+  }
+  list(fit = fit, info = pyreslib_fit_info(fit))
+}
+
+pyreslib_fit_info <- function(fit) {
+  s <- summary(fit)
+  coefs <- s$coefficients
+  ll <- tryCatch(as.numeric(stats::logLik(fit)), error = function(e) NA_real_)
+  aic <- tryCatch(as.numeric(stats::AIC(fit)), error = function(e) NA_real_)
+  bic <- tryCatch(as.numeric(stats::BIC(fit)), error = function(e) NA_real_)
+  dev <- s$devtable
+  nw <- fit$network
+  list(
+    names = rownames(coefs),
+    coef = as.numeric(coefs[, "Estimate"]),
+    se = as.numeric(coefs[, "Std. Error"]),
+    mcmc_pct = as.numeric(coefs[, "MCMC %"]),
+    z = as.numeric(coefs[, "z value"]),
+    p = as.numeric(coefs[, "Pr(>|z|)"]),
+    vcov = unname(as.matrix(stats::vcov(fit))),
+    llf = ll, aic = aic, bic = bic,
+    null_deviance = if (is.null(dev)) NA_real_ else as.numeric(dev[1, 1]),
+    residual_deviance = if (is.null(dev)) NA_real_ else as.numeric(dev[2, 1]),
+    df_null = if (is.null(dev)) NA_real_ else as.numeric(dev[1, 2]),
+    df_residual = if (is.null(dev)) NA_real_ else as.numeric(dev[2, 2]),
+    nobs = as.numeric(stats::nobs(fit)),
+    n_nodes = as.numeric(network::network.size(nw)),
+    n_edges = as.numeric(network::network.edgecount(nw)),
+    estimate = as.character(fit$estimate),
+    estimate_desc = as.character(s$estimate.desc),
+    iterations = if (is.null(fit$iterations)) NA_real_ else as.numeric(fit$iterations),
+    max_iterations = as.numeric(fit$control$MCMLE.maxit),
+    failure = isTRUE(fit$failure),
+    independence = isTRUE(s$independence),
+    estimable = as.logical(fit$estimable),
+    ergm_version = as.character(utils::packageVersion("ergm")),
+    r_version = R.version.string
+  )
+}
+
+# Simulate networks from an ERGM with given coefficients on an empty network of n nodes.
+pyreslib_simulate <- function(n_nodes, directed, terms, coef, seed, nsim, node_covariates,
+                              edge_covariates) {
+  nw0 <- pyreslib_network(matrix(0, n_nodes, n_nodes), directed, as.character(seq_len(n_nodes)),
+                          node_covariates, edge_covariates)
+  f <- pyreslib_formula(terms, nw0)
+  sims <- stats::simulate(f, coef = coef, nsim = nsim, seed = seed)
+  if (nsim == 1L) sims <- list(sims)
+  lapply(sims, function(s) network::as.matrix.network(s, matrix.type = "adjacency"))
+}
+
+pyreslib_versions <- function() {
+  pkgs <- c("ergm", "network", "statnet.common", "ergm.count", "coda")
+  vapply(pkgs, function(p) tryCatch(as.character(utils::packageVersion(p)),
+                                    error = function(e) NA_character_), character(1))
+}
+
+pyreslib_control_names <- function() names(formals(ergm::control.ergm))
