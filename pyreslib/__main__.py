@@ -1,0 +1,5 @@
+"""``python -m pyreslib`` runs the command line (:func:`pyreslib.cli.main`)."""
+
+from pyreslib.cli import main
+
+raise SystemExit(main())
