@@ -122,13 +122,13 @@ def infomap_partition(
         raise InputError("the network has no nodes; nothing to partition.")
     degree = np.asarray(g.degree())
     isolated = np.flatnonzero(degree == 0)
-    options = dict(
-        seed=int(seed),
-        trials=int(trials),
-        weighted=weighted,
-        markov_time=markov_time,
-        teleportation_probability=teleportation_probability,
-    )
+    options = {
+        "seed": int(seed),
+        "trials": int(trials),
+        "weighted": weighted,
+        "markov_time": markov_time,
+        "teleportation_probability": teleportation_probability,
+    }
     module_of = np.full(n, -1, dtype=np.int64)
     codelength = one_level = 0.0
     if g.ecount():
