@@ -291,12 +291,30 @@ def _detect_encoding(path: Path, sample: bytes, whole: bool) -> str:
             f"{path}: contains binary data (NUL bytes), so it is not a text table; give a CSV, "
             "TSV or Excel export."
         )
-    for candidate in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(candidate)("strict").decode(sample, final=whole)
-            return candidate
-        except UnicodeDecodeError:
-            continue
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=whole)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        valid_before = sample[: exc.start]
+        line = valid_before.count(b"\n") + 1
+        if whole and exc.reason == "unexpected end of data":
+            raise InputError(
+                f"{path}: ends in the middle of a UTF-8 character (line {line}); the file is "
+                "truncated. Export or copy it again."
+            ) from None
+        if any(byte >= 0x80 for byte in valid_before):
+            # Chinese UTF-8 text up to here, then bytes that are not: two encodings in one file
+            # (often rows pasted from a GBK export). GB18030 would decode it all into nonsense.
+            raise InputError(
+                f"{path}: mixes encodings: valid UTF-8 with Chinese text up to line {line}, then "
+                f"not ({exc.reason}). Re-save the whole file in one encoding (UTF-8), or pass "
+                "encoding=... to read it as one."
+            ) from None
+    try:
+        codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=whole)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
@@ -796,6 +814,15 @@ class _Accumulator:
         from pyreslib.network import stage_network
 
         report = self.report
+        with_id = report.rows_read - report.rows_without_id - report.duplicates
+        if with_id > 0 and report.invalid_year == with_id:
+            bad_dates = next(f for f in self.rejected if f["column"].iloc[0] == "date")
+            examples = ", ".join(repr(str(v)) for v in bad_dates["value"][:3])
+            raise InputError(
+                f"{report.source}: no row has a readable year in column "
+                f"{report.columns_used.get('date')!r} (e.g. {examples}). Map the application "
+                "date column with columns={'date': '<header>'} (--column date=<header>)."
+            )
         report.out_of_stage_years = {str(y): c for y, c in sorted(self.out_of_stage_years.items())}
         pair_keys = np.concatenate(self.pair_keys) if self.pair_keys else np.array([], np.int64)
         keys, counts = np.unique(pair_keys, return_counts=True)
