@@ -240,8 +240,10 @@ class ResilienceResult:
 
     def summary(self) -> str:
         lines = [
-            f"Network resilience (coupling coordination; weights={self.options.get('weights')}, "
-            f"normalisation={self.options.get('normalisation')}, floor={self.options.get('floor')})",
+            (
+                f"Network resilience (coupling coordination; weights={self.options.get('weights')}, "
+                f"normalisation={self.options.get('normalisation')}, floor={self.options.get('floor')})"
+            ),
             self.to_frame().round(4).to_string(),
             "dimension weights: "
             + ", ".join(f"{k} {v:.3f}" for k, v in self.dimension_weights.items()),
