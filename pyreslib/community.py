@@ -134,8 +134,8 @@ def infomap_partition(
     if g.ecount():
         network = infomap.Network()
         weights = conv.weights if weighted else np.ones(g.ecount())
-        for (u, v), w in zip(g.get_edgelist(), weights):
-            network.add_link(u, v, float(w))
+        edges = np.asarray(g.get_edgelist(), dtype=float)
+        network.add_links(np.column_stack([edges, weights]))
         result = infomap.run(
             network,
             options=infomap.Options(

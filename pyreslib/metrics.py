@@ -46,6 +46,7 @@ __all__ = [
     "DegreeDistributionFit",
     "centrality_shares",
     "degree_distribution_fit",
+    "describe",
     "network_indicators",
     "node_centralities",
     "stage_centralities",
@@ -247,9 +248,42 @@ def network_indicators(
     (``distance`` turns a weight into a length; default 1/weight).
     """
     conv = _convert(G)
+    dist = _distances(conv, weighted, distance)
+    return _indicators(G, conv, weighted, dist, _closeness_pass(conv, dist))
+
+
+@dataclass(frozen=True)
+class _ClosenessPass:
+    """One all-pairs shortest-path pass (igraph closeness) and what derives from it."""
+
+    reach: np.ndarray  # n_i: size of i's component, i included
+    closeness_reachable: np.ndarray  # (n_i - 1) / sum_j d_ij over reachable j; 0 for isolates
+    distance_sums: np.ndarray  # sum_j d_ij over reachable j
+
+
+def _closeness_pass(conv: _Converted, dist: list[float] | None) -> _ClosenessPass:
+    g = conv.graph
+    n = g.vcount()
+    if n == 0:
+        empty = np.array([], dtype=float)
+        return _ClosenessPass(empty, empty, empty)
+    membership = np.asarray(g.connected_components().membership, dtype=int)
+    reach = np.bincount(membership)[membership].astype(float)
+    raw = np.nan_to_num(np.asarray(g.closeness(weights=dist, normalized=True), dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sums = np.where(raw > 0, (reach - 1) / raw, 0.0)
+    return _ClosenessPass(reach, raw, sums)
+
+
+def _indicators(
+    G: nx.Graph,
+    conv: _Converted,
+    weighted: bool,
+    dist: list[float] | None,
+    paths: _ClosenessPass,
+) -> pd.Series:
     g = conv.graph
     n, m = g.vcount(), g.ecount()
-    dist = _distances(conv, weighted, distance)
     out: dict[str, float] = {
         "nodes": n,
         "edges": m,
@@ -265,7 +299,9 @@ def network_indicators(
     connected_ordered_pairs = float(np.sum(sizes * (sizes - 1)))
     out["unreachable_pairs"] = int((n * (n - 1) - connected_ordered_pairs) / 2)
     if connected_ordered_pairs > 0:
-        out["avg_path_length"] = g.average_path_length(directed=False, unconn=True, weights=dist)
+        # closeness already summed every node's distances to the nodes it reaches:
+        # L = sum_i sum_j d_ij / sum_i (n_i - 1), with no second all-pairs pass
+        out["avg_path_length"] = float(paths.distance_sums.sum() / np.sum(paths.reach - 1))
     else:
         out["avg_path_length"] = math.nan
     if n >= 2:
@@ -401,15 +437,18 @@ def node_centralities(
     (default 1/weight).  Degree and strength do not change.
     """
     conv = _convert(G)
+    dist = _distances(conv, weighted, distance)
+    return _centralities(conv, dist, _closeness_pass(conv, dist))
+
+
+def _centralities(
+    conv: _Converted, dist: list[float] | None, paths: _ClosenessPass
+) -> pd.DataFrame:
     g = conv.graph
     n = g.vcount()
-    dist = _distances(conv, weighted, distance)
     degree = np.asarray(g.degree(), dtype=float)
-    membership = np.asarray(g.connected_components().membership, dtype=int) if n else np.array([])
-    reach = np.bincount(membership)[membership] if n else np.array([])  # n_i, self included
     if n >= 2:
-        raw_closeness = np.asarray(g.closeness(weights=dist, normalized=True), dtype=float)
-        closeness = np.nan_to_num(raw_closeness, nan=0.0) * (reach - 1) / (n - 1)
+        closeness = paths.closeness_reachable * (paths.reach - 1) / (n - 1)
         degree_c = degree / (n - 1)
     else:
         closeness = np.zeros(n)
@@ -429,6 +468,20 @@ def node_centralities(
         },
         index=pd.Index(conv.nodes, name="node"),
     )
+
+
+def describe(
+    G: nx.Graph, *, weighted: bool = False, distance: Distance = _inverse_weight
+) -> tuple[pd.Series, pd.DataFrame]:
+    """:func:`network_indicators` and :func:`node_centralities` of ``G`` in one go.
+
+    Converts the graph once and shares the all-pairs shortest-path pass behind closeness and the
+    average path length, so it is faster than calling the two functions one after the other.
+    """
+    conv = _convert(G)
+    dist = _distances(conv, weighted, distance)
+    paths = _closeness_pass(conv, dist)
+    return _indicators(G, conv, weighted, dist, paths), _centralities(conv, dist, paths)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -190,6 +190,17 @@ def test_weighted_variants_equal_networkx():
     )
 
 
+def test_describe_equals_the_two_functions():
+    G = random_weighted_graph(50, 0.07, seed=11, isolates=2)
+    for weighted_variant in (False, True):
+        indicators, centralities = metrics.describe(G, weighted=weighted_variant)
+        expected = metrics.network_indicators(G, weighted=weighted_variant)
+        assert indicators.to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True)
+        pd.testing.assert_frame_equal(
+            centralities, metrics.node_centralities(G, weighted=weighted_variant)
+        )
+
+
 # ---------------------------------------------------------------- properties
 
 
