@@ -23,7 +23,9 @@ patent ids and city pairs, not with the size of the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gc
 import json
 import re
 import zipfile
@@ -366,7 +368,7 @@ def _iter_raw_chunks(
         if frame.shape[1] == 0:
             raise InputError(f"{path}: the sheet is empty; put the patent table on the first sheet "
                              "or pass sheet=.")
-        frame = frame.fillna("")
+        frame = frame.fillna("").astype(str).astype(object)
         for start in range(0, max(len(frame), 1), chunk_rows):
             yield frame.iloc[start : start + chunk_rows]
         return
@@ -378,7 +380,7 @@ def _iter_raw_chunks(
             path,
             sep=fmt.separator,
             encoding=fmt.encoding,
-            dtype=str,
+            dtype=object,  # plain Python str cells (na_filter=False): faster than the str dtype
             keep_default_na=False,
             na_filter=False,
             chunksize=chunk_rows,
@@ -410,7 +412,8 @@ def _separator_name(separator: str | None) -> str:
 
 def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> pd.DataFrame:
     out = pd.DataFrame(
-        {role: chunk[header].astype(str).to_numpy() for role, header in mapping.items()}
+        {role: pd.Series(chunk[header].to_numpy(dtype=object), dtype=object)
+         for role, header in mapping.items()}
     )
     # A spreadsheet's row number: header is row 1, the first record row 2.
     out.insert(0, "row", np.arange(first_row, first_row + len(out), dtype=np.int64))
@@ -660,26 +663,30 @@ class _Accumulator:
         report.rows_read += len(frame)
         if len(frame) == 0:
             return
+        # Plain list comprehensions over the cells: several times faster than pandas' .str
+        # accessor, which wraps every call in NA handling.
         # 1. ids: missing ids are rejected, repeats (within and across chunks) counted.
-        ids = frame["patent_id"].str.strip()
-        no_id = (ids == "").to_numpy()
-        self._reject(frame, no_id, "patent_id", ids.to_numpy(), "no patent id")
+        stripped = [i.strip() for i in frame["patent_id"].tolist()]
+        no_id = np.fromiter((not i for i in stripped), bool, len(stripped))
+        self._reject(frame, no_id, "patent_id", stripped, "no patent id")
         report.rows_without_id += int(no_id.sum())
-        key = ids.str.upper().str.replace(" ", "", regex=False).to_numpy()
         seen = self.seen_ids
-        repeated = (
-            pd.Series(key).duplicated().to_numpy()
-            | np.fromiter((k in seen for k in key), bool, len(key))
-        ) & ~no_id
+        flags: list[bool] = []
+        flag = flags.append
+        for key in (i.upper().replace(" ", "") for i in stripped):
+            if key in seen:
+                flag(True)
+            else:
+                seen.add(key)
+                flag(False)
+        repeated = np.array(flags, dtype=bool) & ~no_id
         report.duplicates += int(repeated.sum())
-        keep = ~(no_id | repeated)
-        seen.update(key[keep])
-        frame = frame[keep]
+        frame = frame[~(no_id | repeated)]
 
         # 2. years, parsed once per distinct date text.
         codes, uniques = pd.factorize(frame["date"])
         parsed = [_parse_year(u, self.valid_years) for u in uniques]
-        years = np.array([p[0] for p in parsed], np.int64)[codes] if len(frame) else np.array([], np.int64)
+        years = np.array([p[0] for p in parsed] or [0], np.int64)[codes]
         bad = years < 0
         if bad.any():
             reasons = np.array([p[1] for p in parsed], dtype=object)[codes]
@@ -688,33 +695,40 @@ class _Accumulator:
         frame, years = frame[~bad], years[~bad]
 
         # 3. applicants present?
-        applicant_lists = _split(frame["applicants"], self.separators)
-        nonempty = applicant_lists.map(lambda items: any(s.strip() for s in items)).to_numpy(bool)
-        self._reject(frame, ~nonempty, "applicants", frame["applicants"].to_numpy(),
-                     "no applicants")
-        report.rows_without_applicants += int((~nonempty).sum())
-        frame, years, applicant_lists = frame[nonempty], years[nonempty], applicant_lists[nonempty]
+        blank = " \t\r\n" + "".join(self.separators)
+        cells = frame["applicants"].tolist()
+        empty = np.fromiter((not c.strip(blank) for c in cells), bool, len(cells))
+        self._reject(frame, empty, "applicants", cells, "no applicants")
+        report.rows_without_applicants += int(empty.sum())
+        frame, years = frame[~empty], years[~empty]
 
         # 4. stages.
         stage = self._stage_of_year[years - self.valid_years[0]]
         outside = stage < 0
         report.out_of_stage += int(outside.sum())
         self.out_of_stage_years.update(years[outside].tolist())
-        inside = ~outside
-        frame, stage, applicant_lists = frame[inside], stage[inside], applicant_lists[inside]
+        frame, stage = frame[~outside], stage[~outside]
         report.patents_kept += len(frame)
         self.stage_patents += np.bincount(stage, minlength=len(self.stages))
         if len(frame) == 0:
             return
-        self._count(frame, stage, applicant_lists)
+        self._count(frame, stage)
 
-    def _count(self, frame: pd.DataFrame, stage: np.ndarray, applicant_lists: pd.Series) -> None:
+    def _split(self, cells: list[str]) -> list[list[str]]:
+        first, *others = self.separators
+        if not others:
+            return [c.split(first) for c in cells]
+        if len(others) == 1:
+            other = others[0]
+            return [c.replace(other, first).split(first) for c in cells]
+        return [_split_cell(c, first, others) for c in cells]
+
+    def _count(self, frame: pd.DataFrame, stage: np.ndarray) -> None:
         report = self.report
         n = len(frame)
         location_role = "cities" if "cities" in frame.columns else "addresses"
-        location_lists = _split(frame[location_role], self.separators)
-        applicant_values = applicant_lists.tolist()
-        location_values = location_lists.tolist()
+        applicant_values = self._split(frame["applicants"].tolist())
+        location_values = self._split(frame[location_role].tolist())
         lengths = np.fromiter((len(v) for v in applicant_values), np.int64, n)
         location_lengths = np.fromiter((len(v) for v in location_values), np.int64, n)
         mismatch = lengths != location_lengths
@@ -735,7 +749,9 @@ class _Accumulator:
         empty = (long["applicant"] == "").to_numpy()
         report.empty_applicant_entries += int(empty.sum())
         long = long[~empty]
-        repeated = long.duplicated(["rix", "applicant"]).to_numpy()
+        name_codes, names = pd.factorize(long["applicant"])
+        repeated = pd.Series(long["rix"].to_numpy() * (len(names) + 1) + name_codes).duplicated()
+        repeated = repeated.to_numpy()
         report.repeated_applicants += int(repeated.sum())
         long = long[~repeated]
 
@@ -782,7 +798,7 @@ class _Accumulator:
         cities = adcode[resolved]
         applicants_per_patent = np.bincount(rix, minlength=n)
         # Distinct (patent, city), sorted by patent then city.
-        distinct = np.unique(rix * _PAIR_BASE + cities)
+        distinct = _sorted_distinct(rix * _PAIR_BASE + cities)
         patent_of = distinct // _PAIR_BASE
         city_of = distinct % _PAIR_BASE
         k = np.bincount(patent_of, minlength=n)
@@ -825,7 +841,7 @@ class _Accumulator:
             )
         report.out_of_stage_years = {str(y): c for y, c in sorted(self.out_of_stage_years.items())}
         pair_keys = np.concatenate(self.pair_keys) if self.pair_keys else np.array([], np.int64)
-        keys, counts = np.unique(pair_keys, return_counts=True)
+        keys, counts = _sorted_counts(pair_keys)
         pairs = pd.DataFrame(
             {
                 "stage": keys // _PAIR_BASE // _PAIR_BASE,
@@ -837,7 +853,7 @@ class _Accumulator:
         internal_keys = (
             np.concatenate(self.internal_keys) if self.internal_keys else np.array([], np.int64)
         )
-        ikeys, icounts = np.unique(internal_keys, return_counts=True)
+        ikeys, icounts = _sorted_counts(internal_keys)
         internal = pd.DataFrame(
             {"stage": ikeys // _PAIR_BASE, "adcode": ikeys % _PAIR_BASE,
              "internal": icounts.astype(np.int64)}
@@ -879,6 +895,21 @@ class _Accumulator:
         )
 
 
+def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.sort + a boundary mask: faster than np.unique on int64 here)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _sorted_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and how often each occurs."""
+    keys = np.sort(keys)
+    if not len(keys):
+        return keys, np.array([], np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.diff(np.r_[starts, len(keys)])
+
+
 def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else object)
@@ -886,13 +917,28 @@ def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def _split(cells: pd.Series, separators: tuple[str, ...]) -> pd.Series:
-    """Split multi-valued cells on any of ``separators`` (mixed in one cell too)."""
-    cells = cells.astype(str)
-    first, *others = separators
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small lists are made.
+
+    Splitting cells creates one list per cell; each allocation burst triggers a collection that
+    walks every live container, which made splitting 10-20 times slower than the splits
+    themselves. The lists hold only strings, so nothing cyclic is left for the collector.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _split_cell(cell: str, first: str, others: list[str]) -> list[str]:
+    """Split a multi-valued cell on any of the separators (mixed in one cell too)."""
     for other in others:
-        cells = cells.str.replace(other, first, regex=False)
-    return cells.str.split(first, regex=False)
+        cell = cell.replace(other, first)
+    return cell.split(first)
 
 
 _YEAR_TEXT = re.compile(r"^(\d{4})(?:\d{4}|\.0+)?(?:$|[-/.年\sT])")
@@ -952,8 +998,9 @@ def ingest_frame(
                           columns_used=dict(mapping))
     accumulator = _new_accumulator(stages, report, resolver, separators, name_fallback,
                                    on_unresolved, valid_years, threshold)
-    for start in range(0, len(frame), chunk_rows):
-        accumulator.add(frame.iloc[start : start + chunk_rows])
+    with _gc_paused():
+        for start in range(0, len(frame), chunk_rows):
+            accumulator.add(frame.iloc[start : start + chunk_rows])
     return accumulator.result(threshold)
 
 
@@ -1008,8 +1055,9 @@ def ingest_file(
                           columns_used=dict(mapping))
     accumulator = _new_accumulator(stages, report, resolver, separators, name_fallback,
                                    on_unresolved, valid_years, threshold)
-    for chunk in chunks:
-        accumulator.add(chunk)
+    with _gc_paused():
+        for chunk in chunks:
+            accumulator.add(chunk)
     return accumulator.result(threshold)
 
 
