@@ -47,7 +47,7 @@ def __getattr__(name: str):
 
         return getattr(ergm, name)
     if name == "compare":
-        from pyreslib.report import compare
+        from pyreslib.ergm.compare import compare
 
         return compare
     raise AttributeError(f"module 'pyreslib' has no attribute {name!r}")

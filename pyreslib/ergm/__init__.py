@@ -8,6 +8,7 @@
 from pyreslib.ergm.formula import Formula, Term, parse_formula
 from pyreslib.ergm.model import ERGM, simulate, validate_control
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
+from pyreslib.ergm.compare import Comparison, compare
 
-__all__ = ["ERGM", "ERGMResults", "ERGMSummary", "Formula", "Term", "parse_formula", "simulate",
+__all__ = ["Comparison", "ERGM", "ERGMResults", "ERGMSummary", "compare", "Formula", "Term", "parse_formula", "simulate",
            "validate_control"]

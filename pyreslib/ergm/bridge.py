@@ -77,6 +77,9 @@ class _RSession:
         if libs:
             ro.r[".libPaths"](ro.StrVector(libs + list(ro.r[".libPaths"]())))
         self.lib_paths = list(ro.r[".libPaths"]())
+        # PSOCK workers (control={"parallel": n}) are fresh R processes: they find the same
+        # packages through R_LIBS, which they inherit from this process.
+        ro.r["Sys.setenv"](R_LIBS=":".join(self.lib_paths))
         missing = [
             p for p in REQUIRED_R_PACKAGES
             if not ro.r["requireNamespace"](p, quietly=True)[0]

@@ -107,11 +107,15 @@ class ERGMResults:
         self.estimable = [bool(v) for v in info["estimable"]]
         self.ergm_version = str(info["ergm_version"][0])
         self.r_version = str(info["r_version"][0])
-        self.converged = not self.failure
-        if self.failure:
+        # ergm 4.12 does not set `failure` when MCMC-MLE stops at MCMLE.maxit; an MCMC fit
+        # that used every allowed iteration is treated as not converged.
+        hit_maxit = (not self.dyad_independent and self.estimate == "MLE"
+                     and np.isfinite(self.iterations) and self.iterations >= self.max_iterations)
+        self.converged = not (self.failure or hit_maxit)
+        if not self.converged:
             warnings.warn(ConvergenceWarning(
-                f"ERGM '{self.formula}' did not converge (ergm reports failure after "
-                f"{self.iterations:.0f} iterations). Estimates may be unreliable: increase "
+                f"ERGM '{self.formula}' did not converge (stopped after "
+                f"{self.iterations:.0f} of at most {self.max_iterations:.0f} MCMLE iterations). Estimates may be unreliable: increase "
                 "control={'MCMLE.maxit': ..., 'MCMC.samplesize': ..., 'MCMC.interval': ...}, "
                 "check results.mcmc_diagnostics(), or simplify dyad-dependent terms (fixed "
                 "decays for gwesp/gwdegree)."), stacklevel=3)
@@ -177,3 +181,28 @@ class ERGMResults:
                 "the term, recode the covariate, or use a fixed-decay geometrically weighted "
                 "term instead."
             )
+
+
+def _attach_diagnostics() -> None:
+    # Kept in diagnostics.py (one topic per module); exposed as results methods.
+    from pyreslib.ergm import diagnostics
+
+    def gof(self, nsim: int = 100, seed: int | None = None,
+            statistics=("degree", "espartners", "distance", "model")):
+        """Goodness of fit (``ergm::gof``); see :func:`pyreslib.ergm.diagnostics.goodness_of_fit`."""
+        return diagnostics.goodness_of_fit(self, nsim=nsim, seed=seed, statistics=statistics)
+
+    def mcmc_diagnostics(self):
+        """MCMC diagnostics; see :func:`pyreslib.ergm.diagnostics.mcmc_diagnostics`."""
+        return diagnostics.mcmc_diagnostics(self)
+
+    def bridge_loglik(self, nsteps: int = 20, seed: int | None = None) -> float:
+        """Re-estimate the log-likelihood by bridge sampling with more steps."""
+        return diagnostics.bridge_loglik(self, nsteps=nsteps, seed=seed)
+
+    ERGMResults.gof = gof
+    ERGMResults.mcmc_diagnostics = mcmc_diagnostics
+    ERGMResults.bridge_loglik = bridge_loglik
+
+
+_attach_diagnostics()
