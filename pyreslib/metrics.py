@@ -128,9 +128,21 @@ def _convert(G: nx.Graph, *, weight: str = "weight") -> _Converted:
         )
     nodes = list(G.nodes())
     index = {node: i for i, node in enumerate(nodes)}
-    edges = [(index[u], index[v]) for u, v in G.edges()]
-    weights = np.ones(len(edges), dtype=float)
-    for k, (u, v, w) in enumerate(G.edges(data=weight, default=1)):
+    triples = list(G.edges(data=weight, default=1))
+    edges = [(index[u], index[v]) for u, v, _ in triples]
+    try:
+        weights = np.fromiter((w for _, _, w in triples), dtype=float, count=len(triples))
+    except (TypeError, ValueError):
+        weights = None
+    if weights is None or not (np.all(weights > 0) and np.all(np.isfinite(weights))):
+        _raise_bad_weight(triples, weight)
+    graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
+    graph.es["weight"] = weights.tolist()
+    return _Converted(graph, nodes, weights)
+
+
+def _raise_bad_weight(triples: list, weight: str) -> None:
+    for u, v, w in triples:
         try:
             value = float(w)
         except (TypeError, ValueError):
@@ -143,10 +155,6 @@ def _convert(G: nx.Graph, *, weight: str = "weight") -> _Converted:
                 f"edge ({u!r}, {v!r}) has {weight!r} = {w!r}; weights must be positive and finite. "
                 "Drop edges of weight 0 before computing indicators."
             )
-        weights[k] = value
-    graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
-    graph.es["weight"] = weights.tolist()
-    return _Converted(graph, nodes, weights)
 
 
 def _distances(conv: _Converted, weighted: bool, distance: Distance) -> list[float] | None:
