@@ -53,12 +53,14 @@ def synthetic_export(path: Path, records: int, seed: int = 7) -> Path:
     ids[repeat] = rng.integers(0, records, repeat.sum())
     days = rng.integers(0, 14 * 365, records)
     dates = (pd.Timestamp("2009-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
-    frame = pd.DataFrame({
-        "申请号": "CN" + pd.Series(ids).astype(str).str.zfill(9),
-        "申请日": dates,
-        "申请人": [";".join(row) for row in firms],
-        "申请人地址": [";".join(row) for row in addresses],
-    })
+    frame = pd.DataFrame(
+        {
+            "申请号": "CN" + pd.Series(ids).astype(str).str.zfill(9),
+            "申请日": dates,
+            "申请人": [";".join(row) for row in firms],
+            "申请人地址": [";".join(row) for row in addresses],
+        }
+    )
     frame.to_csv(path, index=False, encoding="utf-8")
     return path
 

@@ -26,6 +26,7 @@ caller writes to its "unresolved" report.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -156,8 +157,9 @@ class CityResolver:
     def _build_automaton(self) -> ahocorasick.Automaton:
         entries: dict[str, tuple[set[int], set[str], bool]] = {}
 
-        def add(key: str, *, city: int | None = None, province: str | None = None,
-                short: bool = False) -> None:
+        def add(
+            key: str, *, city: int | None = None, province: str | None = None, short: bool = False
+        ) -> None:
             key = key.strip().lower()
             if len(key) < 2:
                 return
@@ -184,8 +186,11 @@ class CityResolver:
             if province_zh in municipalities:
                 continue  # 北京市 etc. are already city keys naming the same unit
             add(province_zh, province=province_zh)
-            add(_PROVINCE_SHORT.get(province_zh, province_zh.removesuffix("省")),
-                province=province_zh, short=True)
+            add(
+                _PROVINCE_SHORT.get(province_zh, province_zh.removesuffix("省")),
+                province=province_zh,
+                short=True,
+            )
             if self.english:
                 add(province_en, province=province_zh)
         for alias in alias_table().itertuples(index=False):
@@ -205,7 +210,9 @@ class CityResolver:
     def resolve(self, text: object) -> Resolution:
         """Resolve one text (address, city name, English name or adcode); cached per text."""
         if not isinstance(text, str):
-            text = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+            text = (
+                "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+            )
         cached = self._cache.get(text)
         if cached is None:
             cached = self._resolve_uncached(text)
@@ -271,7 +278,8 @@ class CityResolver:
                 # A city of another province before one of the stated province (江苏省...朝阳
                 # 大厦) is a firm's or a building's name: prefer a city of the stated province.
                 in_stated = [
-                    h.cities[0] for h in city_hits
+                    h.cities[0]
+                    for h in city_hits
                     if len(h.cities) == 1 and self._province_of[h.cities[0]] in stated
                 ]
                 if in_stated:
@@ -314,7 +322,8 @@ class CityResolver:
             kept.append(hit)
             covered_to = hit.end
         return [
-            h for h in kept
+            h
+            for h in kept
             if not (h.short and h.end < len(text) and text[h.end] in self.not_a_city_suffixes)
         ]
 

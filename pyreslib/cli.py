@@ -42,28 +42,48 @@ def _add_networks_command(sub) -> argparse.ArgumentParser:
     parser.add_argument("patents_file", metavar="PATENTS_FILE", help="the patent export")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the output files")
     parser.add_argument(
-        "--stages", default="2011-2014,2015-2017,2018-2021",
+        "--stages",
+        default="2011-2014,2015-2017,2018-2021",
         help="comma-separated year ranges (default: %(default)s)",
     )
     parser.add_argument(
-        "--column", action="append", default=[], metavar="ROLE=HEADER",
+        "--column",
+        action="append",
+        default=[],
+        metavar="ROLE=HEADER",
         help="map a column role (patent_id, date, applicants, addresses, cities) to your header; "
         "repeatable, e.g. --column applicants=权利人",
     )
     parser.add_argument("--encoding", help="text encoding (default: detected; e.g. gb18030)")
     parser.add_argument("--sheet", help="Excel sheet name or 0-based number (default: the first)")
-    parser.add_argument("--threshold", type=int, default=1,
-                        help="leave out pairs with fewer collaborations (default: %(default)s)")
-    parser.add_argument("--prefecture-level-only", action="store_true",
-                        help="resolve only to the 337 prefecture-level units (county-level units "
-                        "such as 仙桃 stay unresolved)")
-    parser.add_argument("--skip-patents-with-unresolved", action="store_true",
-                        help="leave out a patent when any of its applicants is unresolved "
-                        "(default: count it among its resolved applicants)")
-    parser.add_argument("--no-name-fallback", action="store_true",
-                        help="do not resolve applicants that lack an address by their name")
-    parser.add_argument("--excel-friendly", action="store_true",
-                        help="write CSVs as UTF-8 with BOM, so Excel shows Chinese names")
+    parser.add_argument(
+        "--threshold",
+        type=int,
+        default=1,
+        help="leave out pairs with fewer collaborations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--prefecture-level-only",
+        action="store_true",
+        help="resolve only to the 337 prefecture-level units (county-level units "
+        "such as 仙桃 stay unresolved)",
+    )
+    parser.add_argument(
+        "--skip-patents-with-unresolved",
+        action="store_true",
+        help="leave out a patent when any of its applicants is unresolved "
+        "(default: count it among its resolved applicants)",
+    )
+    parser.add_argument(
+        "--no-name-fallback",
+        action="store_true",
+        help="do not resolve applicants that lack an address by their name",
+    )
+    parser.add_argument(
+        "--excel-friendly",
+        action="store_true",
+        help="write CSVs as UTF-8 with BOM, so Excel shows Chinese names",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not print the report")
     parser.set_defaults(handler=_run_networks)
     return parser
@@ -74,7 +94,9 @@ def _parse_column_options(options: Sequence[str]) -> dict[str, str]:
     for option in options:
         role, sep, header = option.partition("=")
         if not sep or not role.strip() or not header.strip():
-            raise InputError(f"--column {option!r}: write it as ROLE=HEADER, e.g. applicants=申请人.")
+            raise InputError(
+                f"--column {option!r}: write it as ROLE=HEADER, e.g. applicants=申请人."
+            )
         columns[role.strip()] = header.strip()
     return columns
 
@@ -89,7 +111,8 @@ def _run_networks(args: argparse.Namespace) -> int:
     if sheet is not None and sheet.isdigit():
         sheet = int(sheet)
     resolver = (
-        CityResolver(kinds=PREFECTURE_LEVEL_KINDS) if args.prefecture_level_only
+        CityResolver(kinds=PREFECTURE_LEVEL_KINDS)
+        if args.prefecture_level_only
         else default_resolver()
     )
     result = ingest_file(
@@ -127,8 +150,14 @@ def _print_report(report) -> None:
     for column in ("stage", "patents", "cities", "pairs", "cross-city", "internal"):
         stages.add_column(column, justify="right" if column != "stage" else "left")
     for s in report.stages:
-        stages.add_row(s.label, f"{s.patents:,}", f"{s.cities:,}", f"{s.city_pairs:,}",
-                       f"{s.cross_city_collaborations:,}", f"{s.internal_collaborations:,}")
+        stages.add_row(
+            s.label,
+            f"{s.patents:,}",
+            f"{s.cities:,}",
+            f"{s.city_pairs:,}",
+            f"{s.cross_city_collaborations:,}",
+            f"{s.internal_collaborations:,}",
+        )
     console.print(stages)
     if report.stages_without_edges:
         console.print(f"[yellow]stages without any edge: {', '.join(report.stages_without_edges)}")
@@ -141,8 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except PyreslibError as exc:
         message = " ".join(str(exc).split())
-        print(textwrap.fill(f"pyreslib {args.command}: error: {message}", width=100),
-              file=sys.stderr)
+        print(
+            textwrap.fill(f"pyreslib {args.command}: error: {message}", width=100), file=sys.stderr
+        )
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -26,6 +26,7 @@ import codecs
 import contextlib
 import csv
 import gc
+import itertools
 import json
 import re
 import zipfile
@@ -108,7 +109,7 @@ def _check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
     if len(set(labels)) != len(labels):
         raise InputError(f"stages: labels repeat in {labels}; give each stage its own label.")
     ordered = sorted(stages, key=lambda s: s.start)
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in itertools.pairwise(ordered):
         if later.start <= earlier.end:
             raise InputError(
                 f"stages: {earlier.label} and {later.label} overlap; a patent must belong to one "
@@ -125,10 +126,25 @@ def _check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
 # ---------------------------------------------------------------------------------------------
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "patent_id": (
-        "patent_id", "id", "申请号", "公开(公告)号", "公开号", "公告号", "专利号",
-        "application_number", "publication_number",
+        "patent_id",
+        "id",
+        "申请号",
+        "公开(公告)号",
+        "公开号",
+        "公告号",
+        "专利号",
+        "application_number",
+        "publication_number",
     ),
-    "date": ("application_date", "date", "year", "申请日", "申请年", "申请日期", "application_year"),
+    "date": (
+        "application_date",
+        "date",
+        "year",
+        "申请日",
+        "申请年",
+        "申请日期",
+        "application_year",
+    ),
     "applicants": ("applicants", "applicant", "申请人", "申请(专利权)人", "专利权人", "assignees"),
     "addresses": ("addresses", "applicant_addresses", "申请人地址", "地址", "address"),
     "cities": ("cities", "city", "applicant_cities", "城市", "申请人城市"),
@@ -151,7 +167,9 @@ def _normalise_header(header: object) -> str:
     return text.replace("（", "(").replace("）", ")").replace(" ", "_")
 
 
-def _map_columns(headers: list[str], columns: Mapping[str, str] | None, source: str) -> dict[str, str]:
+def _map_columns(
+    headers: list[str], columns: Mapping[str, str] | None, source: str
+) -> dict[str, str]:
     """Canonical name -> header in the file, from the user's mapping and the defaults."""
     columns = dict(columns or {})
     unknown = set(columns) - set(DEFAULT_COLUMNS)
@@ -180,7 +198,11 @@ def _map_columns(headers: list[str], columns: Mapping[str, str] | None, source: 
                 mapping[role] = found[0]
                 break
     for role, header in mapping.items():
-        twins = [h for h in headers if h == header or re.fullmatch(re.escape(str(header)) + r"\.\d+", str(h))]
+        twins = [
+            h
+            for h in headers
+            if h == header or re.fullmatch(re.escape(str(header)) + r"\.\d+", str(h))
+        ]
         if len(normalised.get(_normalise_header(header), [])) > 1 or len(twins) > 1:
             raise InputError(
                 f"{source}: the file has more than one column named {header!r}; rename the "
@@ -360,14 +382,16 @@ def _iter_raw_chunks(
             if sheet is not None and "not found" in str(exc).lower() or isinstance(exc, IndexError):
                 raise InputError(f"{path}: sheet {sheet!r} not found ({exc}).") from None
             raise InputError(f"{path}: cannot read it as an Excel workbook ({exc}).") from None
-        except Exception as exc:  # openpyxl/xlrd raise many private types for damaged files
+        except Exception as exc:  # noqa: BLE001 - damaged workbooks raise arbitrary types
             raise InputError(
                 f"{path}: cannot read it as an Excel workbook ({type(exc).__name__}: {exc}); "
                 "save it again from Excel or export CSV."
             ) from None
         if frame.shape[1] == 0:
-            raise InputError(f"{path}: the sheet is empty; put the patent table on the first sheet "
-                             "or pass sheet=.")
+            raise InputError(
+                f"{path}: the sheet is empty; put the patent table on the first sheet "
+                "or pass sheet=."
+            )
         frame = frame.fillna("").astype(str).astype(object)
         for start in range(0, max(len(frame), 1), chunk_rows):
             yield frame.iloc[start : start + chunk_rows]
@@ -412,8 +436,10 @@ def _separator_name(separator: str | None) -> str:
 
 def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> pd.DataFrame:
     out = pd.DataFrame(
-        {role: pd.Series(chunk[header].to_numpy(dtype=object), dtype=object)
-         for role, header in mapping.items()}
+        {
+            role: pd.Series(chunk[header].to_numpy(dtype=object), dtype=object)
+            for role, header in mapping.items()
+        }
     )
     # A spreadsheet's row number: header is row 1, the first record row 2.
     out.insert(0, "row", np.arange(first_row, first_row + len(out), dtype=np.int64))
@@ -435,9 +461,13 @@ def _iter_records(
     if first is None or (len(first) == 0 and len(first.columns) == 0):
         raise InputError(f"{path}: the file has no header and no rows; export it again.")
     headers = [str(h) for h in first.columns]
-    if len(headers) == 1 and fmt.kind == "csv" and not any(
-        _normalise_header(headers[0]) in {_normalise_header(a) for a in v}
-        for v in DEFAULT_COLUMNS.values()
+    if (
+        len(headers) == 1
+        and fmt.kind == "csv"
+        and not any(
+            _normalise_header(headers[0]) in {_normalise_header(a) for a in v}
+            for v in DEFAULT_COLUMNS.values()
+        )
     ):
         raise InputError(
             f"{path}: is not a table: its first line has a single column {headers[0][:60]!r}. "
@@ -480,8 +510,9 @@ def read_records(
     :data:`DEFAULT_COLUMNS` does not recognise it; ``encoding`` overrides detection; ``sheet``
     picks an Excel sheet (name or 0-based position).
     """
-    _, _, chunks = _iter_records(path, columns=columns, encoding=encoding, sheet=sheet,
-                                 chunk_rows=1_000_000)
+    _, _, chunks = _iter_records(
+        path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=1_000_000
+    )
     return pd.concat(list(chunks), ignore_index=True)
 
 
@@ -653,7 +684,9 @@ class _Accumulator:
                     "patent_id": frame["patent_id"].to_numpy()[mask],
                     "column": column,
                     "value": np.asarray(values, dtype=object)[mask],
-                    "reason": np.asarray(reason, dtype=object)[mask] if not isinstance(reason, str) else reason,
+                    "reason": np.asarray(reason, dtype=object)[mask]
+                    if not isinstance(reason, str)
+                    else reason,
                 }
             )
         )
@@ -769,9 +802,11 @@ class _Accumulator:
         if (~resolved).any():
             reasons = np.array([o.reason for o in outcomes], dtype=object)[codes][~resolved]
             rix = long["rix"].to_numpy()[~resolved]
-            reasons = np.where(by_name[~resolved],
-                               np.char.add("no address; applicant name: ", reasons.astype(str)),
-                               reasons)
+            reasons = np.where(
+                by_name[~resolved],
+                np.char.add("no address; applicant name: ", reasons.astype(str)),
+                reasons,
+            )
             self.unresolved.append(
                 pd.DataFrame(
                     {
@@ -808,7 +843,9 @@ class _Accumulator:
         report.cross_city_patents += int(cross.sum())
         report.single_city_patents += int(single.sum())
         report.single_applicant_patents += int((counted & (applicants_per_patent == 1)).sum())
-        report.patents_without_resolved_applicant += int((counted & (applicants_per_patent == 0)).sum())
+        report.patents_without_resolved_applicant += int(
+            (counted & (applicants_per_patent == 0)).sum()
+        )
         self.stage_cross += np.bincount(stage[cross], minlength=len(self.stages))
         self.stage_single += np.bincount(stage[single], minlength=len(self.stages))
 
@@ -855,15 +892,21 @@ class _Accumulator:
         )
         ikeys, icounts = _sorted_counts(internal_keys)
         internal = pd.DataFrame(
-            {"stage": ikeys // _PAIR_BASE, "adcode": ikeys % _PAIR_BASE,
-             "internal": icounts.astype(np.int64)}
+            {
+                "stage": ikeys // _PAIR_BASE,
+                "adcode": ikeys % _PAIR_BASE,
+                "internal": icounts.astype(np.int64),
+            }
         )
         networks: dict[str, nx.Graph] = {}
         for index, st in enumerate(self.stages):
             stage_pairs = pairs[pairs["stage"] == index].drop(columns="stage")
             stage_internal = internal[internal["stage"] == index].set_index("adcode")["internal"]
             graph = stage_network(
-                stage_pairs, stage_internal, stage=st.label, threshold=threshold,
+                stage_pairs,
+                stage_internal,
+                stage=st.label,
+                threshold=threshold,
                 cities=self.resolver.cities,
             )
             networks[st.label] = graph
@@ -887,7 +930,9 @@ class _Accumulator:
         return IngestResult(
             networks=networks,
             report=report,
-            unresolved=_frame(self.unresolved, ["row", "patent_id", "applicant", "address", "reason"]),
+            unresolved=_frame(
+                self.unresolved, ["row", "patent_id", "applicant", "address", "reason"]
+            ),
             rejected=_frame(self.rejected, ["row", "patent_id", "column", "value", "reason"]),
             internal=internal.reset_index(drop=True),
             stages=self.stages,
@@ -912,8 +957,9 @@ def _sorted_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     if not parts:
-        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else object)
-                             for c in columns})
+        return pd.DataFrame(
+            {c: pd.Series([], dtype="int64" if c == "row" else object) for c in columns}
+        )
     return pd.concat(parts, ignore_index=True)[columns]
 
 
@@ -994,10 +1040,12 @@ def ingest_frame(
         frame[role] = frame[role].fillna("").astype(str)
     if "row" not in frame.columns:
         frame.insert(0, "row", np.arange(2, len(frame) + 2, dtype=np.int64))
-    report = IngestReport(source=source, file_format="frame", encoding="",
-                          columns_used=dict(mapping))
-    accumulator = _new_accumulator(stages, report, resolver, separators, name_fallback,
-                                   on_unresolved, valid_years, threshold)
+    report = IngestReport(
+        source=source, file_format="frame", encoding="", columns_used=dict(mapping)
+    )
+    accumulator = _new_accumulator(
+        stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
+    )
     with _gc_paused():
         for start in range(0, len(frame), chunk_rows):
             accumulator.add(frame.iloc[start : start + chunk_rows])
@@ -1049,27 +1097,32 @@ def ingest_file(
     """
     if isinstance(stages, str):
         stages = parse_stages(stages)
-    fmt, mapping, chunks = _iter_records(path, columns=columns, encoding=encoding, sheet=sheet,
-                                         chunk_rows=chunk_rows)
-    report = IngestReport(source=str(path), file_format=fmt.kind, encoding=fmt.encoding or "",
-                          columns_used=dict(mapping))
-    accumulator = _new_accumulator(stages, report, resolver, separators, name_fallback,
-                                   on_unresolved, valid_years, threshold)
+    fmt, mapping, chunks = _iter_records(
+        path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=chunk_rows
+    )
+    report = IngestReport(
+        source=str(path),
+        file_format=fmt.kind,
+        encoding=fmt.encoding or "",
+        columns_used=dict(mapping),
+    )
+    accumulator = _new_accumulator(
+        stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
+    )
     with _gc_paused():
         for chunk in chunks:
             accumulator.add(chunk)
     return accumulator.result(threshold)
 
 
-def _new_accumulator(stages, report, resolver, separators, name_fallback, on_unresolved,
-                     valid_years, threshold) -> _Accumulator:
+def _new_accumulator(
+    stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
+) -> _Accumulator:
     if isinstance(stages, str):
         stages = parse_stages(stages)
     stages = _check_stages(stages)
     if on_unresolved not in {"skip_applicant", "skip_patent"}:
-        raise InputError(
-            f"on_unresolved={on_unresolved!r}: use 'skip_applicant' or 'skip_patent'."
-        )
+        raise InputError(f"on_unresolved={on_unresolved!r}: use 'skip_applicant' or 'skip_patent'.")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
         raise InputError(f"threshold={threshold!r}: must be a whole number >= 1.")
     if not separators or any(not s for s in separators):

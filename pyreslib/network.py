@@ -65,8 +65,10 @@ def stage_network(
     city_a = pairs["city_a"].to_numpy(np.int64)
     city_b = pairs["city_b"].to_numpy(np.int64)
     if (city_a == city_b).any():
-        raise InputError("pairs: a city is paired with itself; internal collaboration goes in "
-                         "`internal`, not in the pairs.")
+        raise InputError(
+            "pairs: a city is paired with itself; internal collaboration goes in "
+            "`internal`, not in the pairs."
+        )
     low, high = np.minimum(city_a, city_b), np.maximum(city_a, city_b)
     if pd.DataFrame({"a": low, "b": high}).duplicated().any():
         raise InputError("pairs: some city pair appears twice; sum the weights first.")
@@ -76,7 +78,9 @@ def stage_network(
     graph.add_weighted_edges_from(
         zip(low[keep].tolist(), high[keep].tolist(), weight[keep].tolist()), weight="weight"
     )
-    internal_of = {int(k): int(v) for k, v in dict(internal if internal is not None else {}).items()}
+    internal_of = {
+        int(k): int(v) for k, v in dict(internal if internal is not None else {}).items()
+    }
     if include_internal_only:
         graph.add_nodes_from(c for c, v in internal_of.items() if v > 0)
     table = (cities if cities is not None else _city_table()).set_index("adcode", drop=False)
@@ -92,7 +96,9 @@ def stage_network(
 
 def edge_table(graph: nx.Graph) -> pd.DataFrame:
     """``city_a, city_b, weight`` with ``city_a < city_b``, sorted; adcodes as ints."""
-    rows = sorted((min(a, b), max(a, b), int(d.get("weight", 1))) for a, b, d in graph.edges(data=True))
+    rows = sorted(
+        (min(a, b), max(a, b), int(d.get("weight", 1))) for a, b, d in graph.edges(data=True)
+    )
     return pd.DataFrame(rows, columns=["city_a", "city_b", "weight"]).astype("int64")
 
 
@@ -122,7 +128,9 @@ def weighted_adjacency(graph: nx.Graph, *, label: str = "adcode") -> pd.DataFram
     """
     nodes = sorted(graph.nodes)
     matrix = nx.to_numpy_array(graph, nodelist=nodes, weight="weight", dtype=np.int64)
-    return pd.DataFrame(matrix, index=_labels(graph, nodes, label), columns=_labels(graph, nodes, label))
+    return pd.DataFrame(
+        matrix, index=_labels(graph, nodes, label), columns=_labels(graph, nodes, label)
+    )
 
 
 def binary_adjacency(graph: nx.Graph, threshold: int = 1, *, label: str = "adcode") -> pd.DataFrame:
@@ -187,7 +195,9 @@ def _checked_adcodes(adcodes, argument: str = "adcodes") -> list[int]:
     try:
         codes = [int(a) for a in adcodes]
     except (TypeError, ValueError):
-        raise InputError(f"{argument}: expected 6-digit integer adcodes, got {adcodes!r:.80}.") from None
+        raise InputError(
+            f"{argument}: expected 6-digit integer adcodes, got {adcodes!r:.80}."
+        ) from None
     seen: set[int] = set()
     repeated = sorted({c for c in codes if c in seen or seen.add(c)})
     if repeated:
@@ -266,5 +276,6 @@ def region_labels(adcodes: Iterable[int] | nx.Graph | None = None) -> pd.Series:
     """The NBS region (East, Central, West, Northeast) of each city, indexed by adcode."""
     codes = _checked_adcodes(adcodes)
     table = _city_table().set_index("adcode")
-    return pd.Series(table.loc[codes, "region"].to_numpy(), index=pd.Index(codes, name="adcode"),
-                     name="region")
+    return pd.Series(
+        table.loc[codes, "region"].to_numpy(), index=pd.Index(codes, name="adcode"), name="region"
+    )

@@ -24,7 +24,14 @@ from pyreslib.network import edge_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 BJ, SH, NJ, SZ_JS, SZ_GD = 110000, 310000, 320100, 320500, 440300
-CHANGCHUN, JILIN, ANSHAN, MAANSHAN, HAIKOU, HAINAN_QH = 220100, 220200, 210300, 340500, 460100, 632500
+CHANGCHUN, JILIN, ANSHAN, MAANSHAN, HAIKOU, HAINAN_QH = (
+    220100,
+    220200,
+    210300,
+    340500,
+    460100,
+    632500,
+)
 
 # By hand, from the fixture rows:
 # 2011-2014: P1 (南京, 北京, 上海) gives each of its 3 pairs 1; P4 (北京, 南京) adds 1 to 北京-南京.
@@ -89,14 +96,22 @@ def test_report_accounts_for_every_row(fixture_result):
     assert (r.applicants, r.applicants_resolved, r.unresolved_applicants) == (25, 24, 1)
     assert r.applicants_resolved_by_name == 1
     assert r.rows_with_address_count_mismatch == 2
-    assert r.rows_read == (r.duplicates + r.rows_without_id + r.invalid_year
-                           + r.rows_without_applicants + r.out_of_stage + r.patents_kept)
+    assert r.rows_read == (
+        r.duplicates
+        + r.rows_without_id
+        + r.invalid_year
+        + r.rows_without_applicants
+        + r.out_of_stage
+        + r.patents_kept
+    )
     assert [s.cross_city_collaborations for s in r.stages] == [4, 4, 2]
 
 
 def test_unresolved_and_rejected_rows_are_listed_with_their_row(fixture_result):
     unresolved = fixture_result.unresolved
-    assert unresolved[["row", "applicant", "address"]].values.tolist() == [[10, "辰公司", "火星基地"]]
+    assert unresolved[["row", "applicant", "address"]].values.tolist() == [
+        [10, "辰公司", "火星基地"]
+    ]
     rejected = fixture_result.rejected.sort_values("row")
     assert rejected["row"].tolist() == [12, 13]
     assert rejected["reason"].tolist()[0].startswith("not a date")
@@ -125,26 +140,36 @@ def test_english_headers_tsv_and_bom_are_recognised(tmp_path):
 def test_a_column_mapping_overrides_the_defaults(tmp_path):
     path = tmp_path / "renamed.csv"
     path.write_text("号,年份,权利人,城市名\nX1,2016,A;B,上海;南京\n", encoding="utf-8")
-    result = ingest_file(path, columns={"patent_id": "号", "date": "年份",
-                                        "applicants": "权利人", "cities": "城市名"})
+    result = ingest_file(
+        path,
+        columns={"patent_id": "号", "date": "年份", "applicants": "权利人", "cities": "城市名"},
+    )
     assert edges_of(result.networks["2015-2017"]) == {(SH, NJ): 1}
 
 
 def test_custom_stages_and_threshold():
-    frame = pd.DataFrame({
-        "patent_id": ["a", "b", "c"],
-        "year": ["2001", "2001", "2002"],
-        "applicants": ["x;y", "x;y", "x;z"],
-        "cities": ["北京;上海", "北京;上海", "北京;南京"],
-    })
+    frame = pd.DataFrame(
+        {
+            "patent_id": ["a", "b", "c"],
+            "year": ["2001", "2001", "2002"],
+            "applicants": ["x;y", "x;y", "x;z"],
+            "cities": ["北京;上海", "北京;上海", "北京;南京"],
+        }
+    )
     result = ingest_frame(frame, stages="2001-2002", threshold=2)
     assert edges_of(result.networks["2001-2002"]) == {(BJ, SH): 2}
     assert result.report.stages[0].pairs_below_threshold == 1
 
 
 def test_skip_patent_policy_drops_patents_with_an_unresolved_applicant():
-    frame = pd.DataFrame({"id": ["a", "b"], "date": ["2012", "2012"],
-                          "applicants": ["x;y;z", "x;y"], "addresses": ["北京;上海;火星", "北京;上海"]})
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "date": ["2012", "2012"],
+            "applicants": ["x;y;z", "x;y"],
+            "addresses": ["北京;上海;火星", "北京;上海"],
+        }
+    )
     kept = ingest_frame(frame)
     dropped = ingest_frame(frame, on_unresolved="skip_patent")
     assert edges_of(kept.networks["2011-2014"]) == {(BJ, SH): 2}
@@ -153,14 +178,16 @@ def test_skip_patent_policy_drops_patents_with_an_unresolved_applicant():
 
 
 def test_mixed_separators_in_one_cell_are_split():
-    frame = pd.DataFrame({"id": ["a"], "date": ["2012"], "applicants": ["x;y；z"],
-                          "addresses": ["北京；上海;南京"]})
+    frame = pd.DataFrame(
+        {"id": ["a"], "date": ["2012"], "applicants": ["x;y；z"], "addresses": ["北京；上海;南京"]}
+    )
     assert len(edges_of(ingest_frame(frame).networks["2011-2014"])) == 3
 
 
 def test_same_applicant_twice_counts_once():
-    frame = pd.DataFrame({"id": ["a"], "date": ["2012"], "applicants": ["x;x"],
-                          "addresses": ["北京;北京"]})
+    frame = pd.DataFrame(
+        {"id": ["a"], "date": ["2012"], "applicants": ["x;x"], "addresses": ["北京;北京"]}
+    )
     result = ingest_frame(frame)
     assert result.report.repeated_applicants == 1
     assert result.report.single_applicant_patents == 1
@@ -194,7 +221,7 @@ def count_by_hand(patents: list[list[int]]) -> tuple[dict, dict]:
         if len(distinct) == 1 and len(cities) >= 2:
             internal[distinct[0]] = internal.get(distinct[0], 0) + 1
         for i, a in enumerate(distinct):
-            for b in distinct[i + 1:]:
+            for b in distinct[i + 1 :]:
                 pairs[(a, b)] = pairs.get((a, b), 0) + 1
     return pairs, internal
 
@@ -203,21 +230,64 @@ CITY_NAMES = {BJ: "北京", SH: "上海", NJ: "南京", SZ_GD: "深圳", ANSHAN:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(sorted(CITY_NAMES)), min_size=1, max_size=5),
-                min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.lists(st.sampled_from(sorted(CITY_NAMES)), min_size=1, max_size=5),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_counts_equal_a_plain_python_count(patents):
-    frame = pd.DataFrame({
-        "id": [f"p{i}" for i in range(len(patents))],
-        "date": ["2016"] * len(patents),
-        # distinct applicant names, so repeated cities are distinct applicants
-        "applicants": [";".join(f"firm{j}" for j in range(len(p))) for p in patents],
-        "addresses": [";".join(CITY_NAMES[c] for c in p) for p in patents],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(len(patents))],
+            "date": ["2016"] * len(patents),
+            # distinct applicant names, so repeated cities are distinct applicants
+            "applicants": [";".join(f"firm{j}" for j in range(len(p))) for p in patents],
+            "addresses": [";".join(CITY_NAMES[c] for c in p) for p in patents],
+        }
+    )
     result = ingest_frame(frame, chunk_rows=7)  # several chunks
     pairs, internal = count_by_hand(patents)
     assert edges_of(result.networks["2015-2017"]) == pairs
     rows = result.internal
     assert dict(zip(rows["adcode"], rows["internal"])) == internal
     r = result.report
-    assert r.patents_kept == (r.cross_city_patents + r.single_city_patents
-                              + r.single_applicant_patents + r.patents_without_resolved_applicant)
+    assert r.patents_kept == (
+        r.cross_city_patents
+        + r.single_city_patents
+        + r.single_applicant_patents
+        + r.patents_without_resolved_applicant
+    )
+
+
+@pytest.mark.parametrize(
+    ("id_header", "date_header", "applicants_header", "address_header"),
+    [
+        ("patent_id", "application_date", "applicants", "addresses"),
+        ("id", "date", "applicants", "applicant_addresses"),
+        ("申请号", "申请日", "申请人", "申请人地址"),
+        ("公开(公告)号", "year", "申请人", "申请人地址"),
+        (
+            "公开（公告）号",
+            "申请日",
+            " Applicants ",
+            "申请人地址",
+        ),  # full-width brackets, case, spaces
+    ],
+)
+def test_default_headers_are_recognised_without_a_mapping(
+    tmp_path, id_header, date_header, applicants_header, address_header
+):
+    path = tmp_path / "export.csv"
+    pd.DataFrame(
+        {
+            id_header: ["X1"],
+            date_header: ["2019"],
+            applicants_header: ["a;b"],
+            address_header: ["北京;南京"],
+        }
+    ).to_csv(path, index=False)
+    records = read_records(path)
+    assert list(records.columns) == ["row", "patent_id", "date", "applicants", "addresses"]
+    assert edges_of(ingest_file(path).networks["2018-2021"]) == {(BJ, NJ): 1}

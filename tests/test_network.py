@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import igraph as ig
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,7 +57,10 @@ def test_tables_are_sorted_with_city_a_below_city_b(small):
     assert edges.values.tolist() == [[BJ, SH, 1], [BJ, NJ, 5], [SH, NJ, 2]]
     nodes = node_table(small)
     assert nodes[["adcode", "internal", "strength", "degree"]].values.tolist() == [
-        [BJ, 0, 6, 2], [SH, 0, 3, 2], [NJ, 7, 7, 2]]
+        [BJ, 0, 6, 2],
+        [SH, 0, 3, 2],
+        [NJ, 7, 7, 2],
+    ]
 
 
 def test_adjacency_matches_igraph(small):
@@ -96,7 +98,9 @@ def test_bad_pairs_are_refused(pairs, match):
 def great_circle_by_cosines(lon1, lat1, lon2, lat2, radius=6371.0088):
     # Spherical law of cosines: independent of the haversine form used by the library.
     p1, p2, dl = map(math.radians, (lat1, lat2, lon2 - lon1))
-    return radius * math.acos(math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl))
+    return radius * math.acos(
+        math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    )
 
 
 def test_distances_match_the_spherical_law_of_cosines():
@@ -106,8 +110,9 @@ def test_distances_match_the_spherical_law_of_cosines():
     for a in codes:
         for b in codes:
             if a != b:
-                expected = great_circle_by_cosines(seats.at[a, "lon"], seats.at[a, "lat"],
-                                                   seats.at[b, "lon"], seats.at[b, "lat"])
+                expected = great_circle_by_cosines(
+                    seats.at[a, "lon"], seats.at[a, "lat"], seats.at[b, "lon"], seats.at[b, "lat"]
+                )
                 assert km.at[a, b] == pytest.approx(expected, rel=1e-9)
     assert 1050 < km.at[BJ, SH] < 1080  # about 1,067 km between the two seats
     assert np.allclose(km.to_numpy(), km.to_numpy().T) and (np.diag(km) == 0).all()
@@ -123,7 +128,13 @@ def test_proximity_is_larger_for_closer_cities():
 def test_borders_follow_the_provenance_sanity_checks():
     borders = border_matrix()
     beijing = set(borders.columns[borders.loc[BJ] == 1])
-    assert beijing == {120000, 130600, 130700, 130800, 131000}  # Tianjin, Baoding, Zhangjiakou, Chengde, Langfang
+    assert beijing == {
+        120000,
+        130600,
+        130700,
+        130800,
+        131000,
+    }  # Tianjin, Baoding, Zhangjiakou, Chengde, Langfang
     assert borders.at[NJ, WUHU] == 0  # no border, 4.5 km apart
     assert borders.at[SH, 320500] == 1  # Suzhou
     assert (borders.to_numpy() == borders.to_numpy().T).all()

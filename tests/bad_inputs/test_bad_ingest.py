@@ -31,7 +31,7 @@ def write_text(name: str, text: str, encoding: str = "utf-8"):
     return write_bytes(name, text.encode(encoding))
 
 
-def fixture_cut(name: str, keep: float | int, new_name: str):
+def fixture_cut(name: str, keep: float, new_name: str):
     def make(tmp: Path) -> Path:
         data = (FIXTURES / name).read_bytes()
         size = keep if isinstance(keep, int) else int(len(data) * keep)
@@ -51,7 +51,9 @@ def utf8_cut_mid_character(tmp: Path) -> Path:
 
 def utf8_then_gbk(tmp: Path) -> Path:
     path = tmp / "mixed.csv"
-    path.write_bytes((HEADER + GOOD_ROW).encode("utf-8") + "CN2,2013,丙;丁,南京;天津\n".encode("gbk"))
+    path.write_bytes(
+        (HEADER + GOOD_ROW).encode("utf-8") + "CN2,2013,丙;丁,南京;天津\n".encode("gbk")
+    )
     return path
 
 
@@ -63,52 +65,94 @@ FILE_CASES = {
     "header only": (write_text("header.csv", HEADER), {}, ["header.csv", "no records"]),
     "blank lines only": (write_text("blank.csv", "\n\n\n"), {}, ["blank.csv"]),
     "missing applicants column": (
-        write_text("noapp.csv", "申请号,申请日,申请人地址\nCN1,2012,北京\n"), {},
+        write_text("noapp.csv", "申请号,申请日,申请人地址\nCN1,2012,北京\n"),
+        {},
         ["noapp.csv", "applicants", "申请人", "--column"],
     ),
     "no address or city column": (
-        write_text("noaddr.csv", "申请号,申请日,申请人\nCN1,2012,甲\n"), {},
+        write_text("noaddr.csv", "申请号,申请日,申请人\nCN1,2012,甲\n"),
+        {},
         ["noaddr.csv", "addresses (or cities)"],
     ),
     "duplicate column": (
-        write_text("dup.csv", "申请号,申请日,申请人,申请人,申请人地址\nCN1,2012,甲,乙,北京\n"), {},
+        write_text("dup.csv", "申请号,申请日,申请人,申请人,申请人地址\nCN1,2012,甲,乙,北京\n"),
+        {},
         ["dup.csv", "more than one column named '申请人'"],
     ),
-    "png image": (write_bytes("image.csv", b"\x89PNG\r\n\x1a\n" + bytes(64)), {},
-                  ["image.csv", "PNG"]),
-    "binary with NUL bytes": (write_bytes("blob.csv", bytes(range(256)) * 8), {},
-                              ["blob.csv", "binary"]),
-    "prose, not a table": (write_text("notes.csv", "these are my notes\nabout patents\n"), {},
-                           ["notes.csv", "not a table"]),
+    "png image": (
+        write_bytes("image.csv", b"\x89PNG\r\n\x1a\n" + bytes(64)),
+        {},
+        ["image.csv", "PNG"],
+    ),
+    "binary with NUL bytes": (
+        write_bytes("blob.csv", bytes(range(256)) * 8),
+        {},
+        ["blob.csv", "binary"],
+    ),
+    "prose, not a table": (
+        write_text("notes.csv", "these are my notes\nabout patents\n"),
+        {},
+        ["notes.csv", "not a table"],
+    ),
     "truncated xlsx": (fixture_cut("patents.xlsx", 0.5, "cut.xlsx"), {}, ["cut.xlsx", "damaged"]),
-    "text named .xlsx": (write_text("fake.xlsx", HEADER + GOOD_ROW), {},
-                         ["fake.xlsx", "not one"]),
-    "GBK read as UTF-8": (lambda tmp: FIXTURES / "patents_gbk.csv", {"encoding": "utf-8"},
-                          ["patents_gbk.csv", "utf-8", "line 1", "gb18030"]),
-    "unknown encoding": (lambda tmp: FIXTURES / "patents_utf8.csv", {"encoding": "klingon"},
-                         ["klingon"]),
+    "text named .xlsx": (write_text("fake.xlsx", HEADER + GOOD_ROW), {}, ["fake.xlsx", "not one"]),
+    "GBK read as UTF-8": (
+        lambda tmp: FIXTURES / "patents_gbk.csv",
+        {"encoding": "utf-8"},
+        ["patents_gbk.csv", "utf-8", "line 1", "gb18030"],
+    ),
+    "unknown encoding": (
+        lambda tmp: FIXTURES / "patents_utf8.csv",
+        {"encoding": "klingon"},
+        ["klingon"],
+    ),
     "UTF-8 cut mid character": (utf8_cut_mid_character, {}, ["cut.csv", "truncated"]),
     "UTF-8 then GBK rows": (utf8_then_gbk, {}, ["mixed.csv", "mixes encodings", "line 3"]),
-    "ragged row": (write_text("ragged.csv", HEADER + GOOD_ROW + "CN2,2013,甲,北京,多,余\n"), {},
-                   ["ragged.csv", "comma-separated", "line 3"]),
-    "unclosed quote (truncated)": (write_text("quote.csv", HEADER + 'CN1,2012,"甲;乙,北京\n'), {},
-                                   ["quote.csv", "truncated"]),
+    "ragged row": (
+        write_text("ragged.csv", HEADER + GOOD_ROW + "CN2,2013,甲,北京,多,余\n"),
+        {},
+        ["ragged.csv", "comma-separated", "line 3"],
+    ),
+    "unclosed quote (truncated)": (
+        write_text("quote.csv", HEADER + 'CN1,2012,"甲;乙,北京\n'),
+        {},
+        ["quote.csv", "truncated"],
+    ),
     "no readable year anywhere": (
-        write_text("years.csv", HEADER + "CN1,soon,甲;乙,北京;上海\nCN2,later,甲;乙,北京;上海\n"), {},
+        write_text("years.csv", HEADER + "CN1,soon,甲;乙,北京;上海\nCN2,later,甲;乙,北京;上海\n"),
+        {},
         ["years.csv", "申请日", "'soon'", "--column date="],
     ),
-    "mapping to an absent header": (lambda tmp: FIXTURES / "patents_utf8.csv",
-                                    {"columns": {"applicants": "权利人"}}, ["'权利人'", "columns"]),
-    "unknown column role": (lambda tmp: FIXTURES / "patents_utf8.csv",
-                            {"columns": {"inventors": "发明人"}}, ["inventors", "roles"]),
-    "sheet not in workbook": (lambda tmp: FIXTURES / "patents.xlsx", {"sheet": "Sheet9"},
-                              ["Sheet9"]),
-    "sheet for a CSV": (lambda tmp: FIXTURES / "patents_utf8.csv", {"sheet": "专利"},
-                        ["sheet", "patents_utf8.csv"]),
-    "overlapping stages": (lambda tmp: FIXTURES / "patents_utf8.csv",
-                           {"stages": "2011-2015,2015-2017"}, ["stages", "overlap"]),
-    "threshold zero": (lambda tmp: FIXTURES / "patents_utf8.csv", {"threshold": 0},
-                       ["threshold=0"]),
+    "mapping to an absent header": (
+        lambda tmp: FIXTURES / "patents_utf8.csv",
+        {"columns": {"applicants": "权利人"}},
+        ["'权利人'", "columns"],
+    ),
+    "unknown column role": (
+        lambda tmp: FIXTURES / "patents_utf8.csv",
+        {"columns": {"inventors": "发明人"}},
+        ["inventors", "roles"],
+    ),
+    "sheet not in workbook": (
+        lambda tmp: FIXTURES / "patents.xlsx",
+        {"sheet": "Sheet9"},
+        ["Sheet9"],
+    ),
+    "sheet for a CSV": (
+        lambda tmp: FIXTURES / "patents_utf8.csv",
+        {"sheet": "专利"},
+        ["sheet", "patents_utf8.csv"],
+    ),
+    "overlapping stages": (
+        lambda tmp: FIXTURES / "patents_utf8.csv",
+        {"stages": "2011-2015,2015-2017"},
+        ["stages", "overlap"],
+    ),
+    "threshold zero": (
+        lambda tmp: FIXTURES / "patents_utf8.csv",
+        {"threshold": 0},
+        ["threshold=0"],
+    ),
 }
 
 
@@ -127,7 +171,10 @@ def test_bad_file_raises_a_clear_input_error(case, tmp_path):
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda: distance_matrix([110000, 310000, 110000]), ["adcodes", "110000", "more than once"]),
+        (
+            lambda: distance_matrix([110000, 310000, 110000]),
+            ["adcodes", "110000", "more than once"],
+        ),
         (lambda: border_matrix([110000, 123456]), ["adcodes", "123456"]),
         (lambda: parse_stages("2011-2014;2015"), ["stages", "2011-2014;2015"]),
         (lambda: ingest_frame([1, 2, 3]), ["records", "DataFrame"]),
@@ -165,8 +212,9 @@ def test_unusable_records_are_counted_not_fatal(tmp_path):
 
 
 def test_a_stage_without_edges_is_reported_not_fatal():
-    frame = pd.DataFrame({"id": ["a"], "date": ["2012"], "applicants": ["x;y"],
-                          "addresses": ["北京;北京"]})
+    frame = pd.DataFrame(
+        {"id": ["a"], "date": ["2012"], "applicants": ["x;y"], "addresses": ["北京;北京"]}
+    )
     result = ingest_frame(frame)
     assert result.report.stages_without_edges == ["2011-2014", "2015-2017", "2018-2021"]
     assert result.networks["2011-2014"].number_of_nodes() == 0
