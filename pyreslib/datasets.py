@@ -817,34 +817,37 @@ def generate_covariates(*, seed: int = DEFAULT_SEED, years: Iterable[int] = rang
                         masses: CityMasses | None = None) -> pd.DataFrame:
     """SYNTHETIC yearly city covariates, correlated with the innovation mass.
 
-    With x_i = ln m_i(t) - mean (the centred log mass) and e ~ N(0, 0.15^2) independent per
-    variable, city and year:
+    With x_i = ln m_i - mean (the centred log base mass), persistent city effects
+    u_vi ~ N(0, s_v^2) (s = 0.20, 0.15, 0.25) and yearly noise e ~ N(0, 0.03^2) (GDP) or
+    N(0, 0.05^2) (spending), independent per variable, city and year:
 
-        ln gdp_per_capita     = 10.6 + 0.15 x_i + 0.07 (t - 2011) + u_i + e
-        ln education_spending = 8.3  + 0.35 x_i + 0.08 (t - 2011) + e
-        ln st_spending        = 5.6  + 0.60 x_i + 0.12 (t - 2011) + e
+        ln gdp_per_capita     = 10.6 + 0.15 x_i + 0.07 (t - 2011) + u_1i + e
+        ln education_spending = 8.3  + 0.35 x_i + 0.08 (t - 2011) + u_2i + e
+        ln st_spending        = 5.6  + 0.50 x_i + 0.10 (t - 2011) + u_3i + e
 
-    (yuan; million yuan; million yuan), with a persistent city effect u_i ~ N(0, 0.2^2) on
-    GDP per capita.  The levels are of the order of Chinese prefecture statistics (GDP per
-    capita about 20-200 thousand yuan) but none of the numbers is real.
+    (yuan; million yuan; million yuan).  The levels are of the order of Chinese prefecture
+    statistics (GDP per capita about 15-200 thousand yuan) but none of the numbers is real.
     """
     geo = geography()
     masses = city_masses(seed) if masses is None else masses
     rng = np.random.default_rng([seed, _STREAM_COVARIATES])
     n = len(geo.cities)
-    city_effect = rng.normal(0, 0.2, n)
+    city_effect = rng.normal(0, 1, (3, n)) * np.array([[0.20], [0.15], [0.25]])
+    yearly_sd = np.array([[0.03], [0.05], [0.05]])
+    # Levels follow the base mass; the common time trends carry the growth (the masses' own
+    # growth would compound into implausible levels for the largest cities).
+    x = np.log(masses.base)
+    x = x - x.mean()
     frames = []
     for year in years:
-        x = np.log(masses.at(year))
-        x = x - x.mean()
         t = year - 2011
-        e = rng.normal(0, 0.15, (3, n))
+        e = city_effect + rng.normal(0, 1, (3, n)) * yearly_sd
         frames.append(pd.DataFrame({
             "adcode": geo.adcodes,
             "year": year,
-            "gdp_per_capita": np.round(np.exp(10.6 + 0.15 * x + 0.07 * t + city_effect + e[0]), -1),
+            "gdp_per_capita": np.round(np.exp(10.6 + 0.15 * x + 0.07 * t + e[0]), -1),
             "education_spending": np.round(np.exp(8.3 + 0.35 * x + 0.08 * t + e[1]), 1),
-            "st_spending": np.round(np.exp(5.6 + 0.60 * x + 0.12 * t + e[2]), 1),
+            "st_spending": np.round(np.exp(5.6 + 0.50 * x + 0.10 * t + e[2]), 1),
         }))
     out = pd.concat(frames, ignore_index=True)
     out["gdp_per_capita"] = out["gdp_per_capita"].astype("int64")
