@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_networks_command(sub)
+    __import__("pyreslib.cli_run").cli_run.add_run_commands(sub)  # run, demo
     return parser
 
 

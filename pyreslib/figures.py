@@ -159,6 +159,10 @@ def _coordinates(G: nx.Graph, coords: pd.DataFrame | None) -> pd.DataFrame:
     return table.loc[list(G.nodes)]
 
 
+def _positions(xy: pd.DataFrame) -> dict:
+    return {v: (lon, lat) for v, lon, lat in zip(xy.index, xy["lon"], xy["lat"])}
+
+
 def _base_map(ax, provinces: list[np.ndarray] | None) -> None:
     rings = load_provinces() if provinces is None else provinces
     ax.add_collection(PolyCollection(rings, facecolors="#f4f4f0", edgecolors="#9a9a9a",
@@ -217,8 +221,8 @@ def stage_map(
         weights = np.array([w for _, _, w in edges], dtype=float)
         w_breaks = natural_breaks(weights, classes)
         w_class = classify(weights, w_breaks)
-        segments = [[xy.loc[a, ["lon", "lat"]].to_numpy(), xy.loc[b, ["lon", "lat"]].to_numpy()]
-                    for a, b, _ in edges]
+        at = _positions(xy)
+        segments = [(at[a], at[b]) for a, b, _ in edges]
         cmap = plt.get_cmap("Blues")
         n_w = len(w_breaks) - 1 if len(w_breaks) > 1 else 1
         colours = [cmap(0.35 + 0.6 * c / max(n_w - 1, 1)) for c in w_class]
@@ -306,8 +310,8 @@ def modules_figure(
     for pairs, colour, width in ((inter, "#bbbbbb", 0.3), (intra, None, 0.7)):
         if not pairs:
             continue
-        segments = [[xy.loc[a, ["lon", "lat"]].to_numpy(), xy.loc[b, ["lon", "lat"]].to_numpy()]
-                    for a, b in pairs]
+        at = _positions(xy)
+        segments = [(at[a], at[b]) for a, b in pairs]
         colours = colour or [colour_of[member[a]] for a, _ in pairs]
         ax.add_collection(LineCollection(segments, colors=colours, linewidths=width, alpha=0.6,
                                          zorder=1))
