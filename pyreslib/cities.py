@@ -250,7 +250,11 @@ class CityResolver:
             provinces = sorted({p for h in hits for p in h.provinces})
             if provinces:
                 return Resolution(None, f"names only a province ({'、'.join(provinces)}), no city")
-            return Resolution(None, "no city name found")
+            return Resolution(
+                None,
+                "no city name found (a county or district alone, such as 昆山, is not enough: "
+                "the address must name its city)",
+            )
 
         # Provinces the text names for certain: keys that can only be a province.
         stated = {p for h in hits if not h.cities for p in h.provinces}

@@ -106,6 +106,12 @@ def _check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
     if not stages:
         raise InputError("stages: no stage given; pass at least one Stage(label, start, end).")
     labels = [s.label for s in stages]
+    for label in labels:
+        if not re.fullmatch(r"[\w.-]+", label):
+            raise InputError(
+                f"stages: label {label!r} cannot be part of a file name; use letters, digits, "
+                "'-', '_' or '.' (like 2011-2014)."
+            )
     if len(set(labels)) != len(labels):
         raise InputError(f"stages: labels repeat in {labels}; give each stage its own label.")
     ordered = sorted(stages, key=lambda s: s.start)

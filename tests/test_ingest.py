@@ -291,3 +291,13 @@ def test_default_headers_are_recognised_without_a_mapping(
     records = read_records(path)
     assert list(records.columns) == ["row", "patent_id", "date", "applicants", "addresses"]
     assert edges_of(ingest_file(path).networks["2018-2021"]) == {(BJ, NJ): 1}
+
+
+def test_stage_objects_with_custom_labels():
+    stages = [Stage("early", 2011, 2015), Stage("late", 2016, 2021)]
+    frame = pd.DataFrame(
+        {"id": ["a"], "date": ["2016"], "applicants": ["x;y"], "cities": ["北京;上海"]}
+    )
+    assert edges_of(ingest_frame(frame, stages=stages).networks["late"]) == {(BJ, SH): 1}
+    with pytest.raises(InputError, match="file name"):
+        ingest_frame(frame, stages=[Stage("a/b", 2011, 2015)])
