@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import infomap
 import networkx as nx
@@ -255,14 +255,8 @@ def stage_communities(
     out = {}
     for stage, G in networks.items():
         result = infomap_partition(G, seed=seed, trials=trials, **infomap_options)
-        out[stage] = _with_stage(result, stage)
+        out[stage] = replace(result, stage=stage)
     return out
-
-
-def _with_stage(result: CommunityResult, stage: str) -> CommunityResult:
-    from dataclasses import replace
-
-    return replace(result, stage=stage)
 
 
 def summary_table(results: Mapping[str, CommunityResult]) -> pd.DataFrame:

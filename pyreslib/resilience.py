@@ -308,6 +308,10 @@ def network_resilience(
        :math:`U_i = \sum_{j\in i} w_j x_j / a_i` (a weighted mean, so :math:`U_i \in [0,1]`;
        the plain mean where :math:`a_i = 0`).
     4. :func:`coupling_coordination` with the :math:`a_i`.
+
+    With min-max normalisation a stage that is worst on every indicator has every
+    :math:`U_i` = ``floor``, hence C = 1, T = floor and D = sqrt(floor) (0.1 for the default
+    0.01).  The study's stage-1 resilience of 0.01 would correspond to floor = 1e-4.
     """
     if not isinstance(indicators_by_stage, pd.DataFrame):
         raise InputError(

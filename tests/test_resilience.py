@@ -116,6 +116,9 @@ def test_floor_keeps_every_score_above_zero():
     assert result.normalised.min().min() == pytest.approx(0.01)
     assert result.normalised.loc["2015-2017", "degree_slope"] == pytest.approx(0.01 + 0.99 * 0.25)
     assert (result.D > 0).all()
+    # stage 1 is worst everywhere: every U = floor, so C = 1, T = floor, D = sqrt(floor)
+    assert result.C["2011-2014"] == pytest.approx(1)
+    assert result.D["2011-2014"] == pytest.approx(0.1)
 
 
 def test_entropy_weights_by_hand():
