@@ -884,7 +884,7 @@ def generate_records(n: int, *, seed: int = DEFAULT_SEED, applicants_per_patent:
     dates = ((year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day).astype(str)
     ids = list(map("CN{}".format, (year * 10**9 + np.arange(n)).tolist()))
     return pd.DataFrame({"申请号": ids, "申请日": dates, "申请人": applicants,
-                         "申请人地址": where})
+                         "申请人地址": where}, dtype="str")
 
 
 # --- the committed demo ---------------------------------------------------------------------
