@@ -17,7 +17,10 @@ industry, :data:`MASS_BOOST`; ``region_r`` favours the East), growing over the y
 
     m_i(t) = m_i * exp(g_i * (t - 2011)),     g_i ~ N(GROWTH_MEAN, GROWTH_SD)
 
-with faster growth for smaller cities (catch-up), so later stages reach further inland.
+with faster growth for smaller cities (catch-up: + CATCH_UP * max(-z_i, 0)), so later stages
+reach further inland.  Market entry: in stage *s* only the ``active_s`` largest cities by
+m_i(t_s) patent at full strength; the others keep :data:`ENTRY_DAMPING` of their mass.  This
+sets how many cities a stage reaches independently of how concentrated its pairs are.
 
 A cross-city patent of stage *s* picks its city pair (a, b) with the gravity probability
 
@@ -30,21 +33,24 @@ three cities: the third city *c* joins the drawn pair with probability
 ∝ m_c^alpha_s / d_ac^gamma_s.  On top of the gravity draws come the study's "story" pairs with
 fixed counts (:data:`STORY_PAIRS`: Beijing-Nanjing 752 in 2018-2021 and so on); gravity pairs
 are capped below the story pairs (:data:`STORY_CAP`), the excess redrawn from the uncapped pairs,
-so the story pairs stay the strongest.
+so the story pairs stay the strongest (each pair's cap is drawn in [0.55, 1] x the stage cap,
+so the capped pairs do not pile up at one value).
 
-Single-city collaborations (two to four applicants, all in one city) are drawn with
-probability ∝ m_i(t_s)^alpha_s * internal_boost_i; their total per stage is
-:data:`INTERNAL_RATIO` times the stage's cross-city total (the study: internal collaboration
-is larger than cross-city, led by Beijing, Nanjing, Hangzhou and Shanghai).
+Single-city collaborations (two to four applicants, all in one city) total
+:data:`INTERNAL_RATIO` times the stage's cross-city total (the study: internal collaboration is
+larger than cross-city).  Beijing, Nanjing, Hangzhou and Shanghai, who lead it in the study,
+take the fixed shares :data:`INTERNAL_LEADERS`; every other city's probability is
+∝ m_i(t_s)^INTERNAL_ALPHA.
 
 Counting by SPEC.md section 1's rule (a patent with applicants in k cities adds one to each of
 its k(k-1)/2 pairs), the default seed gives the study's stage aggregates within 5 %
-(:func:`study_aggregates`, :func:`compare_to_study`).  The study does not state stage 3's
-cross-city total; the demo uses 9 500 (:data:`STAGE_TOTALS`), about 9.2 per pair, between stage
-2's 6.6 per pair and what the story pairs alone imply.  ``alpha_s`` and ``gamma_s`` per stage
-(:data:`STAGE_PARAMETERS`) were found by a grid search with :func:`calibrate_stage` at the default
-seed and are stored here, so the default output is deterministic.  Other seeds give networks of
-the same shape but are not guaranteed within 5 %.
+(:func:`study_aggregates`, :func:`compare_to_study`): cities/pairs 92/183, 160/415, 259/1043
+against 92/181, 158/415, 257/~1032, collaborations 628 and 2740 exactly.  The study does not
+state stage 3's cross-city total; the demo uses 9 500 (:data:`STAGE_TOTALS`), about 9.2 per
+pair, above stage 2's 6.6.  ``alpha_s``, ``gamma_s`` and ``active_s`` per stage
+(:data:`STAGE_PARAMETERS`) were found by a grid search with :func:`calibrate_stage` at the
+default seed and are stored here, so the default output is deterministic.  Other seeds give
+networks of the same shape but are not guaranteed within 5 % (typically 5-40 % more pairs).
 
 Applicants are named like real ones ("南京恒通新能源汽车有限公司", "南京理工大学") and their
 addresses follow the export format :mod:`pyreslib.ingest` reads ("江苏省南京市高新区科技路12号").
@@ -55,9 +61,9 @@ separators, duplicated ids, unresolvable and English addresses) and a GBK-encode
 from __future__ import annotations
 
 import bisect
-import json
 import functools
 import itertools
+import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -75,7 +81,13 @@ SYNTHETIC_NOTICE = (
 )
 """The label every demo file, table and report carries."""
 
-PREFECTURE_LEVEL_KINDS = ("municipality", "prefecture_city", "autonomous_prefecture", "prefecture", "league")
+PREFECTURE_LEVEL_KINDS = (
+    "municipality",
+    "prefecture_city",
+    "autonomous_prefecture",
+    "prefecture",
+    "league",
+)
 
 COLUMNS = ("申请号", "申请日", "申请人", "申请人地址")
 """Export columns: patent id, application date, applicants and their addresses (";"-joined)."""
@@ -218,7 +230,9 @@ def geography() -> Geography:
     border = np.zeros((len(cities), len(cities)), dtype=bool)
     for a, b in zip(borders["adcode_a"], borders["adcode_b"], strict=True):
         if int(a) in position and int(b) in position:
-            border[position[int(a)], position[int(b)]] = border[position[int(b)], position[int(a)]] = True
+            border[position[int(a)], position[int(b)]] = border[
+                position[int(b)], position[int(a)]
+            ] = True
     return Geography(cities=cities, distance_km=distance, border=border)
 
 
@@ -242,11 +256,16 @@ class CityMasses:
         return self.base * np.exp(self.growth * (year - 2011))
 
 
-def city_masses(seed: int = DEFAULT_SEED, *, sigma: float = MASS_SIGMA,
-                boost: Mapping[int, float] | None = None,
-                region_factor: Mapping[str, float] | None = None,
-                growth_mean: float = GROWTH_MEAN, growth_sd: float = GROWTH_SD,
-                catch_up: float = CATCH_UP) -> CityMasses:
+def city_masses(
+    seed: int = DEFAULT_SEED,
+    *,
+    sigma: float = MASS_SIGMA,
+    boost: Mapping[int, float] | None = None,
+    region_factor: Mapping[str, float] | None = None,
+    growth_mean: float = GROWTH_MEAN,
+    growth_sd: float = GROWTH_SD,
+    catch_up: float = CATCH_UP,
+) -> CityMasses:
     """Draw the innovation masses (see the module docstring for the formula)."""
     geo = geography()
     boost = MASS_BOOST if boost is None else boost
@@ -298,8 +317,9 @@ class StageDraw:
         }
 
 
-def _gravity(mass: np.ndarray, geo: Geography, alpha: float, gamma: float,
-             border_bonus: float) -> np.ndarray:
+def _gravity(
+    mass: np.ndarray, geo: Geography, alpha: float, gamma: float, border_bonus: float
+) -> np.ndarray:
     d = np.maximum(geo.distance_km, MIN_DISTANCE_KM)
     m = mass**alpha
     g = np.outer(m, m) / d**gamma * (1 + border_bonus * geo.border)
@@ -307,14 +327,23 @@ def _gravity(mass: np.ndarray, geo: Geography, alpha: float, gamma: float,
     return g
 
 
-def draw_stage(label: str, years: tuple[int, int], *, seed: int = DEFAULT_SEED,
-               masses: CityMasses | None = None, params: StageParameters | None = None,
-               total: int | None = None, scale: float = 1.0,
-               story: Mapping[tuple[int, int], int] | None = None, cap: int | None = None,
-               three_city_share: float = THREE_CITY_SHARE, border_bonus: float = BORDER_BONUS,
-               internal_ratio: float = INTERNAL_RATIO,
-               internal_alpha: float = INTERNAL_ALPHA,
-               internal_leaders: Mapping[int, float] | None = None) -> StageDraw:
+def draw_stage(
+    label: str,
+    years: tuple[int, int],
+    *,
+    seed: int = DEFAULT_SEED,
+    masses: CityMasses | None = None,
+    params: StageParameters | None = None,
+    total: int | None = None,
+    scale: float = 1.0,
+    story: Mapping[tuple[int, int], int] | None = None,
+    cap: int | None = None,
+    three_city_share: float = THREE_CITY_SHARE,
+    border_bonus: float = BORDER_BONUS,
+    internal_ratio: float = INTERNAL_RATIO,
+    internal_alpha: float = INTERNAL_ALPHA,
+    internal_leaders: Mapping[int, float] | None = None,
+) -> StageDraw:
     """Draw one stage's patents as city sets (the gravity model of the module docstring).
 
     Defaults come from the calibrated constants for ``label``; any can be overridden.
@@ -342,10 +371,10 @@ def draw_stage(label: str, years: tuple[int, int], *, seed: int = DEFAULT_SEED,
     for (a, b), count in story.items():
         ia, ib = geo.index_of(a), geo.index_of(b)
         gravity[ia, ib] = gravity[ib, ia] = 0.0  # the story count is the pair's whole count
-        story_pairs += [(ia, ib)] * int(round(count * scale))
-    total = int(round(total * scale))
+        story_pairs += [(ia, ib)] * round(count * scale)
+    total = round(total * scale)
     remaining = max(total - len(story_pairs), 0)
-    n3 = int(round(three_city_share * remaining / 3))
+    n3 = round(three_city_share * remaining / 3)
     n2 = remaining - 3 * n3
 
     iu, ju = np.triu_indices(n, 1)
@@ -395,14 +424,20 @@ def draw_stage(label: str, years: tuple[int, int], *, seed: int = DEFAULT_SEED,
     leader_share = np.array([internal_leaders.get(int(a), 0.0) for a in geo.adcodes])
     rest = np.where(leader_share > 0, 0.0, mass**internal_alpha)
     q = leader_share + (1 - leader_share.sum()) * rest / rest.sum()
-    internal = rng_internal.multinomial(int(round(internal_ratio * total)), q)
+    internal = rng_internal.multinomial(round(internal_ratio * total), q)
     return StageDraw(label=label, years=years, pairs=pairs, triples=triples, internal=internal)
 
 
-def calibrate_stage(label: str, years: tuple[int, int], targets: Mapping[str, float], *,
-                    seed: int = DEFAULT_SEED, alphas: Iterable[float] = np.arange(0.4, 1.61, 0.05),
-                    gammas: Iterable[float] = np.arange(0.0, 2.01, 0.1),
-                    actives: Iterable[int] = (337,)) -> pd.DataFrame:
+def calibrate_stage(
+    label: str,
+    years: tuple[int, int],
+    targets: Mapping[str, float],
+    *,
+    seed: int = DEFAULT_SEED,
+    alphas: Iterable[float] = np.arange(0.4, 1.61, 0.05),
+    gammas: Iterable[float] = np.arange(0.0, 2.01, 0.1),
+    actives: Iterable[int] = (337,),
+) -> pd.DataFrame:
     """Grid search of (alpha, gamma) for one stage; rows sorted by the worst relative error.
 
     Development-time tool: its best row is what :data:`STAGE_PARAMETERS` stores.  ``targets``
@@ -415,19 +450,34 @@ def calibrate_stage(label: str, years: tuple[int, int], targets: Mapping[str, fl
         for alpha in alphas:
             for gamma in gammas:
                 params = StageParameters(float(alpha), float(gamma), int(active))
-                agg = draw_stage(label, years, seed=seed, masses=masses, params=params).aggregates(n)
+                agg = draw_stage(label, years, seed=seed, masses=masses, params=params).aggregates(
+                    n
+                )
                 err = max(abs(agg[k] / targets[k] - 1) for k in ("cities", "pairs"))
-                rows.append({"active": int(active), "alpha": round(float(alpha), 3),
-                             "gamma": round(float(gamma), 3), **agg, "worst_error": err})
+                rows.append(
+                    {
+                        "active": int(active),
+                        "alpha": round(float(alpha), 3),
+                        "gamma": round(float(gamma), 3),
+                        **agg,
+                        "worst_error": err,
+                    }
+                )
     return pd.DataFrame(rows).sort_values("worst_error").reset_index(drop=True)
 
 
-def draw_stages(*, seed: int = DEFAULT_SEED, scale: float = 1.0,
-                stages: Iterable[tuple[int, int]] = DEFAULT_STAGES) -> list[StageDraw]:
+def draw_stages(
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    stages: Iterable[tuple[int, int]] = DEFAULT_STAGES,
+) -> list[StageDraw]:
     """Draw every stage with the calibrated parameters (one shared set of city masses)."""
     masses = city_masses(seed)
-    return [draw_stage(stage_label(*years), tuple(years), seed=seed, masses=masses, scale=scale)
-            for years in stages]
+    return [
+        draw_stage(stage_label(*years), tuple(years), seed=seed, masses=masses, scale=scale)
+        for years in stages
+    ]
 
 
 def stage_aggregates(draws: Iterable[StageDraw]) -> pd.DataFrame:
@@ -500,29 +550,88 @@ def compare_to_study(networks) -> pd.DataFrame:
                 note = f"not stated in the study; the demo's target is {STAGE_TOTALS[label]}"
             elif label == "2018-2021" and quantity == "pairs":
                 note = "the study says 'about 1032'"
-            rows.append({
-                "stage": label,
-                "quantity": quantity,
-                "demo": float(ours[quantity]),
-                "study": theirs,
-                "relative_difference": (ours[quantity] / theirs - 1) if theirs == theirs else float("nan"),
-                "note": note,
-            })
+            rows.append(
+                {
+                    "stage": label,
+                    "quantity": quantity,
+                    "demo": float(ours[quantity]),
+                    "study": theirs,
+                    "relative_difference": (
+                        ours[quantity] / theirs - 1 if not np.isnan(theirs) else float("nan")
+                    ),
+                    "note": note,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # --- text: applicants and addresses ---------------------------------------------------------
 
-_BRANDS = ("华宇", "恒通", "天成", "博远", "新源", "力拓", "鼎盛", "瑞丰", "众合", "嘉禾", "宏达",
-           "金科", "远景", "长风", "启航", "卓越", "领航", "驰骋", "绿动", "星辰", "元能", "睿驰",
-           "蓝海", "中科", "汇能", "智行", "国轩", "正泰", "海纳", "凯瑞")
-_INDUSTRIES = ("新能源汽车", "汽车", "电池", "电机", "电气", "动力", "智能科技", "新材料", "储能",
-               "电子", "充电设备")
+_BRANDS = (
+    "华宇",
+    "恒通",
+    "天成",
+    "博远",
+    "新源",
+    "力拓",
+    "鼎盛",
+    "瑞丰",
+    "众合",
+    "嘉禾",
+    "宏达",
+    "金科",
+    "远景",
+    "长风",
+    "启航",
+    "卓越",
+    "领航",
+    "驰骋",
+    "绿动",
+    "星辰",
+    "元能",
+    "睿驰",
+    "蓝海",
+    "中科",
+    "汇能",
+    "智行",
+    "国轩",
+    "正泰",
+    "海纳",
+    "凯瑞",
+)
+_INDUSTRIES = (
+    "新能源汽车",
+    "汽车",
+    "电池",
+    "电机",
+    "电气",
+    "动力",
+    "智能科技",
+    "新材料",
+    "储能",
+    "电子",
+    "充电设备",
+)
 _SUFFIXES = ("有限公司", "有限公司", "有限公司", "股份有限公司")
 _INSTITUTES = ("大学", "理工大学", "工业大学", "科技大学", "新能源汽车研究院", "职业技术学院")
 _DISTRICTS = ("高新区", "开发区", "新区", "城东区", "城西区", "城南区", "城北区", "园区")
-_ROADS = ("科技路", "创新大道", "学府路", "建设路", "人民路", "解放路", "和平路", "工业大道",
-          "文化路", "发展大道", "振兴路", "胜利路", "科学大道", "环城路", "高新大道")
+_ROADS = (
+    "科技路",
+    "创新大道",
+    "学府路",
+    "建设路",
+    "人民路",
+    "解放路",
+    "和平路",
+    "工业大道",
+    "文化路",
+    "发展大道",
+    "振兴路",
+    "胜利路",
+    "科学大道",
+    "环城路",
+    "高新大道",
+)
 
 #: Unresolvable applicants the messy rows add (foreign, Hong Kong and Taiwan are outside the
 #: 337 units; "海外" names no place).
@@ -536,8 +645,14 @@ _FOREIGN = (
 )
 
 #: Historical names the messy rows put into addresses: current adcode -> old name in address.
-_HISTORICAL = {420600: "襄樊市", 340100: "巢湖市", 370100: "莱芜市", 520500: "毕节地区",
-               530800: "思茅市", 630200: "海东地区"}
+_HISTORICAL = {
+    420600: "襄樊市",
+    340100: "巢湖市",
+    370100: "莱芜市",
+    520500: "毕节地区",
+    530800: "思茅市",
+    630200: "海东地区",
+}
 
 
 @functools.cache
@@ -565,8 +680,13 @@ class ApplicantPool:
     size: np.ndarray
 
 
-def applicant_pool(seed: int = DEFAULT_SEED, *, min_size: int = 4, max_size: int = 60,
-                   masses: CityMasses | None = None) -> ApplicantPool:
+def applicant_pool(
+    seed: int = DEFAULT_SEED,
+    *,
+    min_size: int = 4,
+    max_size: int = 60,
+    masses: CityMasses | None = None,
+) -> ApplicantPool:
     """Organisations for every city, more for bigger cities (size ∝ sqrt mass)."""
     geo = geography()
     masses = city_masses(seed) if masses is None else masses
@@ -575,7 +695,9 @@ def applicant_pool(seed: int = DEFAULT_SEED, *, min_size: int = 4, max_size: int
     districts = [d for d in _DISTRICTS if _clean(d)]
     roads = [r for r in _ROADS if _clean(r)]
     rel = np.sqrt(masses.base / masses.base.max())
-    sizes = np.clip(np.round(min_size + (max_size - min_size) * rel), min_size, max_size).astype(int)
+    sizes = np.clip(np.round(min_size + (max_size - min_size) * rel), min_size, max_size).astype(
+        int
+    )
     names: list[str] = []
     addresses: list[str] = []
     for row, size in zip(geo.cities.itertuples(index=False), sizes, strict=True):
@@ -586,19 +708,24 @@ def applicant_pool(seed: int = DEFAULT_SEED, *, min_size: int = 4, max_size: int
             if institutes:
                 name = row.short_zh + _INSTITUTES[institutes.pop()]
             else:
-                name = (row.short_zh + brands[rng.integers(len(brands))]
-                        + _INDUSTRIES[rng.integers(len(_INDUSTRIES))]
-                        + _SUFFIXES[rng.integers(len(_SUFFIXES))])
+                name = (
+                    row.short_zh
+                    + brands[rng.integers(len(brands))]
+                    + _INDUSTRIES[rng.integers(len(_INDUSTRIES))]
+                    + _SUFFIXES[rng.integers(len(_SUFFIXES))]
+                )
             if name in seen:
                 continue
             seen.add(name)
             names.append(name)
             district = districts[rng.integers(len(districts))] if rng.random() < 0.5 else ""
-            addresses.append(f"{prefix}{district}{roads[rng.integers(len(roads))]}"
-                             f"{rng.integers(1, 999)}号")
+            addresses.append(
+                f"{prefix}{district}{roads[rng.integers(len(roads))]}{rng.integers(1, 999)}号"
+            )
     start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return ApplicantPool(np.array(names, dtype=object), np.array(addresses, dtype=object),
-                         start, sizes)
+    return ApplicantPool(
+        np.array(names, dtype=object), np.array(addresses, dtype=object), start, sizes
+    )
 
 
 # --- patents --------------------------------------------------------------------------------
@@ -685,18 +812,21 @@ def _build_patents(draws: list[StageDraw], pool: ApplicantPool, seed: int) -> li
             for city, k in zip(cities, per_city, strict=True):
                 pairs += [(city, org) for org in _pick_orgs(rand, pool, city, k)]
             rand.shuffle(pairs)
-            patents.append(_Patent(
-                year=int(year),
-                cities=[c for c, _ in pairs],
-                names=[pool.names[o] for _, o in pairs],
-                addresses=[pool.addresses[o] for _, o in pairs],
-                cross_city=cross,
-            ))
+            patents.append(
+                _Patent(
+                    year=int(year),
+                    cities=[c for c, _ in pairs],
+                    names=[pool.names[o] for _, o in pairs],
+                    addresses=[pool.addresses[o] for _, o in pairs],
+                    cross_city=cross,
+                )
+            )
     return patents
 
 
-def _add_messy(patents: list[_Patent], rng: np.random.Generator,
-               counts: Mapping[str, int]) -> tuple[list[_Patent], dict[str, int]]:
+def _add_messy(
+    patents: list[_Patent], rng: np.random.Generator, counts: Mapping[str, int]
+) -> tuple[list[_Patent], dict[str, int]]:
     """Alter or add the documented messy rows; return the patents and what was done."""
     geo = geography()
     done = dict.fromkeys(counts, 0)
@@ -728,7 +858,11 @@ def _add_messy(patents: list[_Patent], rng: np.random.Generator,
         p = patents[k]
         j = int(rng.integers(len(p.cities)))
         c = cities.iloc[p.cities[j]]
-        place = c["name_en"] if c["province_zh"] == c["name_zh"] else f"{c['name_en']}, {c['province_en']}"
+        place = (
+            c["name_en"]
+            if c["province_zh"] == c["name_zh"]
+            else f"{c['name_en']}, {c['province_en']}"
+        )
         p.addresses[j] = f"No. {int(rng.integers(1, 300))} Keji Road, {place}, China"
         done["english_address"] += 1
 
@@ -749,17 +883,28 @@ def _add_messy(patents: list[_Patent], rng: np.random.Generator,
     extra = []
     for _ in range(counts.get("unresolvable_only", 0)):
         a, b = rng.choice(len(_FOREIGN), size=2, replace=False)
-        extra.append(_Patent(year=int(rng.integers(2011, 2022)), cities=[-1, -1],
-                             names=[_FOREIGN[a][0], _FOREIGN[b][0]],
-                             addresses=[_FOREIGN[a][1], _FOREIGN[b][1]], cross_city=False))
+        extra.append(
+            _Patent(
+                year=int(rng.integers(2011, 2022)),
+                cities=[-1, -1],
+                names=[_FOREIGN[a][0], _FOREIGN[b][0]],
+                addresses=[_FOREIGN[a][1], _FOREIGN[b][1]],
+                cross_city=False,
+            )
+        )
         done["unresolvable_only"] += 1
     return patents + extra, done
 
 
-def generate_patents(*, seed: int = DEFAULT_SEED, scale: float = 1.0,
-                     years: Iterable[int] = range(2011, 2022),
-                     stages: Iterable[tuple[int, int]] = DEFAULT_STAGES,
-                     messy: bool = True, messy_counts: Mapping[str, int] | None = None) -> pd.DataFrame:
+def generate_patents(
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    years: Iterable[int] = range(2011, 2022),
+    stages: Iterable[tuple[int, int]] = DEFAULT_STAGES,
+    messy: bool = True,
+    messy_counts: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
     """SYNTHETIC cooperative patent records in the export format ingest reads.
 
     Columns :data:`COLUMNS` (申请号, 申请日, 申请人, 申请人地址; applicants and addresses joined by
@@ -769,14 +914,16 @@ def generate_patents(*, seed: int = DEFAULT_SEED, scale: float = 1.0,
     Same seed, same frame.
     """
     stages = [tuple(s) for s in stages]
-    years = set(int(y) for y in years)
+    years = {int(y) for y in years}
     draws = draw_stages(seed=seed, scale=scale, stages=stages)
     pool = applicant_pool(seed)
     patents = _build_patents(draws, pool, seed)
     done: dict[str, int] = {}
     if messy:
         rng = np.random.default_rng([seed, _STREAM_ROWS, 2])
-        patents, done = _add_messy(patents, rng, MESSY_COUNTS if messy_counts is None else messy_counts)
+        patents, done = _add_messy(
+            patents, rng, MESSY_COUNTS if messy_counts is None else messy_counts
+        )
 
     rng = np.random.default_rng([seed, _STREAM_ROWS, 3])
     patents = [p for p in patents if p.year in years]
@@ -791,7 +938,11 @@ def generate_patents(*, seed: int = DEFAULT_SEED, scale: float = 1.0,
     rows = [(p.pid, p.date, p.sep.join(p.names), p.sep.join(p.addresses)) for p in patents]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame = frame.sort_values(["申请日", "申请号"], kind="stable").reset_index(drop=True)
-    n_dup = (MESSY_COUNTS if messy_counts is None else messy_counts).get("duplicate_id", 0) if messy else 0
+    n_dup = (
+        (MESSY_COUNTS if messy_counts is None else messy_counts).get("duplicate_id", 0)
+        if messy
+        else 0
+    )
     if n_dup:
         dup = np.sort(rng.choice(len(frame), size=min(n_dup, len(frame)), replace=False))
         frame = pd.concat([frame, frame.iloc[dup]]).sort_values(["申请日", "申请号"], kind="stable")
@@ -813,8 +964,12 @@ COVARIATE_COLUMNS = {
 }
 
 
-def generate_covariates(*, seed: int = DEFAULT_SEED, years: Iterable[int] = range(2011, 2022),
-                        masses: CityMasses | None = None) -> pd.DataFrame:
+def generate_covariates(
+    *,
+    seed: int = DEFAULT_SEED,
+    years: Iterable[int] = range(2011, 2022),
+    masses: CityMasses | None = None,
+) -> pd.DataFrame:
     """SYNTHETIC yearly city covariates, correlated with the innovation mass.
 
     With x_i = ln m_i - mean (the centred log base mass), persistent city effects
@@ -842,13 +997,17 @@ def generate_covariates(*, seed: int = DEFAULT_SEED, years: Iterable[int] = rang
     for year in years:
         t = year - 2011
         e = city_effect + rng.normal(0, 1, (3, n)) * yearly_sd
-        frames.append(pd.DataFrame({
-            "adcode": geo.adcodes,
-            "year": year,
-            "gdp_per_capita": np.round(np.exp(10.6 + 0.15 * x + 0.07 * t + e[0]), -1),
-            "education_spending": np.round(np.exp(8.3 + 0.35 * x + 0.08 * t + e[1]), 1),
-            "st_spending": np.round(np.exp(5.6 + 0.50 * x + 0.10 * t + e[2]), 1),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "adcode": geo.adcodes,
+                    "year": year,
+                    "gdp_per_capita": np.round(np.exp(10.6 + 0.15 * x + 0.07 * t + e[0]), -1),
+                    "education_spending": np.round(np.exp(8.3 + 0.35 * x + 0.08 * t + e[1]), 1),
+                    "st_spending": np.round(np.exp(5.6 + 0.50 * x + 0.10 * t + e[2]), 1),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     out["gdp_per_capita"] = out["gdp_per_capita"].astype("int64")
     out.attrs["notice"] = SYNTHETIC_NOTICE
@@ -858,8 +1017,13 @@ def generate_covariates(*, seed: int = DEFAULT_SEED, years: Iterable[int] = rang
 # --- records of any size (benchmarks) -------------------------------------------------------
 
 
-def generate_records(n: int, *, seed: int = DEFAULT_SEED, applicants_per_patent: int = 3,
-                     years: tuple[int, int] = (2011, 2021)) -> pd.DataFrame:
+def generate_records(
+    n: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    applicants_per_patent: int = 3,
+    years: tuple[int, int] = (2011, 2021),
+) -> pd.DataFrame:
     """``n`` SYNTHETIC patent rows in the export format, fast (vectorised), for benchmarks.
 
     Each row has ``applicants_per_patent`` applicants in cities drawn ∝ innovation mass (no
@@ -867,7 +1031,6 @@ def generate_records(n: int, *, seed: int = DEFAULT_SEED, applicants_per_patent:
     """
     if n < 0 or applicants_per_patent < 1:
         raise InputError("generate_records: n must be >= 0 and applicants_per_patent >= 1")
-    geo = geography()
     masses = city_masses(seed)
     pool = applicant_pool(seed, masses=masses)
     rng = np.random.default_rng([seed, _STREAM_ROWS, 9])
@@ -883,8 +1046,9 @@ def generate_records(n: int, *, seed: int = DEFAULT_SEED, applicants_per_patent:
     day = rng.integers(0, 365, n)
     dates = ((year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day).astype(str)
     ids = list(map("CN{}".format, (year * 10**9 + np.arange(n)).tolist()))
-    return pd.DataFrame({"申请号": ids, "申请日": dates, "申请人": applicants,
-                         "申请人地址": where}, dtype="str")
+    return pd.DataFrame(
+        {"申请号": ids, "申请日": dates, "申请人": applicants, "申请人地址": where}, dtype="str"
+    )
 
 
 # --- the committed demo ---------------------------------------------------------------------
@@ -897,8 +1061,9 @@ DEMO_FILES = {
 }
 
 
-def write_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
-               gbk_rows: int = 300) -> dict[str, Path]:
+def write_demo(
+    out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, gbk_rows: int = 300
+) -> dict[str, Path]:
     """Write the SYNTHETIC demo data set into ``out_dir``; return the paths by role.
 
     ``patents.csv`` (UTF-8) holds every record, ``patents_gbk.csv`` its first ``gbk_rows`` rows
@@ -912,8 +1077,9 @@ def write_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: float = 
     covariates = generate_covariates(seed=seed)
     paths = {role: out / name for role, name in DEMO_FILES.items()}
     patents.to_csv(paths["patents"], index=False, encoding="utf-8", lineterminator="\n")
-    patents.head(gbk_rows).to_csv(paths["patents_gbk"], index=False, encoding="gbk",
-                                  lineterminator="\n")
+    patents.head(gbk_rows).to_csv(
+        paths["patents_gbk"], index=False, encoding="gbk", lineterminator="\n"
+    )
     covariates.to_csv(paths["covariates"], index=False, lineterminator="\n")
     aggregates = stage_aggregates(draw_stages(seed=seed, scale=scale))
     manifest = {
@@ -921,14 +1087,18 @@ def write_demo(out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: float = 
         "generator": "pyreslib.datasets.write_demo",
         "seed": seed,
         "scale": scale,
-        "rows": {"patents": len(patents), "patents_gbk": min(gbk_rows, len(patents)),
-                 "covariates": len(covariates)},
+        "rows": {
+            "patents": len(patents),
+            "patents_gbk": min(gbk_rows, len(patents)),
+            "covariates": len(covariates),
+        },
         "messy_rows": patents.attrs.get("messy", {}),
         "stage_aggregates": aggregates.to_dict(orient="records"),
         "covariate_columns": COVARIATE_COLUMNS,
     }
-    paths["manifest"].write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                 encoding="utf-8")
+    paths["manifest"].write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return paths
 
 

@@ -29,22 +29,35 @@ STUDY = {  # SPEC.md section 8, typed in by hand
     "2015-2017": {"cities": 158, "pairs": 415, "collaborations": 2740, "average_degree": 5.25},
     "2018-2021": {"cities": 257, "pairs": 1032, "average_degree": 8.03},
 }
-STAGES = {"2011-2014": range(2011, 2015), "2015-2017": range(2015, 2018), "2018-2021": range(2018, 2022)}
+STAGES = {
+    "2011-2014": range(2011, 2015),
+    "2015-2017": range(2015, 2018),
+    "2018-2021": range(2018, 2022),
+}
 BEIJING, NANJING, HANGZHOU, SHANGHAI = 110000, 320100, 330100, 310000
 
 
 # --- a transparent counter, independent of pyreslib.datasets and pyreslib.ingest -------------
 
+
 def _city_lookup():
     cities = pd.read_csv(data_dir() / "china_cities.csv")
-    cities = cities[cities["kind"].isin(
-        ["municipality", "prefecture_city", "autonomous_prefecture", "prefecture", "league"])]
+    cities = cities[
+        cities["kind"].isin(
+            ["municipality", "prefecture_city", "autonomous_prefecture", "prefecture", "league"]
+        )
+    ]
     by_name = dict(zip(cities["name_zh"], cities["adcode"], strict=True))
     aliases = pd.read_csv(data_dir() / "china_city_aliases.csv")
-    by_name |= {a: c for a, c in zip(aliases["alias_zh"], aliases["adcode"], strict=True)
-                if a.endswith(("市", "地区"))}
-    by_english = {(e, p): c for e, p, c in
-                  zip(cities["name_en"], cities["province_en"], cities["adcode"], strict=True)}
+    by_name |= {
+        a: c
+        for a, c in zip(aliases["alias_zh"], aliases["adcode"], strict=True)
+        if a.endswith(("市", "地区"))
+    }
+    by_english = {
+        (e, p): c
+        for e, p, c in zip(cities["name_en"], cities["province_en"], cities["adcode"], strict=True)
+    }
     return by_name, by_english
 
 
@@ -108,6 +121,7 @@ def ingested_networks():
 
 # --- determinism and labelling --------------------------------------------------------------
 
+
 def test_same_seed_gives_the_same_frame_and_another_seed_does_not():
     first = datasets.generate_patents(seed=7, scale=0.2)
     again = datasets.generate_patents(seed=7, scale=0.2)
@@ -142,6 +156,7 @@ def test_load_demo_returns_the_committed_files():
 
 # --- calibration against SPEC.md section 8 --------------------------------------------------
 
+
 def test_stage_aggregates_counted_by_hand_are_within_5_percent_of_the_study(counted):
     for label, study in STUDY.items():
         for quantity, target in study.items():
@@ -168,8 +183,12 @@ def test_strongest_pairs_tell_the_studys_story(counted):
     assert above_40 == {(BEIJING, 130100), (BEIJING, NANJING), (BEIJING, 130700)}
     assert strongest["2015-2017"][0] == ((BEIJING, NANJING), pytest.approx(299, abs=5))
     top4 = [(p, w) for p, w in strongest["2018-2021"]]
-    assert [p for p, _ in top4] == [(BEIJING, NANJING), (330100, 330200), (BEIJING, 411000),
-                                    (BEIJING, 511300)]
+    assert [p for p, _ in top4] == [
+        (BEIJING, NANJING),
+        (330100, 330200),
+        (BEIJING, 411000),
+        (BEIJING, 511300),
+    ]
     assert [w for _, w in top4] == pytest.approx([752, 450, 294, 290], abs=5)
 
 
@@ -182,6 +201,7 @@ def test_internal_collaboration_exceeds_cross_city_and_the_four_lead_it(counted)
 
 # --- the messy rows and the GBK slice -------------------------------------------------------
 
+
 def test_messy_rows_are_there_in_the_documented_numbers(committed_patents):
     manifest = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))["messy_rows"]
     addresses = committed_patents["申请人地址"]
@@ -193,9 +213,14 @@ def test_messy_rows_are_there_in_the_documented_numbers(committed_patents):
     foreign = addresses.str.contains("Japan|Germany|Korea|海外|香港|台湾")
     assert foreign.sum() == manifest["unresolvable_coapplicant"] + manifest["unresolvable_only"]
     readme = (DEMO / "README.md").read_text(encoding="utf-8")
-    for kind, number in [("historical names", 10), ("full-width separators", 40),
-                         ("duplicated patent ids", 25), ("unresolvable co-applicant", 30),
-                         ("unresolvable only", 8), ("English addresses", 15)]:
+    for kind, number in [
+        ("historical names", 10),
+        ("full-width separators", 40),
+        ("duplicated patent ids", 25),
+        ("unresolvable co-applicant", 30),
+        ("unresolvable only", 8),
+        ("English addresses", 15),
+    ]:
         assert f"| {kind} | {number} |" in readme
 
 
@@ -220,11 +245,12 @@ def test_made_up_addresses_name_only_their_own_city():
     pool = datasets.applicant_pool()
     adcodes = datasets.geography().adcodes
     for i, (start, size) in enumerate(zip(pool.start, pool.size, strict=True)):
-        for address in pool.addresses[start:start + size]:
+        for address in pool.addresses[start : start + size]:
             assert resolve(address, by_name, by_english) == adcodes[i], address
 
 
 # --- covariates -----------------------------------------------------------------------------
+
 
 def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
     covariates = pd.read_csv(DEMO / "city_covariates.csv")
@@ -238,10 +264,13 @@ def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
             assert frame[column].corr(mass[frame.index], method="spearman") > 0.4, (year, column)
     medians = covariates.groupby("year")["gdp_per_capita"].median()
     assert medians.is_monotonic_increasing
-    assert 10_000 < covariates["gdp_per_capita"].min() and covariates["gdp_per_capita"].max() < 400_000
+    assert (
+        10_000 < covariates["gdp_per_capita"].min() and covariates["gdp_per_capita"].max() < 400_000
+    )
 
 
 # --- study table and comparison -------------------------------------------------------------
+
 
 def test_study_aggregates_are_spec_section_8():
     table = datasets.study_aggregates().set_index("stage")
@@ -271,6 +300,7 @@ def test_compare_to_study_says_what_to_pass_when_a_graph_has_no_stage():
 
 # --- properties and benchmark records -------------------------------------------------------
 
+
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), scale=st.floats(0.02, 0.3))
 def test_a_stage_draw_spends_exactly_its_collaboration_budget(seed, scale):
@@ -291,7 +321,8 @@ def test_generate_records_gives_n_rows_of_k_applicants(n, k, seed):
 
 
 def test_generate_records_is_deterministic_and_rejects_nonsense():
-    pd.testing.assert_frame_equal(datasets.generate_records(50, seed=3),
-                                  datasets.generate_records(50, seed=3))
+    pd.testing.assert_frame_equal(
+        datasets.generate_records(50, seed=3), datasets.generate_records(50, seed=3)
+    )
     with pytest.raises(InputError, match="applicants_per_patent"):
         datasets.generate_records(10, applicants_per_patent=0)
