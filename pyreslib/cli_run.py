@@ -119,7 +119,8 @@ def _print_summary(result) -> None:
     table = Table(title="Summary", title_justify="left")
     for column in ("stage", "cities", "pairs", "collaborations", "avg degree",
                    "resilience D", "modules", "R (random)"):
-        table.add_column(column, justify="left" if column == "stage" else "right")
+        table.add_column(column, justify="left" if column == "stage" else "right",
+                         no_wrap=column == "stage")
     for row in result.summary_rows():
         table.add_row(*row)
     console.print(table)
@@ -127,7 +128,8 @@ def _print_summary(result) -> None:
     if fits:
         ergm = Table(title="ERGM fits", title_justify="left")
         for column in ("stage", "model", "AIC", "BIC", "converged"):
-            ergm.add_column(column, justify="left" if column in ("stage", "model") else "right")
+            ergm.add_column(column, justify="left" if column in ("stage", "model") else "right",
+                            no_wrap=column == "stage")
         for fit in fits:
             ergm.add_row(fit["stage"], fit["model"], _num(fit["aic"]), _num(fit["bic"]),
                          "yes" if fit["converged"] else "[red]no")
@@ -157,7 +159,8 @@ def _print_comparison(result) -> None:
     table = Table(title="Demo stage aggregates vs the study (SPEC.md section 8)",
                   title_justify="left")
     for column in ("stage", "quantity", "demo", "study", "difference"):
-        table.add_column(column, justify="left" if column in ("stage", "quantity") else "right")
+        table.add_column(column, justify="left" if column in ("stage", "quantity") else "right",
+                         no_wrap=column == "stage")
     for row in frame.itertuples(index=False):
         study = "not stated" if row.study != row.study else f"{row.study:,.2f}".rstrip("0").rstrip(".")
         diff = row.relative_difference

@@ -215,7 +215,8 @@ def _type_word(tp: Any) -> str:
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
         return _type_word(inner[0])
     if origin is list:
-        return f"an array of {_type_word(typing.get_args(tp)[0])[2:]}s".replace("a ", "")
+        item = _type_word(typing.get_args(tp)[0]).split(" ", 1)[1]
+        return f"an array of {item}s"
     if origin is dict:
         return "a table of strings"
     return _TYPE_WORDS.get(tp, str(tp))
@@ -236,7 +237,17 @@ def _check_value(value: Any, tp: Any, key: str, where: str, meta: dict, base: Pa
         (item_tp,) = typing.get_args(tp)
         if not isinstance(value, list):
             raise wrong()
-        return [_check_value(v, item_tp, key, where, meta, base) for v in value]
+        checked = []
+        for item in value:
+            try:
+                checked.append(_check_value(item, item_tp, key, where, meta, base))
+            except ConfigError as exc:
+                if "must be one of" in str(exc):
+                    raise
+                raise ConfigError(
+                    f"{where}: key '{key}' must be {_type_word(tp)}, got {_describe(item)}."
+                ) from None
+        return checked
     if origin is dict:
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()

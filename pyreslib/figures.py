@@ -546,8 +546,14 @@ def gof_figure(tables: Mapping[str, pd.DataFrame], *, title: str | None = None,
     if not tables:
         raise InputError("gof_figure: no goodness-of-fit tables given.")
     names = list(tables)
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.5), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    ncols = min(2, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.4 * nrows + 0.4),
+                             squeeze=False)
+    flat = axes.ravel()
+    for ax in flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(flat, names):
         table = tables[name].copy()
         lo_col, hi_col = ("q025", "q975") if {"q025", "q975"} <= set(table.columns) else (
             "min", "max")
@@ -568,12 +574,14 @@ def gof_figure(tables: Mapping[str, pd.DataFrame], *, title: str | None = None,
                         label="95 % of simulations")
         ax.plot(x, shown["mean"], ls="--", color="#555555", lw=1, label="simulated mean")
         ax.plot(x, shown["obs"], color="black", lw=1.6, marker="o", ms=3, label="observed")
-        ax.set_xticks(x, [str(i) for i in shown.index], fontsize=7,
-                      rotation=90 if name == "model" else 0)
+        labels = [str(i) for i in shown.index]
+        if name != "model" and len(labels) > 15:  # every other label, so they stay readable
+            labels = [lab if j % 2 == 0 else "" for j, lab in enumerate(labels)]
+        ax.set_xticks(x, labels, fontsize=7, rotation=90 if name == "model" else 0)
         ax.set_title(_GOF_TITLES.get(name, name), fontsize=10)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.grid(True, lw=0.3, alpha=0.5)
-    axes[0][0].legend(fontsize=7)
+    flat[0].legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -1,0 +1,205 @@
+"""Run configuration: what a valid config gives, and the exact messages of invalid ones."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pyreslib.config import EXAMPLE_TOML, Config, check_output_dir, load_config, parse_config
+from pyreslib.errors import ConfigError, InputError
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with a patents file and a covariates file."""
+    (tmp_path / "patents.csv").write_text("申请号,申请日,申请人,申请人地址\n", encoding="utf-8")
+    (tmp_path / "covariates.csv").write_text("adcode,year\n", encoding="utf-8")
+    return tmp_path
+
+
+def write(project: Path, text: str, name: str = "run.toml") -> Path:
+    path = project / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_config_takes_the_spec_defaults(project):
+    cfg = load_config(write(project, '[input]\npatents = "patents.csv"\n'
+                                     '[ergm]\nenabled = false\n'))
+    assert cfg.input.patents == project / "patents.csv"
+    assert cfg.stages.labels == ["2011-2014", "2015-2017", "2018-2021"]
+    assert cfg.resilience.weights == "entropy"
+    assert cfg.figures.classes == 5
+    assert cfg.ergm.enabled is False
+    assert cfg.source == (project / "run.toml").resolve()
+
+
+def test_the_documented_example_is_valid(project):
+    cfg = load_config(write(project, EXAMPLE_TOML))
+    assert cfg.ergm.models == ["study", "extended"]
+    assert cfg.input.covariates == project / "covariates.csv"
+
+
+def test_the_demo_config_is_valid():
+    from pyreslib.cli_run import demo_config_path
+
+    data = tomllib.loads(demo_config_path().read_text(encoding="utf-8"))
+    # the demo's files are written by pyreslib.datasets; validate everything else
+    data["input"].pop("patents")
+    data["input"].pop("covariates")
+    data["ergm"]["enabled"] = False
+    with pytest.raises(ConfigError, match="'input.patents' is required"):
+        parse_config(data, where="demo.toml")
+    assert data["input"]["synthetic"] is True
+
+
+def test_unknown_key_names_the_key_and_suggests_the_right_one(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[ergm]\ngof_nsims = 10\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        "run.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed "
+        "in [ergm]: enabled, models, gof_nsim, mcmc_samplesize, threshold."
+    )
+
+
+def test_unknown_section_is_an_unknown_top_level_key(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[ergms]\nenabled = false\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(
+        "run.toml: unknown key 'ergms' (did you mean 'ergm'?); keys allowed in the top level: "
+        "title, seed, input, stages,"
+    )
+
+
+def test_wrong_type_names_the_key_the_expected_type_and_the_value(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'
+                          'gof_nsim = "50"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == "run.toml: key 'ergm.gof_nsim' must be an integer, got string '50'."
+
+
+def test_a_boolean_is_not_an_integer(project):
+    path = write(project, 'seed = true\n[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == "run.toml: key 'seed' must be an integer, got boolean True."
+
+
+def test_wrong_item_type_in_a_list(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[stages]\nlabels = [2011, 2015]\n'
+                          '[ergm]\nenabled = false\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        "run.toml: key 'stages.labels' must be an array of strings, got integer 2011."
+    )
+
+
+def test_value_outside_its_choices(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[resilience]\nweights = "pca"\n'
+                          '[ergm]\nenabled = false\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        "run.toml: key 'resilience.weights' must be one of 'entropy', 'equal', got 'pca'."
+    )
+
+
+def test_missing_file_names_the_key_and_the_resolved_path(project):
+    path = write(project, '[input]\npatents = "missing.csv"\n[ergm]\nenabled = false\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        f"run.toml: key 'input.patents' names a file that does not exist: "
+        f"{project.resolve() / 'missing.csv'} (relative paths are read from the config "
+        f"file's folder, {project.resolve()})."
+    )
+
+
+def test_missing_required_key(project):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(project, "[ergm]\nenabled = false\n"))
+    assert str(info.value) == (
+        "run.toml: key 'input.patents' is required: the patent export to read (a path "
+        "relative to the config file)."
+    )
+
+
+def test_ergm_needs_covariates(project):
+    with pytest.raises(ConfigError, match=r"key 'input.covariates' is required when \[ergm\]"):
+        load_config(write(project, '[input]\npatents = "patents.csv"\n'))
+
+
+def test_bad_stage_label_names_the_key(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[stages]\nlabels = ["2011-14"]\n'
+                          '[ergm]\nenabled = false\n')
+    with pytest.raises(ConfigError, match=r"^run.toml: key 'stages.labels': stages: '2011-14'"):
+        load_config(path)
+
+
+def test_numbers_out_of_range(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n[figures]\nclasses = 12\n'
+                          '[ergm]\nenabled = false\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == "run.toml: key 'figures.classes' must be between 2 and 9, got 12."
+
+
+def test_section_that_is_not_a_table(project):
+    path = write(project, 'ergm = 3\n[input]\npatents = "patents.csv"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == "run.toml: 'ergm' must be a table ([ergm]), got integer 3."
+
+
+def test_invalid_toml_and_missing_config(project):
+    with pytest.raises(ConfigError, match=r"^run.toml: not valid TOML"):
+        load_config(write(project, "[input\n"))
+    with pytest.raises(ConfigError) as info:
+        load_config(project / "nope.toml")
+    assert str(info.value) == f"config file not found: {project / 'nope.toml'}"
+
+
+def test_config_errors_are_input_errors(project):
+    # callers catching InputError (bad files/args) also catch config mistakes
+    with pytest.raises(InputError):
+        load_config(write(project, "[ergm]\nenabled = false\n"))
+
+
+def test_overrides_are_validated_like_the_file(project):
+    path = write(project, '[input]\npatents = "patents.csv"\n')
+    cfg = load_config(path, {"ergm": {"enabled": False}})
+    assert cfg.ergm.enabled is False
+    with pytest.raises(ConfigError, match="key 'ergm.enabled' must be true or false"):
+        load_config(path, {"ergm": {"enabled": "no"}})
+
+
+def test_output_folder_must_be_inside_the_working_tree(project, tmp_path_factory):
+    cfg = load_config(write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'))
+    inside = check_output_dir(project / "results", cfg, cwd=project)
+    assert inside == (project / "results").resolve()
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "out"
+    with pytest.raises(ConfigError) as info:
+        check_output_dir(elsewhere, cfg, cwd=project)
+    assert str(info.value) == (
+        f"output folder {elsewhere.resolve()} is outside the working tree {project.resolve()}; "
+        "write inside it, or set allow_outside = true in [output] (pyreslib run/demo: "
+        "--allow-outside)."
+    )
+    allowed = cfg.with_overrides(output={"allow_outside": True})
+    assert check_output_dir(elsewhere, allowed, cwd=project) == elsewhere.resolve()
+    with pytest.raises(ConfigError, match="is the working directory itself"):
+        check_output_dir(project, cfg, cwd=project)
+
+
+def test_to_dict_writes_file_names_not_machine_paths(project):
+    cfg = load_config(write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'))
+    plain = cfg.to_dict()
+    assert plain["input"]["patents"] == "patents.csv"
+    assert "source" not in plain
+    assert isinstance(Config().to_dict()["stages"]["labels"], list)

@@ -1,0 +1,309 @@
+"""The main job end to end on a small hand-made patent file: what a run writes, that its numbers
+agree with independent calculations, that it is reproducible and that it never leaves a
+half-written output folder."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+from collections import Counter
+from itertools import combinations
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pyreslib.config import load_config
+from pyreslib.errors import ConfigError, InputError
+from pyreslib.metrics import NETWORK_INDICATORS
+from pyreslib.pipeline import MARKER, round_floats, run
+
+# (adcode, address prefix, applicant city name) of the cities in the hand-made file
+CITIES = {
+    110000: "北京市海淀区", 310000: "上海市浦东新区", 320100: "江苏省南京市玄武区",
+    330100: "浙江省杭州市西湖区", 440300: "广东省深圳市南山区", 420100: "湖北省武汉市洪山区",
+    510100: "四川省成都市高新区", 130100: "河北省石家庄市长安区", 330200: "浙江省宁波市鄞州区",
+    370100: "山东省济南市历下区", 610100: "陕西省西安市雁塔区", 410100: "河南省郑州市金水区",
+}
+STAGES = ["2011-2014", "2015-2017"]
+
+
+def _patents(seed: int = 7) -> list[tuple[str, int, list[int]]]:
+    """(id, year, applicant cities) of a few hundred invented patents."""
+    rand = random.Random(seed)
+    codes = sorted(CITIES)
+    hubs = [110000, 310000, 320100, 330100]
+    patents = []
+    for i in range(420):
+        year = rand.randint(2011, 2017)
+        k = rand.choice([2, 2, 2, 3])
+        first = rand.choice(hubs)
+        others = rand.sample([c for c in codes if c != first], k - 1)
+        if rand.random() < 0.25:  # a single-city collaboration
+            others = [first] * (k - 1)
+        patents.append((f"CN{year}1{i:07d}.X", year, [first, *others]))
+    return patents
+
+
+def _expected(patents):
+    """Stage pair weights and internal strengths by SPEC section 1, counted here by hand."""
+    pairs = {s: Counter() for s in STAGES}
+    internal = {s: Counter() for s in STAGES}
+    for _, year, cities in patents:
+        stage = STAGES[0] if year <= 2014 else STAGES[1]
+        distinct = sorted(set(cities))
+        if len(distinct) == 1:
+            internal[stage][distinct[0]] += 1
+        for a, b in combinations(distinct, 2):
+            pairs[stage][(a, b)] += 1
+    return pairs, internal
+
+
+def _write_project(folder: Path, *, ergm: bool = False, figures: bool = True,
+                   extra: str = "") -> Path:
+    patents = _patents()
+    lines = ["申请号,申请日,申请人,申请人地址"]
+    for n, (pid, year, cities) in enumerate(patents):
+        names = ";".join(f"{CITIES[c][:2]}测试{j}{n}科技有限公司" for j, c in enumerate(cities))
+        addresses = ";".join(f"{CITIES[c]}科技路{j + 1}号" for j, c in enumerate(cities))
+        lines.append(f"{pid},{year}-03-01,{names},{addresses}")
+    (folder / "patents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = ["adcode,year,gdp_per_capita,education_spending,st_spending"]
+    for i, code in enumerate(sorted(CITIES)):
+        for year in range(2011, 2018):
+            rows.append(f"{code},{year},{40000 + 7000 * i + 500 * (year - 2011)},"
+                        f"{1000 + 300 * ((i * 7) % 12)},{200 + 90 * ((i * 5) % 12)}")
+    (folder / "covariates.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = folder / "run.toml"
+    config.write_text(
+        f"""title = "test run"
+seed = 11
+[input]
+patents = "patents.csv"
+covariates = "covariates.csv"
+[stages]
+labels = {json.dumps(STAGES)}
+[communities]
+trials = 2
+[robustness]
+repeats = 5
+[ergm]
+enabled = {str(ergm).lower()}
+models = ["study"]
+gof_nsim = 10
+[figures]
+enabled = {str(figures).lower()}
+dpi = 40
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One complete run (figures on, ERGM off) shared by the tests that only read it."""
+    folder = tmp_path_factory.mktemp("project")
+    config = _write_project(folder)
+    result = run(config, folder / "out", progress=False, cwd=folder)
+    return folder, result
+
+
+def test_a_run_writes_the_documented_outputs(finished):
+    folder, result = finished
+    out = folder / "out"
+    assert result.out_dir == out.resolve()
+    for name in ("results.json", "report.html", MARKER, "ingest/ingest_report.json",
+                 "ingest/unresolved.csv", "tables/network_indicators.csv",
+                 "tables/network_indicators.md", "tables/network_indicators.tex",
+                 "figures/map_2011-2014.png", "figures/degree_distribution.png",
+                 "figures/robustness_curves.png", "figures/network_resilience.png"):
+        assert (out / name).is_file(), name
+    assert not [p for p in folder.iterdir() if ".partial-" in p.name]
+    assert all(p.is_file() for p in result.figures + result.tables)
+
+
+def test_results_json_follows_the_schema(finished):
+    folder, _ = finished
+    results = json.loads((folder / "out" / "results.json").read_text(encoding="utf-8"))
+    assert {"stages", "ergm", "schema_version", "config", "ingest", "synthetic"} <= set(results)
+    assert [s["label"] for s in results["stages"]] == STAGES
+    for stage in results["stages"]:
+        assert set(stage["network"]) == set(NETWORK_INDICATORS)
+        assert set(stage["resilience"]) == {"U", "C", "T", "D"}
+        assert {"count", "sizes", "codelength"} <= set(stage["communities"])
+        assert stage["top_nodes"][0]["rank"] == 1
+    assert results["ergm"] == []
+    assert results["synthetic"] is False
+
+
+def test_networks_match_a_hand_count_of_the_patents(finished):
+    _, result = finished
+    pairs, internal = _expected(_patents())
+    for stage in STAGES:
+        G = result.networks[stage]
+        got = {tuple(sorted((a, b))): w for a, b, w in G.edges(data="weight")}
+        assert got == dict(pairs[stage])
+        entry = next(s for s in result.results["stages"] if s["label"] == stage)
+        assert entry["network"]["nodes"] == len({c for p in pairs[stage] for c in p})
+        assert entry["network"]["edges"] == len(pairs[stage])
+        assert entry["network"]["weight"] == sum(pairs[stage].values())
+        for node in G.nodes:
+            assert G.nodes[node]["internal"] == internal[stage][node]
+
+
+def test_network_indicators_agree_with_networkx(finished):
+    _, result = finished
+    for entry in result.results["stages"]:
+        G = result.networks[entry["label"]]
+        net = entry["network"]
+        assert net["density"] == pytest.approx(nx.density(G), rel=1e-5)
+        assert net["avg_degree"] == pytest.approx(2 * G.number_of_edges() / len(G), rel=1e-5)
+        assert net["avg_clustering"] == pytest.approx(nx.average_clustering(G), rel=1e-5)
+        assert net["efficiency"] == pytest.approx(nx.global_efficiency(G), rel=1e-5)
+
+
+def test_resilience_follows_the_coupling_coordination_formulas(finished):
+    _, result = finished
+    a = result.results["resilience_weights"]["dimensions"]
+    for entry in result.results["stages"]:
+        res = entry["resilience"]
+        U = [res["U"][d] for d in a]
+        n = len(U)
+        C = n * (math.prod(U) / sum(U) ** n) ** (1 / n)
+        T = sum(a[d] * res["U"][d] for d in a)
+        assert res["C"] == pytest.approx(C, rel=1e-4)
+        assert res["T"] == pytest.approx(T, rel=1e-4)
+        assert res["D"] == pytest.approx(math.sqrt(C * T), rel=1e-4)
+
+
+def test_communities_cover_every_city(finished):
+    _, result = finished
+    for entry in result.results["stages"]:
+        comm = entry["communities"]
+        assert sum(comm["sizes"]) == entry["network"]["nodes"]
+        assert comm["count"] == len(comm["sizes"])
+
+
+def test_report_names_the_sections_and_embeds_the_figures(finished):
+    folder, result = finished
+    page = (folder / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == len(result.figures)
+    assert "SYNTHETIC DEMO DATA" not in page  # real input: no banner
+    for heading in ("Network resilience", "Communities", "Node resilience", "Robustness"):
+        assert f"<h2>{heading}</h2>" in page
+
+
+def test_results_json_is_byte_identical_across_processes(tmp_path):
+    config = _write_project(tmp_path, figures=False)
+    run(config, tmp_path / "a", progress=False, cwd=tmp_path)
+    code = ("import sys; from pyreslib.pipeline import run; "
+            "run(sys.argv[1], sys.argv[2], progress=False, cwd=sys.argv[3])")
+    subprocess.run([sys.executable, "-c", code, str(config), str(tmp_path / "b"), str(tmp_path)],
+                   check=True, env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
+    first = (tmp_path / "a" / "results.json").read_bytes()
+    assert first == (tmp_path / "b" / "results.json").read_bytes()
+    assert b"NaN" not in first and b"Infinity" not in first
+
+
+def test_a_failed_run_leaves_no_output_folder(tmp_path):
+    # no patent falls in 2019-2020: that stage has no network, so the run stops at ingest
+    config = _write_project(tmp_path, figures=False)
+    text = config.read_text(encoding="utf-8").replace(
+        json.dumps(STAGES), json.dumps([*STAGES, "2019-2020"]))
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"stage\(s\) \['2019-2020'\] have no cross-city"):
+        run(config, tmp_path / "out", progress=False, cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["covariates.csv", "patents.csv",
+                                                          "run.toml"]
+
+
+def test_an_earlier_output_is_replaced_but_a_foreign_folder_is_not(tmp_path):
+    config = _write_project(tmp_path, figures=False)
+    run(config, tmp_path / "out", progress=False, cwd=tmp_path)
+    (tmp_path / "out" / "stale.txt").write_text("from an earlier run", encoding="utf-8")
+    run(config, tmp_path / "out", progress=False, cwd=tmp_path)
+    assert not (tmp_path / "out" / "stale.txt").exists()
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "chapter1.tex").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not an earlier pyreslib output"):
+        run(config, foreign, progress=False, cwd=tmp_path)
+    assert (foreign / "chapter1.tex").read_text(encoding="utf-8") == "keep me"
+
+
+def test_output_outside_the_working_tree_is_refused(tmp_path, tmp_path_factory):
+    config = _write_project(tmp_path, figures=False)
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "out"
+    with pytest.raises(ConfigError, match="outside the working tree"):
+        run(config, elsewhere, progress=False, cwd=tmp_path)
+    assert not elsewhere.exists()
+
+
+def test_cli_run_without_ergm(tmp_path, monkeypatch, capsys):
+    from pyreslib.cli import main
+
+    config = _write_project(tmp_path, figures=False, ergm=True)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config), "--out", "results", "--no-ergm"]) == 0
+    printed = capsys.readouterr().out
+    assert "Summary" in printed and "2015-2017" in printed
+    assert json.loads((tmp_path / "results" / "results.json").read_text())["ergm"] == []
+
+
+def test_cli_reports_config_errors_in_one_line(tmp_path, monkeypatch, capsys):
+    from pyreslib.cli import main
+
+    config = _write_project(tmp_path, figures=False, extra="[metrics]\nweigthed = true\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config), "--out", "results"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key 'metrics.weigthed' (did you mean 'metrics.weighted'?)" in " ".join(
+        err.split())
+    assert "Traceback" not in err
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False), st.integers(1, 15))
+def test_rounding_is_idempotent_and_close(x, digits):
+    once = round_floats(x, digits)
+    assert round_floats(once, digits) == once
+    if x != 0:
+        assert abs(once - x) <= abs(x) * 10 ** (1 - digits)
+
+
+def test_rounding_makes_json_safe_values():
+    import numpy as np
+
+    assert round_floats({"a": float("nan"), "b": np.float64(1 / 3), "c": (np.int64(2),)}, 3) == {
+        "a": None, "b": 0.333, "c": [2]}
+
+
+@pytest.mark.r
+@pytest.mark.slow
+def test_a_run_with_ergm_reports_every_fit(tmp_path):
+    pytest.importorskip("rpy2")
+    config = _write_project(tmp_path, ergm=True, figures=True)
+    cfg = load_config(config)
+    try:
+        result = run(cfg, tmp_path / "out", progress=False, cwd=tmp_path)
+    except Exception as exc:  # R or statnet missing on this machine
+        from pyreslib.errors import REnvironmentError
+
+        if isinstance(exc, REnvironmentError):
+            pytest.skip(str(exc))
+        raise
+    fits = result.results["ergm"]
+    assert [(f["stage"], f["model"]) for f in fits] == [(s, "study") for s in STAGES]
+    for fit in fits:
+        assert {"params", "bse", "pvalues", "llf", "aic", "bic", "converged"} <= set(fit)
+        assert set(fit["params"]) == set(fit["bse"]) == set(fit["pvalues"])
+        # AIC = -2 llf + 2 k: a check of the bridge's numbers against their definition
+        assert fit["aic"] == pytest.approx(-2 * fit["llf"] + 2 * len(fit["params"]), rel=1e-4)
+    assert (tmp_path / "out" / "figures" / "ergm_coefficients.png").is_file()
+    assert (tmp_path / "out" / "figures" / "gof_2011-2014_study.png").is_file()
