@@ -698,6 +698,14 @@ class _Accumulator:
         )
 
     def add(self, frame: pd.DataFrame) -> None:
+        """Count one chunk of canonical records."""
+        with _gc_paused():
+            self._add(frame)
+        # The pause leaves the chunk's cyclic garbage (pandas internals) behind; without this
+        # collection memory grew by about 50 MB per 250,000-row chunk.
+        gc.collect()
+
+    def _add(self, frame: pd.DataFrame) -> None:
         report = self.report
         report.rows_read += len(frame)
         if len(frame) == 0:
@@ -1052,9 +1060,8 @@ def ingest_frame(
     accumulator = _new_accumulator(
         stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
     )
-    with _gc_paused():
-        for start in range(0, len(frame), chunk_rows):
-            accumulator.add(frame.iloc[start : start + chunk_rows])
+    for start in range(0, len(frame), chunk_rows):
+        accumulator.add(frame.iloc[start : start + chunk_rows])
     return accumulator.result(threshold)
 
 
@@ -1115,9 +1122,8 @@ def ingest_file(
     accumulator = _new_accumulator(
         stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
     )
-    with _gc_paused():
-        for chunk in chunks:
-            accumulator.add(chunk)
+    for chunk in chunks:
+        accumulator.add(chunk)
     return accumulator.result(threshold)
 
 
