@@ -10,6 +10,7 @@ study's, with the relative differences.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 __all__ = ["add_run_commands", "demo_config_path"]
@@ -162,9 +163,9 @@ def _print_comparison(result) -> None:
         table.add_column(column, justify="left" if column in ("stage", "quantity") else "right",
                          no_wrap=column == "stage")
     for row in frame.itertuples(index=False):
-        study = "not stated" if row.study != row.study else f"{row.study:,.2f}".rstrip("0").rstrip(".")
+        study = "not stated" if math.isnan(row.study) else f"{row.study:,.2f}".rstrip("0").rstrip(".")
         diff = row.relative_difference
-        if diff != diff:
+        if math.isnan(diff):
             shown = "-"
         else:
             colour = "green" if abs(diff) <= 0.05 else "red"

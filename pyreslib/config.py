@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pyreslib.errors import ConfigError
+from pyreslib.errors import ConfigError, InputError
 
 __all__ = [
     "CommunitiesConfig",
@@ -182,7 +182,7 @@ class Config:
         """Plain, JSON-ready values (paths as strings), for results.json."""
         return _to_plain(self)
 
-    def with_overrides(self, **sections: dict[str, Any]) -> "Config":
+    def with_overrides(self, **sections: dict[str, Any]) -> Config:
         """A copy with some keys of some sections replaced, e.g.
         ``cfg.with_overrides(ergm={"enabled": False})`` (values are not re-validated)."""
         changes = {}
@@ -225,7 +225,7 @@ def _type_word(tp: Any) -> str:
 def _check_value(value: Any, tp: Any, key: str, where: str, meta: dict, base: Path) -> Any:
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
-        inner = [a for a in typing.get_args(tp) if a is not type(None)][0]
+        inner = next(a for a in typing.get_args(tp) if a is not type(None))
         return _check_value(value, inner, key, where, meta, base)
 
     def wrong() -> ConfigError:
@@ -356,7 +356,7 @@ def _check_semantics(cfg: Config, where: str) -> None:
         raise ConfigError(f"{where}: key 'stages.labels' must list at least one stage.")
     try:
         parse_stages(cfg.stages.labels)
-    except Exception as exc:  # the ingest module's message says what is wrong with the label
+    except InputError as exc:  # the ingest module's message says what is wrong with the label
         raise ConfigError(f"{where}: key 'stages.labels': {exc}") from None
     if cfg.ergm.enabled and cfg.ergm.models and cfg.input.covariates is None:
         raise ConfigError(

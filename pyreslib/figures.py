@@ -22,6 +22,7 @@ patterns (it is not an equal-area projection).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -31,17 +32,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from pyreslib._resources import data_dir  # noqa: E402
-from pyreslib.errors import InputError  # noqa: E402
+from pyreslib._resources import data_dir
+from pyreslib.errors import InputError
 
 __all__ = [
     "classify",
@@ -110,7 +111,7 @@ def classify(values: Sequence[float], breaks: np.ndarray) -> np.ndarray:
 def _class_labels(breaks: np.ndarray, fmt: str = "{:,.0f}") -> list[str]:
     if len(breaks) < 2 or breaks[0] == breaks[-1]:
         return [fmt.format(breaks[0])]
-    return [f"{fmt.format(lo)}-{fmt.format(hi)}" for lo, hi in zip(breaks[:-1], breaks[1:])]
+    return [f"{fmt.format(lo)}-{fmt.format(hi)}" for lo, hi in itertools.pairwise(breaks)]
 
 
 # ----------------------------------------------------------------------------------------------

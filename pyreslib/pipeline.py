@@ -141,8 +141,13 @@ class _Steps:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(TextColumn("{task.description:<28}"), BarColumn(),
                                       MofNCompleteColumn(), TimeElapsedColumn(),
@@ -566,9 +571,9 @@ def _figures_step(cfg, folder, steps, networks, degree_fits, communities, networ
         scores = node_res[node_res["stage"] == label].set_index("node")["score"]
         plan.append((
             "maps", f"map_{label}", f"Stage {label} on the map",
-            f"Node size: node resilience; line width: pair strength (joint patents); fill: "
-            f"internal strength; each in {cfg.figures.classes} Fisher-Jenks natural-break "
-            "classes.",
+            (f"Node size: node resilience; line width: pair strength (joint patents); fill: "
+             f"internal strength; each in {cfg.figures.classes} Fisher-Jenks natural-break "
+             "classes."),
             lambda G=G, scores=scores: figures.stage_map(
                 G, scores, classes=cfg.figures.classes, label_cities=cfg.figures.label_cities)))
     plan.append(("degree", "degree_distribution", "Degree distributions",
@@ -576,26 +581,25 @@ def _figures_step(cfg, folder, steps, networks, degree_fits, communities, networ
                  lambda: figures.degree_distribution_figure(degree_fits)))
     for label, G in networks.items():
         plan.append(("modules", f"modules_{label}", f"Infomap modules, stage {label}",
-                     f"{communities[label].num_modules} modules, codelength "
-                     f"{communities[label].codelength:.3f} bits; the ten largest coloured.",
+                     (f"{communities[label].num_modules} modules, codelength "
+                      f"{communities[label].codelength:.3f} bits; the ten largest coloured."),
                      lambda G=G, label=label: figures.modules_figure(
                          G, communities[label].membership)))
     plan.append(("nodes", "node_resilience_ranking", "Node resilience ranking",
-                 f"Top {cfg.figures.top_n} cities per stage by node resilience (normalised "
-                 "degree, closeness and betweenness, "
-                 f"{cfg.resilience.node_weights} weights).",
+                 (f"Top {cfg.figures.top_n} cities per stage by node resilience (normalised "
+                  f"degree, closeness and betweenness, {cfg.resilience.node_weights} weights)."),
                  lambda: figures.node_resilience_ranking(node_res, top_n=cfg.figures.top_n)))
     if network_res is not None:
         plan.append(("network", "network_resilience", "Network resilience across stages",
-                     "Dimension scores U and coupling C, comprehensive T and coordination D "
-                     f"({cfg.resilience.weights} weights, {cfg.resilience.normalisation} "
-                     "normalisation).",
+                     ("Dimension scores U and coupling C, comprehensive T and coordination D "
+                      f"({cfg.resilience.weights} weights, {cfg.resilience.normalisation} "
+                      "normalisation)."),
                      lambda: figures.network_resilience_figure(network_res.to_frame())))
     if robust is not None:
         plan.append(("robustness", "robustness_curves", "Robustness curves",
-                     f"Giant-component share after removing cities; random failure averages "
-                     f"{cfg.robustness.repeats} orders (band: ±1 sd). R: Schneider et al. "
-                     "(2011) index.",
+                     (f"Giant-component share after removing cities; random failure averages "
+                      f"{cfg.robustness.repeats} orders (band: ±1 sd). R: Schneider et al. "
+                      "(2011) index."),
                      lambda: figures.robustness_figure(robust.curves, robust.index)))
     if stage_fits is not None and stage_fits.fits:
         coef = _ergm_coefficients(stage_fits)

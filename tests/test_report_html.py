@@ -19,7 +19,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from test_pipeline import _write_project
 
 from pyreslib.pipeline import run
@@ -76,8 +75,8 @@ def render(page: Path, profile: Path) -> tuple[dict, str]:
         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000", "--dump-dom",
         probed.as_uri(),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    match = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    match = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.DOTALL)
     assert match, f"the probe did not run; chromium said:\n{done.stderr[-3000:]}"
     findings = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")
                           .replace("&lt;", "<").replace("&gt;", ">"))
