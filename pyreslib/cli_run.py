@@ -117,9 +117,11 @@ def _print_summary(result) -> None:
     if result.results.get("synthetic"):
         console.print("[bold white on red] SYNTHETIC DEMO DATA [/] "
                       + str(result.results.get("notice") or ""))
-    table = Table(title="Summary", title_justify="left")
-    for column in ("stage", "cities", "pairs", "collaborations", "avg degree",
-                   "resilience D", "modules", "R (random)"):
+    table = Table(title="Summary (D: network resilience; R random: robustness to random failure)",
+                  title_justify="left")
+    # short headers: the table must fit an 80-column terminal without truncation
+    for column in ("stage", "cities", "pairs", "collab.", "avg deg", "D", "modules",
+                   "R random"):
         table.add_column(column, justify="left" if column == "stage" else "right",
                          no_wrap=column == "stage")
     for row in result.summary_rows():

@@ -172,6 +172,7 @@ table.data { border-collapse: collapse; font-size: .85em; margin: .6em 0 1.2em; 
 table.data th, table.data td { border-bottom: 1px solid #e3e3e3; padding: .25em .6em;
                                text-align: right; }
 table.data th { background: #f3f3f3; }
+table.data td:first-child, table.data th:first-child { text-align: left; }
 figure { margin: 1em 0 2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .88em; color: #444; }
