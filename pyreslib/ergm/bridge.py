@@ -13,8 +13,10 @@ is used as well.  ``PYRESLIB_R_LIBRARY`` overrides both.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 import warnings
@@ -40,8 +42,8 @@ def r_library_candidates() -> list[Path]:
     """Where pyreslib looks for the R packages pinned in renv.lock, in order."""
     found: list[Path] = []
     override = os.environ.get("PYRESLIB_R_LIBRARY")
-    if override:
-        found.append(Path(override))
+    if override:  # an explicit choice replaces the automatic ones
+        return [Path(p) for p in override.split(os.pathsep) if p]
     marker = Path(sys.prefix) / "pyreslib-r-library"
     if marker.is_file():
         found.append(Path(marker.read_text(encoding="utf-8").strip()))
@@ -51,8 +53,29 @@ def r_library_candidates() -> list[Path]:
     return [p for p in found if p.is_dir()]
 
 
+def _check_r_installation() -> None:
+    """Fail with instructions before rpy2 tries to load a missing R (which aborts the process)."""
+    import shutil
+
+    r_home = os.environ.get("R_HOME")
+    if r_home:
+        if not (Path(r_home) / "library" / "base").is_dir():
+            raise REnvironmentError(
+                f"R_HOME={r_home!r} is not an R installation (no library/base inside). Unset "
+                "R_HOME or set it to the output of `R RHOME`; install R >= 4.2 with "
+                "`sudo apt-get install r-base r-base-dev` if it is missing."
+            )
+    elif shutil.which("R") is None:
+        raise REnvironmentError(
+            "R was not found on PATH. pyreslib fits ERGMs with R's statnet ergm: install R >= "
+            "4.2 (Debian/Ubuntu: `sudo apt-get install r-base r-base-dev`), then run "
+            "`make setup` in the pyreslib checkout to install the pinned R packages."
+        )
+
+
 class _RSession:
     def __init__(self) -> None:
+        _check_r_installation()
         try:
             import rpy2  # noqa: F401
             import rpy2.robjects as ro
@@ -64,6 +87,12 @@ class _RSession:
                 f"the pyreslib environment, then `{FIX_COMMAND}`."
             ) from exc
         except Exception as exc:  # e.g. "undefined symbol: R_getVar" for rpy2 3.6 on R 4.2
+            if "R_HOME" in str(exc) or "libR" in str(exc) or "R home" in str(exc).lower():
+                raise REnvironmentError(
+                    f"pyreslib could not find R ({type(exc).__name__}: {exc}). Install R >= 4.2 "
+                    "(Debian/Ubuntu: `sudo apt-get install r-base r-base-dev`), make sure "
+                    "`R RHOME` works, and unset a wrong R_HOME; then `make setup`."
+                ) from exc
             raise REnvironmentError(
                 f"rpy2 failed to load R ({type(exc).__name__}: {exc}). This usually means rpy2 "
                 f"was built for another R version; reinstall it against this R with "
@@ -161,7 +190,15 @@ def call(function: str, *, context: str, **kwargs: Any):
     with _lock:
         s = session()
         args = named_list({k: v for k, v in kwargs.items()})
-        result = s.function("pyreslib_call")(s.function(function), args)
+        with _interruptible() as interrupted:
+            try:
+                result = s.function("pyreslib_call")(s.function(function), args)
+            except Exception as exc:
+                if interrupted.is_set():
+                    raise KeyboardInterrupt(f"interrupted while {context}") from None
+                raise RError(f"R failed during {context}: {exc}") from None
+        if interrupted.is_set():
+            raise KeyboardInterrupt(f"interrupted while {context}")
         out = dict(zip(result.names, result))
     for message in out.get("warnings", []):
         warnings.warn(classify_warning(str(message))(f"R warning during {context}: {message}"),
@@ -170,6 +207,32 @@ def call(function: str, *, context: str, **kwargs: Any):
         message = str(out["error"][0])
         raise RError(f"R failed during {context}: {message}")
     return out["value"]
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """Let Ctrl-C (SIGINT) stop the R computation promptly.
+
+    While R runs, Python's own handler would raise KeyboardInterrupt inside rpy2's event
+    callback, where it is lost and R carries on.  Instead the handler sets R's
+    ``R_interrupts_pending``; R's next ``R_CheckUserInterrupt`` (ergm's MCMC loops call it)
+    unwinds the computation, and :func:`call` raises KeyboardInterrupt in Python.
+    """
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    from rpy2.rinterface_lib import openrlib
+
+    def on_sigint(signum, frame):
+        flag.set()
+        openrlib.rlib.R_interrupts_pending = 1
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def classify_warning(message: str) -> type[RWarning]:
