@@ -508,6 +508,8 @@ def ergm_coefficients_figure(frame: pd.DataFrame, *, level: float = 0.95) -> Fig
             y = np.array([y_of[t] for t in rows["term"]]) + (i - (len(stages) - 1) / 2) * step
             coef = rows["coef"].to_numpy(dtype=float)
             lo, hi = rows["lower"].to_numpy(dtype=float), rows["upper"].to_numpy(dtype=float)
+            # a missing standard error (NaN) draws the estimate without a bar
+            lo, hi = np.where(np.isfinite(lo), lo, coef), np.where(np.isfinite(hi), hi, coef)
             colour = _stage_colour(i)
             ax.errorbar(coef, y, xerr=[coef - lo, hi - coef], fmt="none", ecolor=colour,
                         elinewidth=1.3, capsize=2)

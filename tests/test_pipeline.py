@@ -29,6 +29,9 @@ CITIES = {
     330100: "浙江省杭州市西湖区", 440300: "广东省深圳市南山区", 420100: "湖北省武汉市洪山区",
     510100: "四川省成都市高新区", 130100: "河北省石家庄市长安区", 330200: "浙江省宁波市鄞州区",
     370100: "山东省济南市历下区", 610100: "陕西省西安市雁塔区", 410100: "河南省郑州市金水区",
+    # neighbours of the hubs, so that the ERGM's shared-border covariate is not all zero
+    120000: "天津市滨海新区", 131000: "河北省廊坊市广阳区", 321100: "江苏省镇江市京口区",
+    330600: "浙江省绍兴市越城区",
 }
 STAGES = ["2011-2014", "2015-2017"]
 
@@ -69,7 +72,7 @@ def _write_project(folder: Path, *, ergm: bool = False, figures: bool = True,
     patents = _patents()
     lines = ["申请号,申请日,申请人,申请人地址"]
     for n, (pid, year, cities) in enumerate(patents):
-        names = ";".join(f"{CITIES[c][:2]}测试{j}{n}科技有限公司" for j, c in enumerate(cities))
+        names = ";".join(f"测试{j}{n}科技有限公司" for j, c in enumerate(cities))
         addresses = ";".join(f"{CITIES[c]}科技路{j + 1}号" for j, c in enumerate(cities))
         lines.append(f"{pid},{year}-03-01,{names},{addresses}")
     (folder / "patents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
