@@ -114,6 +114,8 @@ def round_floats(value: Any, digits: int = 6) -> Any:
         if value == 0:
             return 0.0
         rounded = float(f"{value:.{digits}g}")
+        if not math.isfinite(rounded):  # rounding up near the float maximum overflows
+            return value
         return 0.0 if rounded == 0 else rounded
     if isinstance(value, Path):
         return value.name
