@@ -32,6 +32,8 @@ demo: setup
 	$(PY) -m pyreslib demo --out $(DEMO_OUT)
 
 test: setup
+	@# report.html is checked in headless Chromium; installed with apt when missing (as root)
+	@sh scripts/ensure-chromium.sh || echo "make test: no chromium, the report.html browser test will be skipped"
 	$(PY) -m pytest -q
 
 bench: setup

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -50,11 +49,22 @@ def timed(fn: Callable[[], object], repeats: int = 1) -> float:
 
 
 def peak_rss_of_python(code: str) -> tuple[float, float]:
-    """Run ``code`` in a fresh Python; return (wall seconds, peak RSS in MB) of that child."""
+    """Run ``code`` in a fresh Python; return (wall seconds, peak RSS in MB) of that child.
+
+    The peak is the child's own high-water mark (VmHWM from /proc/self/status, read at its
+    end): getrusage(RUSAGE_CHILDREN) would report the largest of all children so far, and a
+    forked child starts with the parent's image counted in.
+    """
+    probe = (
+        "\nwith open('/proc/self/status') as _f:\n"
+        "    print('__VMHWM_KB__', [l.split()[1] for l in _f if l.startswith('VmHWM:')][0])\n"
+    )
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    done = subprocess.run([sys.executable, "-c", code + probe], check=True, capture_output=True,
+                          text=True)
     wall = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kb = next(float(line.split()[1]) for line in done.stdout.splitlines()
+                   if line.startswith("__VMHWM_KB__"))
     return wall, peak_kb / 1024
 
 

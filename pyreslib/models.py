@@ -116,15 +116,27 @@ def stage_node_covariates(
 def stage_model(network: nx.Graph, covariates: pd.DataFrame, years: tuple[int, int],
                 spec: ModelSpec, *, threshold: int = 1, log: bool = True,
                 standardise: bool = True, proximity: str = "neg_log") -> ERGM:
-    """The ERGM of one stage network under ``spec`` (binary at ``threshold``)."""
+    """The ERGM of one stage network under ``spec`` (binary at ``threshold``).
+
+    With ``standardise`` (default) node covariates are z-scored across the stage's cities and
+    proximity across its dyads, so coefficients are per standard deviation and ``edges`` is
+    the baseline log-odds of a tie.
+    """
     from pyreslib import network as netmod
 
     adcodes = sorted(network.nodes)
     adjacency = netmod.binary_adjacency(network, threshold=threshold)
     adjacency.index = adjacency.columns = [str(a) for a in adjacency.index]
     node_covs = stage_node_covariates(covariates, adcodes, years, log=log, standardise=standardise)
+    closeness = netmod.proximity_matrix(adcodes, transform=proximity).to_numpy()
+    if standardise:
+        # z-score over the dyads so that `edges` is the log-odds of a tie at average
+        # proximity; unscaled, -ln(km) is about -6 for every pair and `edges` absorbs it.
+        off = ~np.eye(len(adcodes), dtype=bool)
+        sd = closeness[off].std() or 1.0
+        closeness = np.where(off, (closeness - closeness[off].mean()) / sd, 0.0)
     edge_covs = {
-        "proximity": netmod.proximity_matrix(adcodes, transform=proximity).to_numpy(),
+        "proximity": closeness,
         "adjacency": netmod.border_matrix(adcodes).to_numpy().astype(float),
     }
     return ERGM(adjacency, spec.formula, node_covariates=node_covs, edge_covariates=edge_covs)

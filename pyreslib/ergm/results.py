@@ -170,6 +170,14 @@ class ERGMResults:
     # ---- checks -----------------------------------------------------------------------------
 
     def _check_degeneracy(self) -> None:
+        undefined = [name for name, value in self.params.items() if np.isnan(value)]
+        if undefined:
+            raise DegeneracyError(
+                f"ERGM '{self.formula}': the estimate of {', '.join(undefined)} is undefined "
+                "(NA): its statistic is a linear combination of the others' (ergm warns of a "
+                "linear dependence), e.g. a covariate that is constant across vertices or "
+                "duplicates another term. Remove the term or recode the covariate."
+            )
         infinite = [name for name, value in self.params.items() if np.isinf(value)]
         if infinite or not all(self.estimable):
             terms = infinite or [n for n, e in zip(self.params.index, self.estimable) if not e]
