@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_pipeline import _write_project
+from tests.test_pipeline import _write_project
 
 from pyreslib.pipeline import run
 
