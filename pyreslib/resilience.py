@@ -12,13 +12,14 @@ the coupling coordination ("coupling harmonious degree") model:
 
 with dimension scores :math:`U_i \in [0,1]` and dimension weights :math:`a_i` summing to 1.
 By the inequality of arithmetic and geometric means :math:`C \in [0,1]`, equal to 1 exactly
-when all :math:`U_i` are equal.  The n-system form is the one recommended by Wang Shujun,
+when all :math:`U_i` are equal.  The n-system form is the one recommended by Wang Shujia,
 Kong Wei, Ren Liang, Zhi Dandan & Dai Bingtao (2021), "Research on misuses and modification of
 coupling coordination degree model in China", *Journal of Natural Resources* 36(3), 793-810
 (in Chinese); the two-system model goes back to Liu Yaobin, Li Rendong & Song Xuefeng (2005),
 "Analysis of coupling degrees of urbanization and ecological environment in China", *Journal of
-Natural Resources* 20(1), 105-112.  (Volume and page numbers are given as recalled by the
-author of this module: check them before citing in print.)
+Natural Resources* 20(1), 105-112.  (The Wang et al. reference,
+volume and pages were checked against an independent citation of it; the Liu et al.
+reference is as recalled: check it before citing in print.)
 
 Node level.  Degree, closeness and betweenness centrality are min-max normalised within the
 stage and combined by entropy weights (or equal weights) into a node resilience score; cities

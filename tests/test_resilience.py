@@ -39,7 +39,7 @@ def test_coupling_coordination_hand_worked_examples():
     """Hand-worked values of the n-system coupling coordination model.
 
     Definition: C = n [prod U_i / (sum U_i)^n]^(1/n), T = sum a_i U_i, D = sqrt(C T), as
-    recommended by Wang Shujun, Kong Wei, Ren Liang, Zhi Dandan & Dai Bingtao (2021), "Research on
+    recommended by Wang Shujia, Kong Wei, Ren Liang, Zhi Dandan & Dai Bingtao (2021), "Research on
     misuses and modification of coupling coordination degree model in China", Journal of Natural
     Resources 36(3), 793-810, generalising the two-system model of Liu Yaobin, Li Rendong & Song
     Xuefeng (2005), Journal of Natural Resources 20(1), 105-112.
