@@ -8,8 +8,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 def machine_description() -> str:
@@ -17,7 +17,7 @@ def machine_description() -> str:
         import cpuinfo  # py-cpuinfo2
 
         cpu = cpuinfo.get_cpu_info().get("brand_raw", platform.processor())
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure: fall back to the generic name
         cpu = platform.processor() or "unknown CPU"
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
     return f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.system()} {platform.release()}"

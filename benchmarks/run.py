@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import Measurement, machine_description  # noqa: E402
+from _harness import Measurement, machine_description
 
 
 def _modules(only: str | None) -> list[str]:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             for m in measurements:
                 print("   ", m.one_line(), flush=True)
             results.append((name, measurements))
-        except Exception:  # a failing benchmark is reported, the others still run
+        except Exception:  # noqa: BLE001 - a failing benchmark is reported, the others still run
             failed = True
             results.append((name, traceback.format_exc()))
             print(traceback.format_exc(), file=sys.stderr)

@@ -17,16 +17,17 @@ covariate effects are not confounded with them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from pyreslib.errors import InputError
 from pyreslib.ergm import ERGM, ERGMResults, compare
 from pyreslib.ergm.compare import Comparison
+from pyreslib.errors import InputError
 
 NODE_COVARIATES = {
     "economic": "gdp_per_capita",

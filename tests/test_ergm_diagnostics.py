@@ -167,6 +167,6 @@ def test_a_term_without_variation_raises_degeneracy_error_with_advice():
 
 def test_a_fit_stopped_before_convergence_warns_with_advice():
     adjacency = simulate(GWESP, [-4.0, 0.8], 80, seed=8)
-    with pytest.warns(ConvergenceWarning, match=re.compile("MCMLE.maxit|converge", re.I)):
+    with pytest.warns(ConvergenceWarning, match=re.compile("MCMLE.maxit|converge", re.IGNORECASE)):
         ERGM(adjacency, "edges + gwesp(0.25, fixed=TRUE) + gwdegree(0.5, fixed=TRUE)").fit(
             seed=1, control={"MCMLE.maxit": 1, "MCMC.samplesize": 100})

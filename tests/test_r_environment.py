@@ -32,7 +32,7 @@ def _run(code: str, **env_changes: str | None) -> str:
         else:
             env[key] = value
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=120)
+                          timeout=120, check=False)
     return done.stdout + done.stderr
 
 

@@ -19,9 +19,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.test_pipeline import _write_project
 
 from pyreslib.pipeline import run
+from tests.test_pipeline import _write_project
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), None)

@@ -5,10 +5,20 @@
 >>> print(results.summary())
 """
 
+from pyreslib.ergm.compare import Comparison, compare
 from pyreslib.ergm.formula import Formula, Term, parse_formula
 from pyreslib.ergm.model import ERGM, simulate, validate_control
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
-from pyreslib.ergm.compare import Comparison, compare
 
-__all__ = ["Comparison", "ERGM", "ERGMResults", "ERGMSummary", "compare", "Formula", "Term", "parse_formula", "simulate",
-           "validate_control"]
+__all__ = [
+           "ERGM",
+           "Comparison",
+           "ERGMResults",
+           "ERGMSummary",
+           "Formula",
+           "Term",
+           "compare",
+           "parse_formula",
+           "simulate",
+           "validate_control",
+]

@@ -20,8 +20,9 @@ import signal
 import sys
 import threading
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ REQUIRED_R_PACKAGES = ("ergm", "network", "statnet.common", "coda")
 FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the pyreslib checkout)"
 
 _lock = threading.RLock()
-_session: "_RSession | None" = None
+_session: _RSession | None = None
 
 
 def r_library_candidates() -> list[Path]:
@@ -137,10 +138,9 @@ def session() -> _RSession:
 def to_r(value: Any):
     """Convert a Python value to R under a local converter (numpy and pandas aware)."""
     ro = session().ro
+    from rpy2.rinterface import Sexp
     from rpy2.robjects import numpy2ri, pandas2ri
     from rpy2.robjects.conversion import localconverter
-
-    from rpy2.rinterface import Sexp
 
     if value is None:
         return ro.NULL
@@ -191,9 +191,11 @@ def call(function: str, *, context: str, **kwargs: Any):
         s = session()
         args = named_list({k: v for k, v in kwargs.items()})
         with _interruptible() as interrupted:
+            from rpy2.rinterface_lib.embedded import RRuntimeError
+
             try:
                 result = s.function("pyreslib_call")(s.function(function), args)
-            except Exception as exc:
+            except RRuntimeError as exc:  # an R interrupt, or an error outside pyreslib_call
                 if interrupted.is_set():
                     raise KeyboardInterrupt(f"interrupted while {context}") from None
                 raise RError(f"R failed during {context}: {exc}") from None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import html
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from pyreslib.errors import ComparisonWarning, InputError
 from pyreslib.ergm.results import ERGMResults, significance_stars
+from pyreslib.errors import ComparisonWarning, InputError
 
 STAT_ROWS = ("N nodes", "Edges", "Log-likelihood", "AIC", "BIC", "Converged")
 

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pyreslib.errors import InputError
 from pyreslib.ergm import bridge
+from pyreslib.errors import InputError
 
 GOF_STATISTICS = ("degree", "espartners", "distance", "model", "dspartners", "idegree",
                   "odegree", "triadcensus")

@@ -16,8 +16,9 @@ ever evaluated by R as code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 from pyreslib.errors import FormulaError
 

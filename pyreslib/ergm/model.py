@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pyreslib.errors import DegeneracyError, FormulaError, InputError
 from pyreslib.ergm import bridge
 from pyreslib.ergm.formula import Formula, parse_formula
+from pyreslib.errors import DegeneracyError, FormulaError, InputError
 
 REFERENCES = ("Poisson", "Geometric", "Bernoulli")
 _R_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._]*$")
@@ -408,4 +409,4 @@ def simulate(
     return matrices[0] if nsim == 1 else matrices
 
 
-__all__ = ["ERGM", "simulate", "validate_control", "FormulaError", "DegeneracyError"]
+__all__ = ["ERGM", "DegeneracyError", "FormulaError", "simulate", "validate_control"]

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pyreslib.errors import ConvergenceWarning, DegeneracyError
 from pyreslib.ergm import bridge
+from pyreslib.errors import ConvergenceWarning, DegeneracyError
 
 
 def significance_stars(p: float) -> str:
@@ -156,8 +156,8 @@ class ERGMResults:
             "",
             f"AIC: {self.aic:.4g}  BIC: {self.bic:.4g}  (Smaller is better.)",
             "",
-            f"Nodes: {self.n_nodes}  Edges: {self.n_edges}  Dyads: {self.nobs}  "
-            f"Converged: {self.converged}  Seed: {self.seed}",
+            (f"Nodes: {self.n_nodes}  Edges: {self.n_edges}  Dyads: {self.nobs}  "
+             f"Converged: {self.converged}  Seed: {self.seed}"),
             f"ergm {self.ergm_version} ({self.r_version}) via pyreslib",
         ]
         return ERGMSummary("Summary of model fit", self.formula, self.estimate_desc,
