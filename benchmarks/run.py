@@ -47,6 +47,9 @@ def _render(results: list[tuple[str, list[Measurement] | str]]) -> str:
     for module, outcome in results:
         lines.append(f"## {module}")
         lines.append("")
+        if isinstance(outcome, _Rendered):
+            lines += [outcome.strip("\n"), "", f"(section kept from an earlier run of `{module}`)", ""]
+            continue
         if isinstance(outcome, str):
             lines += ["Failed:", "", "```", outcome.strip(), "```", ""]
             continue
@@ -55,11 +58,30 @@ def _render(results: list[tuple[str, list[Measurement] | str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _merge(previous: str, fresh: list[tuple[str, list[Measurement] | str]]):
+    """Keep the previous file's sections of modules not run now (as rendered text)."""
+    run_now = {name for name, _ in fresh}
+    kept: list[tuple[str, list[Measurement] | str]] = []
+    for block in previous.split("\n## ")[1:]:
+        name, _, body = block.partition("\n")
+        if name.strip() not in run_now:
+            body = "\n".join(line for line in body.splitlines()
+                              if not line.startswith("(section kept from an earlier run"))
+            kept.append((name.strip(), _Rendered(body)))
+    return sorted(kept + fresh, key=lambda item: item[0])
+
+
+class _Rendered(str):
+    """A section carried over verbatim from an earlier BENCHMARKS.md."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", help="run only modules whose name contains this")
     parser.add_argument("--out", default=str(HERE.parent / "BENCHMARKS.md"))
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only the sections of the modules run, keep the others")
     args = parser.parse_args(argv)
     results: list[tuple[str, list[Measurement] | str]] = []
     failed = False
@@ -75,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results.append((name, traceback.format_exc()))
             print(traceback.format_exc(), file=sys.stderr)
+    if args.merge and Path(args.out).is_file():
+        results = _merge(Path(args.out).read_text(encoding="utf-8"), results)
     Path(args.out).write_text(_render(results), encoding="utf-8")
     print(f"[bench] wrote {args.out}")
     return 1 if failed else 0
