@@ -35,7 +35,7 @@ def _inputs(quick: bool):
     networks = ingest.ingest_file(patents).networks
     label = "2011-2014" if quick else "2018-2021"
     model = models.stage_model(networks[label], pd.read_csv(covariates),
-                               models._stage_years(label), models.study_model())
+                               models.stage_years(label), models.study_model())
     labels = model.vertex_names
     adjacency = pd.DataFrame(model.adjacency, index=labels, columns=labels)
     return adjacency, model.node_covariates, model.edge_covariates, label

@@ -513,10 +513,13 @@ def stage_indicators(
 ) -> pd.DataFrame:
     """:func:`network_indicators` of every stage: one row per stage (index ``stage``)."""
     _check_networks(networks)
-    rows = {
+    return _indicator_table({
         stage: network_indicators(G, weighted=weighted, distance=distance)
         for stage, G in networks.items()
-    }
+    })
+
+
+def _indicator_table(rows: Mapping[str, pd.Series]) -> pd.DataFrame:
     table = pd.DataFrame(rows).T
     table.index = pd.Index(list(rows), name="stage", dtype=object)
     for column in ("nodes", "edges", "components", "isolates", "unreachable_pairs"):
@@ -536,14 +539,35 @@ def stage_centralities(
     (names from the node attributes; empty where absent), one row per city and stage.
     """
     _check_networks(networks)
-    frames = []
+    return pd.concat(
+        [_centrality_rows(stage, G, node_centralities(G, weighted=weighted, distance=distance))
+         for stage, G in networks.items()],
+        ignore_index=True,
+    )
+
+
+def _centrality_rows(stage: str, G: nx.Graph, centralities: pd.DataFrame) -> pd.DataFrame:
+    table = centralities.reset_index()
+    table.insert(0, "stage", stage)
+    table.insert(2, "name_zh", [G.nodes[v].get("name_zh", "") for v in table["node"]])
+    table.insert(3, "name_en", [G.nodes[v].get("name_en", "") for v in table["node"]])
+    return table
+
+
+def stage_describe(
+    networks: Mapping[str, nx.Graph],
+    *,
+    weighted: bool = False,
+    distance: Distance = _inverse_weight,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`stage_indicators` and :func:`stage_centralities` with one shortest-path pass
+    per stage (through :func:`describe`)."""
+    _check_networks(networks)
+    rows, frames = {}, []
     for stage, G in networks.items():
-        table = node_centralities(G, weighted=weighted, distance=distance).reset_index()
-        table.insert(0, "stage", stage)
-        table.insert(2, "name_zh", [G.nodes[v].get("name_zh", "") for v in table["node"]])
-        table.insert(3, "name_en", [G.nodes[v].get("name_en", "") for v in table["node"]])
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True)
+        rows[stage], centralities = describe(G, weighted=weighted, distance=distance)
+        frames.append(_centrality_rows(stage, G, centralities))
+    return _indicator_table(rows), pd.concat(frames, ignore_index=True)
 
 
 def centrality_shares(

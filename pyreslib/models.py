@@ -17,6 +17,7 @@ covariate effects are not confounded with them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ import pandas as pd
 
 from pyreslib.ergm import ERGM, ERGMResults, compare
 from pyreslib.ergm.compare import Comparison
-from pyreslib.errors import InputError
+from pyreslib.errors import ComparisonWarning, InputError, PyreslibError
 
 NODE_COVARIATES = {
     "economic": "gdp_per_capita",
@@ -161,12 +162,12 @@ class StageFits:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _stage_years(label: str) -> tuple[int, int]:
-    try:
-        start, end = (int(x) for x in label.split("-"))
-    except ValueError:
-        raise InputError(f"stage label {label!r}: expected 'YYYY-YYYY' (e.g. '2011-2014').") from None
-    return start, end
+def stage_years(label: str) -> tuple[int, int]:
+    """First and last year of a stage label such as ``"2011-2014"`` (or ``"2015"``)."""
+    from pyreslib.ingest import parse_stages
+
+    (stage,) = parse_stages([label])
+    return stage.start, stage.end
 
 
 def fit_stages(
@@ -199,10 +200,8 @@ def fit_stages(
             raise InputError(f"models: unknown model {m!r}; use {sorted(MODELS)} or a ModelSpec.")
     fits: dict[tuple[str, str], ERGMResults] = {}
     failures: dict[tuple[str, str], str] = {}
-    from pyreslib.errors import PyreslibError
-
     for label, graph in networks.items():
-        years = _stage_years(label)
+        years = stage_years(label)
         for spec in specs:
             if progress:
                 progress(f"ERGM {spec.name} on stage {label}")
@@ -215,10 +214,6 @@ def fit_stages(
                 if on_error == "raise":
                     raise
                 failures[(label, spec.name)] = str(exc)
-    import warnings
-
-    from pyreslib.errors import ComparisonWarning
-
     with warnings.catch_warnings():
         # Stages are different networks by design; the table says so in its note.
         warnings.simplefilter("ignore", ComparisonWarning)

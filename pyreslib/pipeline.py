@@ -322,8 +322,8 @@ def _run_into(cfg: Config, folder: Path, out: Path, progress: bool) -> RunResult
             ingest.rejected.to_csv(ingest_dir / "rejected.csv", index=False)
 
         with steps.step("network metrics", n_stages) as advance:
-            indicators = metrics.stage_indicators(networks, weighted=cfg.metrics.weighted)
-            centralities = metrics.stage_centralities(networks, weighted=cfg.metrics.weighted)
+            indicators, centralities = metrics.stage_describe(networks,
+                                                              weighted=cfg.metrics.weighted)
             shares = metrics.centrality_shares(centralities)
             degree_fits = {}
             for label, G in networks.items():

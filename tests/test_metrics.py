@@ -321,3 +321,13 @@ def test_bad_graphs_are_refused_with_a_remedy():
 def test_tables_are_plain_pandas():
     ind = metrics.network_indicators(weighted(nx.cycle_graph(5)))
     assert isinstance(ind, pd.Series) and list(ind.index) == list(metrics.NETWORK_INDICATORS)
+
+
+def test_stage_describe_gives_the_same_tables_as_the_separate_calls():
+    networks = {"a": nx.barabasi_albert_graph(60, 2, seed=1),
+                "b": nx.disjoint_union(nx.star_graph(5), nx.path_graph(4))}
+    for G in networks.values():
+        nx.set_edge_attributes(G, 1, "weight")
+    indicators, centralities = metrics.stage_describe(networks)
+    pd.testing.assert_frame_equal(indicators, metrics.stage_indicators(networks))
+    pd.testing.assert_frame_equal(centralities, metrics.stage_centralities(networks))

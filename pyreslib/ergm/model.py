@@ -230,20 +230,23 @@ class ERGM:
 
     # ---- fitting --------------------------------------------------------------------------
 
+    def _r_node_covariates(self) -> dict[str, list]:
+        """Node covariates as plain lists R takes: numbers as floats, anything else as text."""
+        frame = self.node_covariates
+        return {
+            c: ([float(v) for v in frame[c]] if pd.api.types.is_numeric_dtype(frame[c])
+                else [str(v) for v in frame[c]])
+            for c in frame.columns
+        }
+
     def _r_network(self):
-        node_covs = {c: self.node_covariates[c].tolist() for c in self.node_covariates.columns}
-        for c, values in node_covs.items():
-            if pd.api.types.is_numeric_dtype(self.node_covariates[c]):
-                node_covs[c] = [float(v) for v in values]
-            else:
-                node_covs[c] = [str(v) for v in values]
         return bridge.call(
             "pyreslib_network",
             context="building the network object",
             adj=self.adjacency,
             directed=self.directed,
             vertex_names=list(self.vertex_names),
-            node_covariates=node_covs,
+            node_covariates=self._r_node_covariates(),
             edge_covariates=dict(self.edge_covariates),
             response=self.response,
         )
@@ -396,14 +399,12 @@ def simulate(
     model = ERGM(empty, formula, node_covariates=node_covariates,
                  edge_covariates=edge_covariates, directed=directed)
     coef = np.atleast_1d(np.asarray(coef, dtype=float))
-    node_covs = {c: [float(v) for v in model.node_covariates[c]]
-                 for c in model.node_covariates.columns}
     sims = bridge.call(
         "pyreslib_simulate",
         context=f"simulating from '{model.formula}'",
         n_nodes=int(n_nodes), directed=directed, terms=model._r_terms(),
         coef=[float(c) for c in coef], seed=int(seed), nsim=int(nsim),
-        node_covariates=node_covs, edge_covariates=dict(model.edge_covariates),
+        node_covariates=model._r_node_covariates(), edge_covariates=dict(model.edge_covariates),
     )
     matrices = [bridge.as_matrix(m) for m in sims]
     return matrices[0] if nsim == 1 else matrices

@@ -163,6 +163,27 @@ class ERGMResults:
         return ERGMSummary("Summary of model fit", self.formula, self.estimate_desc,
                            self.to_frame(), footer)
 
+    # ---- diagnostics (pyreslib.ergm.diagnostics; imported late, it imports this module) ------
+
+    def gof(self, nsim: int = 100, seed: int | None = None,
+            statistics=("degree", "espartners", "distance", "model")):
+        """Goodness of fit (``ergm::gof``); see :func:`pyreslib.ergm.diagnostics.goodness_of_fit`."""
+        from pyreslib.ergm import diagnostics
+
+        return diagnostics.goodness_of_fit(self, nsim=nsim, seed=seed, statistics=statistics)
+
+    def mcmc_diagnostics(self):
+        """MCMC diagnostics; see :func:`pyreslib.ergm.diagnostics.mcmc_diagnostics`."""
+        from pyreslib.ergm import diagnostics
+
+        return diagnostics.mcmc_diagnostics(self)
+
+    def bridge_loglik(self, nsteps: int = 20, seed: int | None = None) -> float:
+        """Re-estimate the log-likelihood by bridge sampling with more steps."""
+        from pyreslib.ergm import diagnostics
+
+        return diagnostics.bridge_loglik(self, nsteps=nsteps, seed=seed)
+
     def __repr__(self) -> str:
         return (f"<ERGMResults {self.formula!r}: {len(self.params)} terms, llf={self.llf:.3f}, "
                 f"aic={self.aic:.3f}, converged={self.converged}>")
@@ -190,27 +211,3 @@ class ERGMResults:
                 "term instead."
             )
 
-
-def _attach_diagnostics() -> None:
-    # Kept in diagnostics.py (one topic per module); exposed as results methods.
-    from pyreslib.ergm import diagnostics
-
-    def gof(self, nsim: int = 100, seed: int | None = None,
-            statistics=("degree", "espartners", "distance", "model")):
-        """Goodness of fit (``ergm::gof``); see :func:`pyreslib.ergm.diagnostics.goodness_of_fit`."""
-        return diagnostics.goodness_of_fit(self, nsim=nsim, seed=seed, statistics=statistics)
-
-    def mcmc_diagnostics(self):
-        """MCMC diagnostics; see :func:`pyreslib.ergm.diagnostics.mcmc_diagnostics`."""
-        return diagnostics.mcmc_diagnostics(self)
-
-    def bridge_loglik(self, nsteps: int = 20, seed: int | None = None) -> float:
-        """Re-estimate the log-likelihood by bridge sampling with more steps."""
-        return diagnostics.bridge_loglik(self, nsteps=nsteps, seed=seed)
-
-    ERGMResults.gof = gof
-    ERGMResults.mcmc_diagnostics = mcmc_diagnostics
-    ERGMResults.bridge_loglik = bridge_loglik
-
-
-_attach_diagnostics()
