@@ -13,13 +13,15 @@ the coupling coordination ("coupling harmonious degree") model:
 with dimension scores :math:`U_i \in [0,1]` and dimension weights :math:`a_i` summing to 1.
 By the inequality of arithmetic and geometric means :math:`C \in [0,1]`, equal to 1 exactly
 when all :math:`U_i` are equal.  The n-system form is the one recommended by Wang Shujia,
-Kong Wei, Ren Liang, Zhi Dandan & Dai Bingtao (2021), "Research on misuses and modification of
-coupling coordination degree model in China", *Journal of Natural Resources* 36(3), 793-810
-(in Chinese); the two-system model goes back to Liu Yaobin, Li Rendong & Song Xuefeng (2005),
-"Analysis of coupling degrees of urbanization and ecological environment in China", *Journal of
-Natural Resources* 20(1), 105-112.  (The Wang et al. reference,
-volume and pages were checked against an independent citation of it; the Liu et al.
-reference is as recalled: check it before citing in print.)
+Kong Wei, Ren Liang, Zhi Dandan & Dai Binting (2021), "Research on misuses and modification of
+coupling coordination degree model in China", *Journal of Natural Resources* 36(3), 793-810,
+doi:10.31497/zrzyxb.20210319 (in Chinese; reference checked against the journal's own page);
+the two-system model goes back to Liu Yaobin, Li Rendong & Song Xuefeng (2005), "Analysis of
+coupling degrees of urbanization and ecological environment in China", *Journal of Natural
+Resources* 20(1), 105-112 (reference as recalled: check it before citing in print).  For n = 2
+the formula is :math:`C = 2\sqrt{U_1U_2}/(U_1+U_2)`; the test suite reproduces, year by year, the
+C, T and D printed in Table 4 of a published two-system study (Mathematical Problems in
+Engineering 2022, article 2969206, doi:10.1155/2022/2969206).
 
 Node level.  Degree, closeness and betweenness centrality are min-max normalised within the
 stage and combined by entropy weights (or equal weights) into a node resilience score; cities
@@ -200,10 +202,12 @@ def coupling_coordination(
         a = a / a.sum()
     values = U.to_numpy()
     total = values.sum(axis=1)
-    # geometric mean / arithmetic mean, computed in logs to stay accurate for many systems
+    # C = geometric mean / arithmetic mean, taken wholly in logs: dividing the sum by n first
+    # underflows to 0 for subnormal scores (0/0 would give NaN), and a product of many small
+    # scores underflows too.  Any zero score makes C exactly 0.
     with np.errstate(divide="ignore", invalid="ignore"):
-        geometric = np.exp(np.log(values).mean(axis=1))
-        C = np.where(total > 0, geometric / (total / n), 0.0)
+        log_ratio = np.log(values).mean(axis=1) - (np.log(total) - np.log(n))
+        C = np.where(values.min(axis=1) > 0, np.exp(log_ratio), 0.0)
     C = np.clip(C, 0.0, 1.0)  # AM-GM guarantees C <= 1; clip rounding noise
     T = values @ a.to_numpy()
     D = np.sqrt(C * T)
