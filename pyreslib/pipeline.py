@@ -348,7 +348,8 @@ def _run_into(cfg: Config, folder: Path, out: Path, progress: bool) -> RunResult
                              "stages); only node resilience is computed.")
             advance("network")
             node_res = resilience.stage_node_resilience(
-                networks, weights=cfg.resilience.node_weights, weighted=cfg.metrics.weighted)
+                networks, centralities=centralities, weights=cfg.resilience.node_weights,
+                weighted=cfg.metrics.weighted)
             advance("nodes")
 
         robust = None

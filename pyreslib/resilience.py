@@ -430,11 +430,13 @@ def node_resilience(
     weighted: bool = False,
     floor: float = 0.0,
     decimals: int = 12,
+    precomputed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Node resilience of every city: normalised centralities, entropy-weighted score, rank.
 
     The ``centralities`` of :func:`pyreslib.metrics.node_centralities` (``weighted`` passed on)
-    are min-max normalised within the network (:func:`normalise`, ``floor``), weighted by
+    -- or of ``precomputed``, that function's table for ``G`` computed already, which skips the
+    shortest-path pass (``weighted`` is then the caller's business) -- are min-max normalised within the network (:func:`normalise`, ``floor``), weighted by
     ``weights`` (``"entropy"`` over the cities, ``"equal"``, or a mapping centrality ->
     weight) and summed: :math:`R_i = \sum_j w_j x_{ij}`.  ``rank`` 1 is the most resilient;
     ties share the best rank.  Scores are rounded to ``decimals`` before ranking, so that
@@ -443,7 +445,13 @@ def node_resilience(
     Columns: the normalised centralities, ``score``, ``rank``; index ``node``.  The weights used
     are in ``.attrs["weights"]``.
     """
-    raw = node_centralities(G, weighted=weighted)
+    raw = node_centralities(G, weighted=weighted) if precomputed is None else precomputed
+    if precomputed is not None and set(raw.index) != set(G.nodes):
+        raise InputError(
+            "precomputed centralities must have one row per node of the network (index 'node'); "
+            f"got {len(raw)} rows for {G.number_of_nodes()} nodes. Pass the table "
+            "metrics.node_centralities(G) returns, or leave precomputed out."
+        )
     unknown = [c for c in centralities if c not in raw.columns]
     if unknown or not centralities:
         raise InputError(
@@ -476,17 +484,35 @@ def node_resilience(
     return out
 
 
-def stage_node_resilience(networks: Mapping[str, nx.Graph], **options) -> pd.DataFrame:
+def stage_node_resilience(
+    networks: Mapping[str, nx.Graph], *, centralities: pd.DataFrame | None = None, **options
+) -> pd.DataFrame:
     """:func:`node_resilience` of every stage as one long table, sorted by stage and rank.
 
     Columns: ``stage, node, name_zh, name_en``, the normalised centralities, ``score``,
-    ``rank``.  ``options`` are passed to :func:`node_resilience`.
+    ``rank``.  ``centralities``, the long table of :func:`pyreslib.metrics.stage_centralities`
+    or :func:`pyreslib.metrics.stage_describe` for these networks, saves recomputing them;
+    ``options`` are passed to :func:`node_resilience`.
     """
     if not isinstance(networks, Mapping) or not networks:
         raise InputError("networks must be a non-empty dict mapping stage labels to graphs.")
+    by_stage: dict[str, pd.DataFrame] = {}
+    if centralities is not None:
+        if not {"stage", "node"} <= set(centralities.columns):
+            raise InputError(
+                "centralities must be the long table of metrics.stage_centralities(networks) "
+                "(columns 'stage' and 'node' at least)."
+            )
+        by_stage = {
+            str(stage): table.set_index("node").drop(columns=["stage"])
+            for stage, table in centralities.groupby("stage", sort=False)
+        }
+        missing = [stage for stage in networks if str(stage) not in by_stage]
+        if missing:
+            raise InputError(f"centralities has no rows for stage(s) {missing}.")
     frames = []
     for stage, G in networks.items():
-        table = node_resilience(G, **options).reset_index()
+        table = node_resilience(G, precomputed=by_stage.get(str(stage)), **options).reset_index()
         table.insert(0, "stage", stage)
         table.insert(2, "name_zh", [G.nodes[v].get("name_zh", "") for v in table["node"]])
         table.insert(3, "name_en", [G.nodes[v].get("name_en", "") for v in table["node"]])

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pyreslib import resilience
+from pyreslib import metrics, resilience
 from pyreslib.errors import InputError
 
 STAGES = ["2011-2014", "2015-2017", "2018-2021"]
@@ -347,6 +347,30 @@ def test_stage_node_resilience_long_table():
     assert len(table) == 8
     assert table.iloc[0][["stage", "node", "rank"]].tolist() == ["2011-2014", 0, 1]
     assert table.loc[table["stage"] == "2015-2017", "name_en"].tolist()[0] in {"City 1", "City 2"}
+
+
+def test_stage_node_resilience_reuses_centralities_already_computed():
+    # the pipeline computes centralities once (metrics.stage_describe) and hands them on
+    networks = {
+        "2011-2014": nx.les_miserables_graph(),
+        "2015-2017": nx.convert_node_labels_to_integers(nx.karate_club_graph()),
+    }
+    _, centralities = metrics.stage_describe(networks)
+    reused = resilience.stage_node_resilience(networks, centralities=centralities)
+    recomputed = resilience.stage_node_resilience(networks)
+    pd.testing.assert_frame_equal(reused, recomputed)
+
+
+def test_precomputed_centralities_must_match_the_network():
+    G = nx.path_graph(4)
+    nx.set_edge_attributes(G, 1, "weight")
+    other = metrics.node_centralities(nx.path_graph(5))
+    with pytest.raises(InputError, match="one row per node"):
+        resilience.node_resilience(G, precomputed=other)
+    with pytest.raises(InputError, match="no rows for stage"):
+        resilience.stage_node_resilience(
+            {"2011-2014": G}, centralities=metrics.stage_centralities({"2018-2021": G})
+        )
 
 
 def test_node_resilience_rejects_unknown_centralities():
