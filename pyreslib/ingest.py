@@ -26,9 +26,11 @@ import codecs
 import contextlib
 import csv
 import gc
+import io
 import itertools
 import json
 import re
+import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -373,20 +375,34 @@ def _iter_raw_chunks(
 ) -> Iterator[pd.DataFrame]:
     """The file's rows as string frames (original headers), ``chunk_rows`` at a time."""
     if fmt.kind in {"xlsx", "xls"}:
+        engine_kwargs = {}
+        if fmt.kind == "xls":
+            # xlrd prints its complaints about damaged files to stdout unless given a log file
+            engine_kwargs["logfile"] = io.StringIO()
         try:
-            frame = pd.read_excel(
-                path,
-                sheet_name=0 if sheet is None else sheet,
-                dtype=str,
-                engine="openpyxl" if fmt.kind == "xlsx" else "xlrd",
-            )
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            with warnings.catch_warnings():
+                # pandas 3 deprecates xlrd in favour of calamine, which is not among our
+                # dependencies; xlrd is the reader we pin for legacy .xls exports.
+                warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
+                frame = pd.read_excel(
+                    path,
+                    sheet_name=0 if sheet is None else sheet,
+                    dtype=str,
+                    engine="openpyxl" if fmt.kind == "xlsx" else "xlrd",
+                    engine_kwargs=engine_kwargs,
+                )
+        except (zipfile.BadZipFile, EOFError, OSError, IndexError) as exc:
+            # IndexError: xlrd runs off the end of a truncated .xls's sector table
             raise InputError(
                 f"{path}: the Excel file is damaged or truncated ({exc}); save it again from Excel."
             ) from None
-        except (ValueError, KeyError, IndexError) as exc:
-            if sheet is not None and "not found" in str(exc).lower() or isinstance(exc, IndexError):
-                raise InputError(f"{path}: sheet {sheet!r} not found ({exc}).") from None
+        except (ValueError, KeyError) as exc:
+            text = str(exc).lower()
+            if sheet is not None and ("not found" in text or "is invalid" in text):
+                raise InputError(
+                    f"{path}: sheet {sheet!r} not found ({exc}); give a sheet name or a 0-based "
+                    "sheet number that the workbook has."
+                ) from None
             raise InputError(f"{path}: cannot read it as an Excel workbook ({exc}).") from None
         except Exception as exc:  # noqa: BLE001 - damaged workbooks raise arbitrary types
             raise InputError(

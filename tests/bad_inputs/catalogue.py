@@ -15,10 +15,13 @@ import tempfile
 import warnings
 from pathlib import Path
 
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
 
 def _first_sentence(text: str, limit: int = 160) -> str:
     text = " ".join(str(text).split())
     text = re.sub(r"/tmp/[\w.-]+", "<tmp>", text)  # temporary folders differ run to run
+    text = text.replace(str(_CHECKOUT) + "/", "")  # and so do checkouts: paths from its root
     cut = text.find(". ")
     text = text[: cut + 1] if 0 < cut < limit else text
     return (text[:limit] + "…" if len(text) > limit else text).replace("|", "\\|")

@@ -95,6 +95,7 @@ FILE_CASES = {
         ["notes.csv", "not a table"],
     ),
     "truncated xlsx": (fixture_cut("patents.xlsx", 0.5, "cut.xlsx"), {}, ["cut.xlsx", "damaged"]),
+    "truncated xls": (fixture_cut("patents.xls", 0.5, "cut.xls"), {}, ["cut.xls", "damaged"]),
     "text named .xlsx": (write_text("fake.xlsx", HEADER + GOOD_ROW), {}, ["fake.xlsx", "not one"]),
     "GBK read as UTF-8": (
         lambda tmp: FIXTURES / "patents_gbk.csv",
@@ -137,6 +138,11 @@ FILE_CASES = {
         lambda tmp: FIXTURES / "patents.xlsx",
         {"sheet": "Sheet9"},
         ["Sheet9"],
+    ),
+    "sheet number past the last (xls)": (
+        lambda tmp: FIXTURES / "patents.xls",
+        {"sheet": 3},
+        ["patents.xls", "sheet 3", "not found"],
     ),
     "sheet for a CSV": (
         lambda tmp: FIXTURES / "patents_utf8.csv",
