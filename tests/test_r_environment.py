@@ -54,6 +54,14 @@ def test_a_wrong_r_home_is_named(tmp_path):
     assert f"R_HOME={str(tmp_path)!r} is not an R installation" in out
 
 
+def test_an_r_home_without_the_base_package_is_named_not_fatal(tmp_path):
+    # a half-copied R: the folders exist but R would abort the process loading base
+    (tmp_path / "library" / "base" / "R").mkdir(parents=True)
+    out = _run(FIT_TWO_NODES, R_HOME=str(tmp_path))
+    assert f"R_HOME={str(tmp_path)!r} is not an R installation" in out
+    assert "Fatal error" not in out
+
+
 INTERRUPTIBLE_FIT = textwrap.dedent("""
     from pyreslib.ergm import ERGM, simulate
     network = simulate("edges + gwesp(0.25, fixed=TRUE)", [-5.0, 1.0], 300, seed=42)

@@ -60,9 +60,11 @@ def _check_r_installation() -> None:
 
     r_home = os.environ.get("R_HOME")
     if r_home:
-        if not (Path(r_home) / "library" / "base").is_dir():
+        # R itself aborts the whole process ("Fatal error: unable to open the base package")
+        # when this file is missing, so look for it rather than for the folder alone.
+        if not (Path(r_home) / "library" / "base" / "R" / "base").is_file():
             raise REnvironmentError(
-                f"R_HOME={r_home!r} is not an R installation (no library/base inside). Unset "
+                f"R_HOME={r_home!r} is not an R installation (no library/base/R/base inside). Unset "
                 "R_HOME or set it to the output of `R RHOME`; install R >= 4.2 with "
                 "`sudo apt-get install r-base r-base-dev` if it is missing."
             )
