@@ -25,6 +25,13 @@ def write(project: Path, text: str, name: str = "run.toml") -> Path:
     return path
 
 
+def config_error(project: Path, text: str) -> str:
+    """The message load_config gives for ``text`` written as run.toml (it must refuse it)."""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(project, text))
+    return str(info.value)
+
+
 def test_minimal_config_takes_the_spec_defaults(project):
     cfg = load_config(write(project, '[input]\npatents = "patents.csv"\n'
                                      '[ergm]\nenabled = false\n'))
@@ -56,65 +63,72 @@ def test_the_demo_config_is_valid():
 
 
 def test_unknown_key_names_the_key_and_suggests_the_right_one(project):
-    path = write(project, '[input]\npatents = "patents.csv"\n[ergm]\ngof_nsims = 10\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == (
+    message = config_error(
+        project,
+        '[input]\npatents = "patents.csv"\n[ergm]\ngof_nsims = 10\n',
+    )
+    assert message == (
         "run.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed "
         "in [ergm]: enabled, models, gof_nsim, mcmc_samplesize, threshold."
     )
 
 
 def test_unknown_section_is_an_unknown_top_level_key(project):
-    path = write(project, '[input]\npatents = "patents.csv"\n[ergms]\nenabled = false\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value).startswith(
+    message = config_error(
+        project,
+        '[input]\npatents = "patents.csv"\n[ergms]\nenabled = false\n',
+    )
+    assert message.startswith(
         "run.toml: unknown key 'ergms' (did you mean 'ergm'?); keys allowed in the top level: "
         "title, seed, input, stages,"
     )
 
 
 def test_wrong_type_names_the_key_the_expected_type_and_the_value(project):
-    path = write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'
-                          'gof_nsim = "50"\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == "run.toml: key 'ergm.gof_nsim' must be an integer, got string '50'."
+    message = config_error(
+        project,
+        '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'
+        'gof_nsim = "50"\n',
+    )
+    assert message == "run.toml: key 'ergm.gof_nsim' must be an integer, got string '50'."
 
 
 def test_a_boolean_is_not_an_integer(project):
-    path = write(project, 'seed = true\n[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == "run.toml: key 'seed' must be an integer, got boolean True."
+    message = config_error(
+        project,
+        'seed = true\n[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n',
+    )
+    assert message == "run.toml: key 'seed' must be an integer, got boolean True."
 
 
 def test_wrong_item_type_in_a_list(project):
-    path = write(project, '[input]\npatents = "patents.csv"\n[stages]\nlabels = [2011, 2015]\n'
-                          '[ergm]\nenabled = false\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == (
+    message = config_error(
+        project,
+        '[input]\npatents = "patents.csv"\n[stages]\nlabels = [2011, 2015]\n'
+        '[ergm]\nenabled = false\n',
+    )
+    assert message == (
         "run.toml: key 'stages.labels' must be an array of strings, got integer 2011."
     )
 
 
 def test_value_outside_its_choices(project):
-    path = write(project, '[input]\npatents = "patents.csv"\n[resilience]\nweights = "pca"\n'
-                          '[ergm]\nenabled = false\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == (
+    message = config_error(
+        project,
+        '[input]\npatents = "patents.csv"\n[resilience]\nweights = "pca"\n'
+        '[ergm]\nenabled = false\n',
+    )
+    assert message == (
         "run.toml: key 'resilience.weights' must be one of 'entropy', 'equal', got 'pca'."
     )
 
 
 def test_missing_file_names_the_key_and_the_resolved_path(project):
-    path = write(project, '[input]\npatents = "missing.csv"\n[ergm]\nenabled = false\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == (
+    message = config_error(
+        project,
+        '[input]\npatents = "missing.csv"\n[ergm]\nenabled = false\n',
+    )
+    assert message == (
         f"run.toml: key 'input.patents' names a file that does not exist: "
         f"{project.resolve() / 'missing.csv'} (relative paths are read from the config "
         f"file's folder, {project.resolve()})."
@@ -143,18 +157,20 @@ def test_bad_stage_label_names_the_key(project):
 
 
 def test_numbers_out_of_range(project):
-    path = write(project, '[input]\npatents = "patents.csv"\n[figures]\nclasses = 12\n'
-                          '[ergm]\nenabled = false\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == "run.toml: key 'figures.classes' must be between 2 and 9, got 12."
+    message = config_error(
+        project,
+        '[input]\npatents = "patents.csv"\n[figures]\nclasses = 12\n'
+        '[ergm]\nenabled = false\n',
+    )
+    assert message == "run.toml: key 'figures.classes' must be between 2 and 9, got 12."
 
 
 def test_section_that_is_not_a_table(project):
-    path = write(project, 'ergm = 3\n[input]\npatents = "patents.csv"\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert str(info.value) == "run.toml: 'ergm' must be a table ([ergm]), got integer 3."
+    message = config_error(
+        project,
+        'ergm = 3\n[input]\npatents = "patents.csv"\n',
+    )
+    assert message == "run.toml: 'ergm' must be a table ([ergm]), got integer 3."
 
 
 def test_invalid_toml_and_missing_config(project):
