@@ -540,14 +540,16 @@ def stage_centralities(
     """
     _check_networks(networks)
     return pd.concat(
-        [_centrality_rows(stage, G, node_centralities(G, weighted=weighted, distance=distance))
+        [stage_city_rows(stage, G, node_centralities(G, weighted=weighted, distance=distance))
          for stage, G in networks.items()],
         ignore_index=True,
     )
 
 
-def _centrality_rows(stage: str, G: nx.Graph, centralities: pd.DataFrame) -> pd.DataFrame:
-    table = centralities.reset_index()
+def stage_city_rows(stage: str, G: nx.Graph, per_node: pd.DataFrame) -> pd.DataFrame:
+    """``per_node`` (indexed by node) as long-table rows: ``stage, node, name_zh, name_en``
+    first, names taken from ``G``'s node attributes (empty where absent)."""
+    table = per_node.reset_index()
     table.insert(0, "stage", stage)
     table.insert(2, "name_zh", [G.nodes[v].get("name_zh", "") for v in table["node"]])
     table.insert(3, "name_en", [G.nodes[v].get("name_en", "") for v in table["node"]])
@@ -566,7 +568,7 @@ def stage_describe(
     rows, frames = {}, []
     for stage, G in networks.items():
         rows[stage], centralities = describe(G, weighted=weighted, distance=distance)
-        frames.append(_centrality_rows(stage, G, centralities))
+        frames.append(stage_city_rows(stage, G, centralities))
     return _indicator_table(rows), pd.concat(frames, ignore_index=True)
 
 

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.errors import InputError
-from pyreslib.metrics import node_centralities
+from pyreslib.metrics import node_centralities, stage_city_rows
 
 __all__ = [
     "DEFAULT_DIMENSIONS",
@@ -512,9 +512,7 @@ def stage_node_resilience(
             raise InputError(f"centralities has no rows for stage(s) {missing}.")
     frames = []
     for stage, G in networks.items():
-        table = node_resilience(G, precomputed=by_stage.get(str(stage)), **options).reset_index()
-        table.insert(0, "stage", stage)
-        table.insert(2, "name_zh", [G.nodes[v].get("name_zh", "") for v in table["node"]])
-        table.insert(3, "name_en", [G.nodes[v].get("name_en", "") for v in table["node"]])
+        scores = node_resilience(G, precomputed=by_stage.get(str(stage)), **options)
+        table = stage_city_rows(stage, G, scores)
         frames.append(table.sort_values(["rank", "node"], kind="stable"))
     return pd.concat(frames, ignore_index=True)
