@@ -436,8 +436,8 @@ def node_resilience(
 
     The ``centralities`` of :func:`pyreslib.metrics.node_centralities` (``weighted`` passed on)
     -- or of ``precomputed``, that function's table for ``G`` computed already, which skips the
-    shortest-path pass (``weighted`` is then the caller's business) -- are min-max normalised within the network (:func:`normalise`, ``floor``), weighted by
-    ``weights`` (``"entropy"`` over the cities, ``"equal"``, or a mapping centrality ->
+    shortest-path pass (``weighted`` is then the caller's business) -- are min-max normalised
+    within the network (:func:`normalise`, ``floor``), weighted by ``weights`` (``"entropy"`` over the cities, ``"equal"``, or a mapping centrality ->
     weight) and summed: :math:`R_i = \sum_j w_j x_{ij}`.  ``rank`` 1 is the most resilient;
     ties share the best rank.  Scores are rounded to ``decimals`` before ranking, so that
     floating-point noise (which depends on node order) cannot split a tie.
@@ -445,13 +445,16 @@ def node_resilience(
     Columns: the normalised centralities, ``score``, ``rank``; index ``node``.  The weights used
     are in ``.attrs["weights"]``.
     """
-    raw = node_centralities(G, weighted=weighted) if precomputed is None else precomputed
-    if precomputed is not None and set(raw.index) != set(G.nodes):
+    if precomputed is None:
+        raw = node_centralities(G, weighted=weighted)
+    elif set(precomputed.index) != set(G.nodes):
         raise InputError(
             "precomputed centralities must have one row per node of the network (index 'node'); "
-            f"got {len(raw)} rows for {G.number_of_nodes()} nodes. Pass the table "
+            f"got {len(precomputed)} rows for {G.number_of_nodes()} nodes. Pass the table "
             "metrics.node_centralities(G) returns, or leave precomputed out."
         )
+    else:
+        raw = precomputed
     unknown = [c for c in centralities if c not in raw.columns]
     if unknown or not centralities:
         raise InputError(

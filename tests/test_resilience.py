@@ -76,8 +76,8 @@ def test_coupling_coordination_hand_worked_examples():
 # Table 4 of "Urban-Rural Logistics Coupling Coordinated Development and Urban-Rural Integrated
 # Development: Measurement, Influencing Factors, and Countermeasures", Mathematical Problems in
 # Engineering 2022, article 2969206 (Hindawi, doi:10.1155/2022/2969206), read from
-# https://preview.hindawi.com/journals/mpe/2022/2969206/tab4 : the urban (Uu) and rural (Ur) logistics
-# subsystem scores of one Chinese region, 2011-2020, and the C, T, D the authors report for them
+# https://preview.hindawi.com/journals/mpe/2022/2969206/tab4 : the urban (Uu) and rural (Ur)
+# logistics subsystem scores of one Chinese region, 2011-2020, and the C, T, D the authors report for them
 # with the two-system model C = 2 sqrt(Uu Ur) / (Uu + Ur), T = 0.5 Uu + 0.5 Ur, D = sqrt(C T).
 PUBLISHED_TABLE_2969206 = pd.DataFrame(
     [
@@ -103,7 +103,8 @@ def test_coupling_coordination_reproduces_a_published_table():
     Source: Table 4 of "Urban-Rural Logistics Coupling Coordinated Development and Urban-Rural
     Integrated Development: Measurement, Influencing Factors, and Countermeasures", Mathematical
     Problems in Engineering, vol. 2022, article ID 2969206 (doi:10.1155/2022/2969206).  Its
-    two-system model is the n = 2 case of ours: n [prod U / (sum U)^n]^(1/n) = 2 sqrt(U1 U2)/(U1+U2).
+    two-system model is the n = 2 case of ours:
+    n [prod U / (sum U)^n]^(1/n) = 2 sqrt(U1 U2) / (U1 + U2).
 
     The paper prints everything to 3 decimals and computed C, T, D from unrounded scores, so a
     reproduction can differ by rounding alone: half a unit in the last place of each score moves

@@ -64,8 +64,8 @@ def _check_r_installation() -> None:
         # when this file is missing, so look for it rather than for the folder alone.
         if not (Path(r_home) / "library" / "base" / "R" / "base").is_file():
             raise REnvironmentError(
-                f"R_HOME={r_home!r} is not an R installation (no library/base/R/base inside). Unset "
-                "R_HOME or set it to the output of `R RHOME`; install R >= 4.2 with "
+                f"R_HOME={r_home!r} is not an R installation (no library/base/R/base inside). "
+                "Unset R_HOME or set it to the output of `R RHOME`; install R >= 4.2 with "
                 "`sudo apt-get install r-base r-base-dev` if it is missing."
             )
     elif shutil.which("R") is None:
