@@ -3,6 +3,7 @@ row exercises). Pair counts and internal strengths below are worked out by hand 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -133,8 +134,6 @@ def test_read_records_gives_canonical_columns_for_every_format():
 
 def test_legacy_xls_is_read_quietly(capfd):
     # xlrd prints to stdout and pandas 3 warns about it; neither may reach the user
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_records(FIXTURES / "patents.xls")
