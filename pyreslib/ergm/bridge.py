@@ -33,6 +33,10 @@ from pyreslib.errors import REnvironmentError, RError, RWarning
 log = logging.getLogger("pyreslib.r")
 
 REQUIRED_R_PACKAGES = ("ergm", "network", "statnet.common", "coda")
+# The R side, one file per topic, all sourced into one environment (r/setup.R is the set-up
+# script and is never sourced): fitting and diagnostics, after-the-fit inference, and pooled
+# multi-network models.
+R_SOURCES = ("pyreslib.R", "inference.R", "multi.R")
 FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the pyreslib checkout)"
 
 _lock = threading.RLock()
@@ -122,7 +126,8 @@ class _RSession:
                 f"{self.lib_paths}. Install the versions pinned in renv.lock with `{FIX_COMMAND}`."
             )
         self.env = ro.r["new.env"]()
-        ro.r["sys.source"](str(r_dir() / "pyreslib.R"), envir=self.env)
+        for source in R_SOURCES:
+            ro.r["sys.source"](str(r_dir() / source), envir=self.env)
 
     def function(self, name: str):
         return self.env[name]
@@ -184,7 +189,7 @@ def named_list(items: dict[str, Any] | Iterable[tuple[str, Any]]):
 
 
 def call(function: str, *, context: str, **kwargs: Any):
-    """Run ``function`` of r/pyreslib.R with converted arguments; return R's value.
+    """Run ``function`` (defined in one of :data:`R_SOURCES`) with converted arguments.
 
     R warnings are re-issued as :class:`RWarning` (or a subclass chosen by
     :func:`classify_warning`); an R error raises :class:`RError` naming ``context``.
