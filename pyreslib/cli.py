@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Sequence
 
 from pyreslib.errors import InputError, PyreslibError
+from pyreslib.study import STAGE_LABELS
 
 EXIT_USER_ERROR = 2
 
@@ -44,7 +45,7 @@ def _add_networks_command(sub) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the output files")
     parser.add_argument(
         "--stages",
-        default="2011-2014,2015-2017,2018-2021",
+        default=",".join(STAGE_LABELS),
         help="comma-separated year ranges (default: %(default)s)",
     )
     parser.add_argument(

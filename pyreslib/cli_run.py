@@ -156,22 +156,23 @@ def _print_comparison(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    frame = result.comparison_to_study
-    if frame is None:
+    rows = result.comparison_to_study
+    if rows is None:
         return
-    table = Table(title="Demo stage aggregates vs the study (SPEC.md section 8)",
+    table = Table(title="This run next to the reference study (docs/method.md)",
                   title_justify="left")
-    for column in ("stage", "quantity", "demo", "study", "difference"):
+    for column in ("stage", "quantity", "this run", "study", "difference"):
         table.add_column(column, justify="left" if column in ("stage", "quantity") else "right",
                          no_wrap=column == "stage")
-    for row in frame.itertuples(index=False):
-        study = "not stated" if math.isnan(row.study) else f"{row.study:,.2f}".rstrip("0").rstrip(".")
-        diff = row.relative_difference
-        if math.isnan(diff):
-            shown = "-"
-        else:
-            colour = "green" if abs(diff) <= 0.05 else "red"
-            shown = f"[{colour}]{diff:+.1%}"
-        demo = f"{row.demo:,.2f}".rstrip("0").rstrip(".")
-        table.add_row(row.stage, row.quantity, demo, study, shown)
+    for row in rows:
+        study = "not stated" if math.isnan(row.study) else _short(row.study)
+        within = row.within_tolerance
+        shown = "-" if within is None else (
+            f"[{'green' if within else 'red'}]{row.relative_difference:+.1%}")
+        table.add_row(row.stage, row.quantity, _short(row.this_run), study, shown)
     Console().print(table)
+
+
+def _short(value: float) -> str:
+    """A number with at most two decimals and no trailing zeros (628, 3.93, 8.05)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

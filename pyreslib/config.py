@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pyreslib.errors import ConfigError, InputError
+from pyreslib.study import COVARIATE_COLUMNS, STAGE_LABELS
 
 __all__ = [
     "CommunitiesConfig",
@@ -44,8 +45,6 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-
-DEFAULT_STAGE_LABELS = ("2011-2014", "2015-2017", "2018-2021")
 
 
 def _choice(*allowed: str) -> dict:
@@ -78,7 +77,7 @@ class InputConfig:
 class StagesConfig:
     """``[stages]``: year ranges ("YYYY-YYYY") and the minimum pair weight kept as an edge."""
 
-    labels: list[str] = field(default_factory=lambda: list(DEFAULT_STAGE_LABELS))
+    labels: list[str] = field(default_factory=lambda: list(STAGE_LABELS))
     threshold: int = 1
 
 
@@ -361,8 +360,7 @@ def _check_semantics(cfg: Config, where: str) -> None:
     if cfg.ergm.enabled and cfg.ergm.models and cfg.input.covariates is None:
         raise ConfigError(
             f"{where}: key 'input.covariates' is required when [ergm] is enabled (a CSV with "
-            "adcode, year, gdp_per_capita, education_spending, st_spending); or set "
-            "ergm.enabled = false."
+            f"{', '.join(COVARIATE_COLUMNS)}); or set ergm.enabled = false."
         )
 
 

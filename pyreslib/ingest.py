@@ -44,6 +44,7 @@ import pandas as pd
 
 from pyreslib.cities import CityResolver, default_resolver
 from pyreslib.errors import InputError
+from pyreslib.study import STAGES as STUDY_STAGES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,11 +61,7 @@ class Stage(NamedTuple):
         return self.start <= year <= self.end
 
 
-DEFAULT_STAGES: tuple[Stage, ...] = (
-    Stage("2011-2014", 2011, 2014),
-    Stage("2015-2017", 2015, 2017),
-    Stage("2018-2021", 2018, 2021),
-)
+DEFAULT_STAGES: tuple[Stage, ...] = tuple(Stage(*stage) for stage in STUDY_STAGES)
 """The reference study's three stages."""
 
 VALID_YEARS = (1900, 2100)

@@ -43,8 +43,7 @@ from pyreslib.errors import ConfigError, InputError, PyreslibError
 __all__ = ["MARKER", "RESULTS_SCHEMA_VERSION", "RunResult", "round_floats", "run"]
 
 MARKER = ".pyreslib-run"
-RESULTS_SCHEMA_VERSION = 1
-COVARIATE_COLUMNS = ("adcode", "year", "gdp_per_capita", "education_spending", "st_spending")
+RESULTS_SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -67,7 +66,7 @@ class RunResult:
     robustness: Any = None
     ergm: Any = None
     gof: dict[tuple[str, str], Any] = field(default_factory=dict)
-    comparison_to_study: pd.DataFrame | None = None
+    comparison_to_study: list | None = None
     figures: list[Path] = field(default_factory=list)
     tables: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -218,32 +217,6 @@ def _finish_out_dir(partial: Path, out: Path) -> None:
         partial.rename(out)
 
 
-def _read_covariates(path: Path) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"covariates file {path}: cannot read it as CSV ({exc}).") from None
-    missing = [c for c in COVARIATE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"covariates file {path}: missing column(s) {missing}; expected "
-            f"{list(COVARIATE_COLUMNS)} (one row per city and year)."
-        )
-    for column in COVARIATE_COLUMNS:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputError(
-                f"covariates file {path}, row {row}: column {column!r} holds "
-                f"{frame[column].iloc[row - 2]!r}, not a number; fix or remove that row."
-            )
-        frame[column] = values
-    frame["adcode"] = frame["adcode"].astype("int64")
-    frame["year"] = frame["year"].astype("int64")
-    return frame
-
-
 def _ingest(cfg: Config):
     from pyreslib.cities import PREFECTURE_LEVEL_KINDS, CityResolver, default_resolver
     from pyreslib.ingest import ingest_file, parse_stages
@@ -367,10 +340,12 @@ def _run_into(cfg: Config, folder: Path, out: Path, progress: bool) -> RunResult
         if cfg.ergm.enabled and cfg.ergm.models:
             stage_fits, gof = _ergm_step(cfg, networks, steps)
 
-        comparison = _compare_to_study(networks)
+        comparison_rows = _compare_to_study(cfg, networks)
+        comparison = (None if comparison_rows is None else
+                      __import__("pyreslib.study").study.comparison_frame(comparison_rows))
 
         results = _results(cfg, ingest, networks, indicators, centralities, shares, communities,
-                           network_res, node_res, robust, stage_fits, comparison, notes)
+                           network_res, node_res, robust, stage_fits, comparison_rows, notes)
 
         figure_entries = {}
         if cfg.figures.enabled:
@@ -410,19 +385,21 @@ def _run_into(cfg: Config, folder: Path, out: Path, progress: bool) -> RunResult
         out_dir=out, results=results, networks=networks, ingest=ingest,
         indicators=indicators, centralities=centralities, communities=communities,
         resilience=network_res, node_resilience=node_res, robustness=robust, ergm=stage_fits,
-        gof=gof, comparison_to_study=comparison,
+        gof=gof, comparison_to_study=comparison_rows,
         figures=[f.path for fs in figure_entries.values() for f in fs],
         tables=table_paths, timings=steps.timings, notes=notes,
     )
 
 
-def _compare_to_study(networks) -> pd.DataFrame | None:
-    from pyreslib import datasets
+def _compare_to_study(cfg, networks):
+    from pyreslib import datasets, study
 
-    study_stages = set(datasets.study_aggregates()["stage"])
-    if not study_stages & set(networks):
+    if not study.reports_on(networks):
         return None
-    return datasets.compare_to_study(networks)
+    values = {(label, quantity): value for label, graph in networks.items()
+              for quantity, value in study.network_aggregates(graph).items()}
+    return study.compare(values, notes=datasets.calibration_notes() if cfg.input.synthetic
+                         else None)
 
 
 def _ergm_step(cfg: Config, networks, steps: _Steps):
@@ -430,7 +407,7 @@ def _ergm_step(cfg: Config, networks, steps: _Steps):
 
     from pyreslib import models
 
-    covariates = _read_covariates(cfg.input.covariates)
+    covariates = models.read_covariates(cfg.input.covariates)
     n_fits = len(networks) * len(cfg.ergm.models)
     control = {"MCMC.samplesize": cfg.ergm.mcmc_samplesize} if cfg.ergm.mcmc_samplesize else None
     with steps.step("ERGM fits", n_fits) as advance:
@@ -554,7 +531,9 @@ def _results(cfg, ingest, networks, indicators, centralities, shares, communitie
             "dimensions": _series_dict(network_res.dimension_weights),
         }
     if comparison is not None:
-        results["comparison_to_study"] = comparison.to_dict(orient="records")
+        results["comparison_to_study"] = [
+            {"stage": r.stage, "quantity": r.quantity, "this_run": r.this_run, "study": r.study,
+             "relative_difference": r.relative_difference, "note": r.note} for r in comparison]
     return results
 
 

@@ -12,23 +12,17 @@ import re
 from collections import Counter
 from itertools import combinations
 
-import networkx as nx
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyreslib import datasets
+from pyreslib import datasets, study
 from pyreslib._resources import data_dir
 from pyreslib.errors import InputError
+from tests.test_study import STUDY
 
 DEMO = data_dir() / "demo"
-STUDY = {  # SPEC.md section 8, typed in by hand
-    "2011-2014": {"cities": 92, "pairs": 181, "collaborations": 628, "average_degree": 3.93},
-    "2015-2017": {"cities": 158, "pairs": 415, "collaborations": 2740, "average_degree": 5.25},
-    "2018-2021": {"cities": 257, "pairs": 1032, "average_degree": 8.03},
-}
 STAGES = {
     "2011-2014": range(2011, 2015),
     "2015-2017": range(2015, 2018),
@@ -158,14 +152,14 @@ def test_load_demo_returns_the_committed_files():
 
 
 def test_stage_aggregates_counted_by_hand_are_within_5_percent_of_the_study(counted):
-    for label, study in STUDY.items():
-        for quantity, target in study.items():
+    for label, reported in STUDY.items():
+        for quantity, target in reported.items():
             assert counted[label][quantity] == pytest.approx(target, rel=0.05), (label, quantity)
     assert 9000 <= counted["2018-2021"]["collaborations"] <= 12000
 
 
 def test_stage_aggregates_through_ingest_are_within_5_percent_of_the_study(ingested_networks):
-    table = datasets.compare_to_study(ingested_networks)
+    table = study.compare_to_study(ingested_networks)
     checked = table.dropna(subset=["study"])
     assert len(checked) == 11  # stage 3's collaborations total is not in the study
     assert (checked["relative_difference"].abs() <= 0.05).all(), checked.to_string()
@@ -267,35 +261,6 @@ def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
     assert (
         10_000 < covariates["gdp_per_capita"].min() and covariates["gdp_per_capita"].max() < 400_000
     )
-
-
-# --- study table and comparison -------------------------------------------------------------
-
-
-def test_study_aggregates_are_spec_section_8():
-    table = datasets.study_aggregates().set_index("stage")
-    for label, study in STUDY.items():
-        for quantity, value in study.items():
-            assert table.at[label, quantity] == value
-    assert np.isnan(table.at["2018-2021", "collaborations"])
-
-
-def test_compare_to_study_by_hand():
-    graph = nx.Graph(stage="2011-2014")
-    graph.add_edge(1, 2, weight=3)
-    graph.add_edge(2, 3, weight=1)
-    table = datasets.compare_to_study([graph]).set_index("quantity")
-    assert table.loc["cities", "demo"] == 3 and table.loc["pairs", "demo"] == 2
-    assert table.loc["collaborations", "demo"] == 4
-    assert table.loc["average_degree", "demo"] == pytest.approx(4 / 3)
-    assert table.loc["cities", "relative_difference"] == pytest.approx(3 / 92 - 1)
-    same = datasets.compare_to_study({"2011-2014": graph})
-    assert same["demo"].tolist() == table["demo"].tolist()
-
-
-def test_compare_to_study_says_what_to_pass_when_a_graph_has_no_stage():
-    with pytest.raises(InputError, match="graph.graph\\['stage'\\]"):
-        datasets.compare_to_study([nx.path_graph(3)])
 
 
 # --- properties and benchmark records -------------------------------------------------------

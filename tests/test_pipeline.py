@@ -146,6 +146,24 @@ def test_results_json_follows_the_schema(finished):
     assert results["synthetic"] is False
 
 
+def test_the_comparison_with_the_study_labels_this_runs_values_this_run(finished):
+    folder, result = finished
+    results = json.loads((folder / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["schema_version"] == 2  # 2: comparison_to_study's "demo" became "this_run"
+    rows = results["comparison_to_study"]
+    assert [(r["stage"], r["quantity"]) for r in rows] == [
+        (s, q) for s in STAGES for q in ("cities", "pairs", "collaborations", "average_degree")]
+    for row in rows:
+        assert set(row) == {"stage", "quantity", "this_run", "study", "relative_difference",
+                            "note"}
+    cities = next(r for r in rows if r["stage"] == STAGES[0] and r["quantity"] == "cities")
+    assert cities["this_run"] == result.networks[STAGES[0]].number_of_nodes()
+    assert cities["study"] == 92
+    assert not any("demo" in r["note"] for r in rows)  # a real run: no note about the demo data
+    table = (folder / "out" / "tables" / "comparison_to_study.csv").read_text(encoding="utf-8")
+    assert table.splitlines()[0] == "stage,quantity,this run,study,relative_difference,note"
+
+
 def test_networks_match_a_hand_count_of_the_patents(finished):
     _, result = finished
     pairs, internal = _expected(_patents())
