@@ -155,8 +155,9 @@ pyreslib_simulate <- function(n_nodes, directed, terms, coef, seed, nsim, node_c
   lapply(sims, function(s) network::as.matrix.network(s, matrix.type = "adjacency"))
 }
 
-pyreslib_versions <- function() {
-  pkgs <- c("ergm", "network", "statnet.common", "ergm.count", "coda")
+# Versions of `packages` (the list of r/required-packages.txt, handed over by the bridge).
+pyreslib_versions <- function(packages) {
+  pkgs <- as.character(packages)
   vapply(pkgs, function(p) tryCatch(as.character(utils::packageVersion(p)),
                                     error = function(e) NA_character_), character(1))
 }

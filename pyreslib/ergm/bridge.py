@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pyreslib._resources import project_root, r_dir
+from pyreslib._resources import project_root, r_dir, required_r_packages
 from pyreslib.errors import REnvironmentError, RError, RWarning
 
 log = logging.getLogger("pyreslib.r")
 
-REQUIRED_R_PACKAGES = ("ergm", "network", "statnet.common", "coda")
+REQUIRED_R_PACKAGES = required_r_packages()  # r/required-packages.txt
 # The R side, one file per topic, all sourced into one environment (r/setup.R is the set-up
 # script and is never sourced): fitting and diagnostics, after-the-fit inference, and pooled
 # multi-network models.
@@ -287,5 +287,6 @@ def as_frame(rdf) -> pd.DataFrame:
 
 
 def r_versions() -> dict[str, str]:
-    values = call("pyreslib_versions", context="reading R package versions")
+    values = call("pyreslib_versions", context="reading R package versions",
+                  packages=list(REQUIRED_R_PACKAGES))
     return dict(zip(values.names, (str(v) for v in values)))
