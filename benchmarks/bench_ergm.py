@@ -29,9 +29,9 @@ R_EXTENDED = R_STUDY + " + gwesp(0.5, fixed = TRUE) + gwdegree(0.5, fixed = TRUE
 
 def _inputs(quick: bool):
     """The demo's stage network (stage 3: 259 cities; quick: stage 1) and its study covariates."""
-    from pyreslib import datasets, ingest, models
+    from pyreslib import demo_data, ingest, models
 
-    patents, covariates = datasets.load_demo()
+    patents, covariates = demo_data.load_demo()
     networks = ingest.ingest_file(patents).networks
     label = "2011-2014" if quick else "2018-2021"
     model = models.stage_model(networks[label], pd.read_csv(covariates),

@@ -85,16 +85,13 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def _demo_config(args: argparse.Namespace):
-    from pyreslib import datasets
     from pyreslib.config import load_config
+    from pyreslib.demo_data import load_demo
 
     overrides = _overrides(args)
-    load_demo = getattr(datasets, "load_demo", None)
-    if load_demo is not None:
-        # The generator writes the demo files on first use (or finds them in data/demo/).
-        patents, covariates = load_demo()
-        overrides.setdefault("input", {}).update(
-            {"patents": str(patents), "covariates": str(covariates)})
+    patents, covariates = load_demo()  # the committed demo files (data/demo/)
+    overrides.setdefault("input", {}).update(
+        {"patents": str(patents), "covariates": str(covariates)})
     return load_config(demo_config_path(), overrides)
 
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyreslib import datasets, study
+from pyreslib import datasets, demo_data, study
 from pyreslib._resources import data_dir
 from pyreslib.errors import InputError
 from tests.test_study import STUDY
@@ -117,16 +117,16 @@ def ingested_networks():
 
 
 def test_same_seed_gives_the_same_frame_and_another_seed_does_not():
-    first = datasets.generate_patents(seed=7, scale=0.2)
-    again = datasets.generate_patents(seed=7, scale=0.2)
-    other = datasets.generate_patents(seed=8, scale=0.2)
+    first = demo_data.generate_patents(seed=7, scale=0.2)
+    again = demo_data.generate_patents(seed=7, scale=0.2)
+    other = demo_data.generate_patents(seed=8, scale=0.2)
     pd.testing.assert_frame_equal(first, again)
     assert not first.equals(other)
     assert list(first.columns) == ["申请号", "申请日", "申请人", "申请人地址"]
 
 
 def test_committed_demo_is_exactly_what_the_generator_writes(tmp_path):
-    written = datasets.write_demo(tmp_path)
+    written = demo_data.write_demo(tmp_path)
     for role in ("patents", "patents_gbk", "covariates"):
         assert written[role].read_bytes() == (DEMO / written[role].name).read_bytes(), role
 
@@ -136,13 +136,14 @@ def test_everything_says_synthetic():
     assert "SYNTHETIC" in readme.splitlines()[0]
     manifest = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
     assert "SYNTHETIC" in manifest["notice"]
-    assert "SYNTHETIC" in datasets.generate_patents(scale=0.05).attrs["notice"]
-    assert "SYNTHETIC" in datasets.generate_covariates(years=[2011]).attrs["notice"]
+    assert "SYNTHETIC" in demo_data.generate_patents(scale=0.05).attrs["notice"]
+    assert "SYNTHETIC" in demo_data.generate_covariates(years=[2011]).attrs["notice"]
     assert "SYNTHETIC" in datasets.__doc__.splitlines()[0]
+    assert "SYNTHETIC" in demo_data.__doc__.splitlines()[0]
 
 
 def test_load_demo_returns_the_committed_files():
-    patents, covariates = datasets.load_demo()
+    patents, covariates = demo_data.load_demo()
     assert patents == DEMO / "patents.csv" and patents.is_file()
     assert covariates == DEMO / "city_covariates.csv" and covariates.is_file()
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 5.5e6  # "under ~5 MB"
@@ -236,7 +237,7 @@ def test_the_gbk_slice_is_gbk_and_holds_the_first_rows(committed_patents):
 
 def test_made_up_addresses_name_only_their_own_city():
     by_name, by_english = _city_lookup()
-    pool = datasets.applicant_pool()
+    pool = demo_data.applicant_pool()
     adcodes = datasets.geography().adcodes
     for i, (start, size) in enumerate(zip(pool.start, pool.size, strict=True)):
         for address in pool.addresses[start : start + size]:
@@ -248,7 +249,7 @@ def test_made_up_addresses_name_only_their_own_city():
 
 def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
     covariates = pd.read_csv(DEMO / "city_covariates.csv")
-    assert list(covariates.columns) == list(datasets.COVARIATE_COLUMNS)
+    assert list(covariates.columns) == list(demo_data.COVARIATE_COLUMNS)
     assert len(covariates) == 337 * 11 and not covariates.isna().any().any()
     assert (covariates[["gdp_per_capita", "education_spending", "st_spending"]] > 0).all().all()
     mass = pd.Series(datasets.city_masses().base, index=datasets.geography().adcodes)
@@ -279,7 +280,7 @@ def test_a_stage_draw_spends_exactly_its_collaboration_budget(seed, scale):
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(0, 300), k=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
 def test_generate_records_gives_n_rows_of_k_applicants(n, k, seed):
-    records = datasets.generate_records(n, seed=seed, applicants_per_patent=k)
+    records = demo_data.generate_records(n, seed=seed, applicants_per_patent=k)
     assert len(records) == n and records["申请号"].is_unique
     assert (records["申请人"].str.count(";") == k - 1).all()
     assert (records["申请人地址"].str.count(";") == k - 1).all()
@@ -287,7 +288,7 @@ def test_generate_records_gives_n_rows_of_k_applicants(n, k, seed):
 
 def test_generate_records_is_deterministic_and_rejects_nonsense():
     pd.testing.assert_frame_equal(
-        datasets.generate_records(50, seed=3), datasets.generate_records(50, seed=3)
+        demo_data.generate_records(50, seed=3), demo_data.generate_records(50, seed=3)
     )
     with pytest.raises(InputError, match="applicants_per_patent"):
-        datasets.generate_records(10, applicants_per_patent=0)
+        demo_data.generate_records(10, applicants_per_patent=0)

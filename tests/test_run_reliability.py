@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pyreslib import datasets
+from pyreslib import demo_data
 from tests.test_pipeline import _write_project
 
 pytestmark = pytest.mark.r
@@ -35,7 +35,7 @@ def test_the_same_config_and_seed_give_byte_identical_results_json_with_ergm(tmp
 
 
 def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):
-    patents, covariates = datasets.load_demo()
+    patents, covariates = demo_data.load_demo()
     config = tmp_path / "slow.toml"
     config.write_text(f"""title = "interrupt test"
 seed = 3
