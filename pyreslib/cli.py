@@ -104,7 +104,7 @@ def _parse_column_options(options: Sequence[str]) -> dict[str, str]:
 
 
 def _run_networks(args: argparse.Namespace) -> int:
-    from pyreslib.cities import PREFECTURE_LEVEL_KINDS, CityResolver, default_resolver
+    from pyreslib.cities import default_resolver
     from pyreslib.ingest import ingest_file, parse_stages
     from pyreslib.network import write_stage_outputs
 
@@ -112,11 +112,6 @@ def _run_networks(args: argparse.Namespace) -> int:
     sheet = args.sheet
     if sheet is not None and sheet.isdigit():
         sheet = int(sheet)
-    resolver = (
-        CityResolver(kinds=PREFECTURE_LEVEL_KINDS)
-        if args.prefecture_level_only
-        else default_resolver()
-    )
     result = ingest_file(
         args.patents_file,
         stages=stages,
@@ -124,7 +119,7 @@ def _run_networks(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         threshold=args.threshold,
         sheet=sheet,
-        resolver=resolver,
+        resolver=default_resolver(args.prefecture_level_only),
         name_fallback=not args.no_name_fallback,
         on_unresolved="skip_patent" if args.skip_patents_with_unresolved else "skip_applicant",
     )

@@ -1,19 +1,25 @@
 """The ``pyreslib run`` and ``pyreslib demo`` subcommands (the main job).
 
-``pyreslib run CONFIG.toml --out DIR`` runs :func:`pyreslib.pipeline.run` with a TOML
-configuration (:mod:`pyreslib.config`); ``pyreslib demo --out DIR`` does the same with the
-bundled synthetic demo data and ``data/demo/demo.toml``.  Both show a progress bar per step
-and end with a summary table; the demo also prints its stage aggregates next to the reference
-study's, with the relative differences.
+``pyreslib run CONFIG.toml --out DIR`` computes the analysis a TOML configuration
+(:mod:`pyreslib.config`) describes (:func:`pyreslib.analysis.run`) and writes it to DIR
+(:func:`pyreslib.outputs.write`); ``pyreslib demo --out DIR`` does the same with the bundled
+synthetic demo data and ``data/demo/demo.toml``.  The output folder is checked before any
+work starts.  Both show a progress bar per step (:class:`RichProgress`, the observer the
+computation reports to) and end with a summary table; the demo also prints this run's stage
+aggregates next to the reference study's, with the relative differences.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import time
 from pathlib import Path
+from typing import Self
 
-__all__ = ["add_run_commands", "demo_config_path"]
+from pyreslib.progress import Progress
+
+__all__ = ["RichProgress", "add_run_commands", "demo_config_path"]
 
 
 def demo_config_path() -> Path:
@@ -75,12 +81,8 @@ def _overrides(args: argparse.Namespace) -> dict:
 
 def _run_command(args: argparse.Namespace) -> int:
     from pyreslib.config import load_config
-    from pyreslib.pipeline import run
 
-    cfg = load_config(args.config, _overrides(args))
-    result = run(cfg, args.out, progress=not args.quiet)
-    if not args.quiet:
-        _print_summary(result)
+    _run_and_write(load_config(args.config, _overrides(args)), args)
     return 0
 
 
@@ -96,24 +98,102 @@ def _demo_config(args: argparse.Namespace):
 
 
 def _demo_command(args: argparse.Namespace) -> int:
-    from pyreslib.pipeline import run
-
-    cfg = _demo_config(args)
-    result = run(cfg, args.out, progress=not args.quiet)
+    result = _run_and_write(_demo_config(args), args)
     if not args.quiet:
-        _print_summary(result)
-        _print_comparison(result)
+        _print_comparison(result.comparison_to_study())
     return 0
 
 
-def _print_summary(result) -> None:
+def _run_and_write(cfg, args: argparse.Namespace):
+    from pyreslib import analysis, outputs
+
+    outputs.check_destination(args.out, cfg)  # a bad --out is refused before any work
+    with RichProgress(enabled=not args.quiet) as progress:
+        result = analysis.run(cfg, progress=progress)
+        written = outputs.write(result, args.out, progress=progress)
+    if not args.quiet:
+        _print_summary(result, written, progress.timings)
+    return result
+
+
+class RichProgress(Progress):
+    """The progress display of the command line: one rich bar per step, advanced as the
+    step's units finish, with the step's time kept in :attr:`timings` (seconds)."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.timings: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+        self._tasks: dict[str, object] = {}
+        self._bars = None
+
+    def __enter__(self) -> Self:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Bars
+
+            self._bars = Bars(TextColumn("{task.description:<28}"), BarColumn(),
+                              MofNCompleteColumn(), TimeElapsedColumn(),
+                              TextColumn("{task.fields[detail]}"))
+            self._bars.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bars is not None:
+            self._bars.__exit__(*exc)
+
+    def started(self, step: str, total: int) -> None:
+        self._started[step] = time.perf_counter()
+        if self._bars is not None:
+            self._tasks[step] = self._bars.add_task(step, total=total, detail="")
+
+    def working_on(self, step: str, detail: str) -> None:
+        if step in self._tasks:
+            self._bars.update(self._tasks[step], detail=detail)
+
+    def advanced(self, step: str, detail: str = "") -> None:
+        if step in self._tasks:
+            self._bars.update(self._tasks[step], advance=1, detail=detail)
+
+    def finished(self, step: str) -> None:
+        if step in self._tasks:
+            task = self._tasks[step]
+            self._bars.update(task, completed=self._bars.tasks[task].total, detail="")
+        self.timings[step] = time.perf_counter() - self._started.pop(step)
+
+
+def _summary_rows(results: dict) -> list[tuple[str, ...]]:
+    """(stage, cities, pairs, collaborations, avg degree, D, modules, R random) rows of
+    results.json's numbers, as the summary table shows them."""
+    rows = []
+    for entry in results["stages"]:
+        net, res = entry["network"], entry["resilience"]
+        rob = entry.get("robustness") or {}
+        rows.append((
+            entry["label"], f"{net['nodes']:.0f}", f"{net['edges']:.0f}",
+            f"{net['weight']:.0f}", f"{net['avg_degree']:.2f}",
+            _fmt(res.get("D")), str(entry["communities"]["count"]), _fmt(rob.get("random")),
+        ))
+    return rows
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_summary(result, written, timings: dict[str, float]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    if result.results.get("synthetic"):
-        console.print("[bold white on red] SYNTHETIC DEMO DATA [/] "
-                      + str(result.results.get("notice") or ""))
+    results = written.results
+    if result.synthetic:
+        console.print("[bold white on red] SYNTHETIC DEMO DATA [/] " + str(result.notice))
     table = Table(title="Summary (D: network resilience; R random: robustness to random failure)",
                   title_justify="left")
     # short headers: the table must fit an 80-column terminal without truncation
@@ -121,10 +201,10 @@ def _print_summary(result) -> None:
                    "R random"):
         table.add_column(column, justify="left" if column == "stage" else "right",
                          no_wrap=column == "stage")
-    for row in result.summary_rows():
+    for row in _summary_rows(results):
         table.add_row(*row)
     console.print(table)
-    fits = result.results.get("ergm") or []
+    fits = results.get("ergm") or []
     if fits:
         ergm = Table(title="ERGM fits", title_justify="left")
         for column in ("stage", "model", "AIC", "BIC", "converged"):
@@ -134,14 +214,14 @@ def _print_summary(result) -> None:
             ergm.add_row(fit["stage"], fit["model"], _num(fit["aic"]), _num(fit["bic"]),
                          "yes" if fit["converged"] else "[red]no")
         console.print(ergm)
-    for failure in result.results.get("ergm_failures") or []:
+    for failure in results.get("ergm_failures") or []:
         console.print(f"[yellow]ERGM {failure['model']} on {failure['stage']} failed: "
                       f"{failure['error']}")
     for note in result.notes:
         console.print(f"[yellow]note: {note}")
-    timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
-    console.print(f"wrote {result.out_dir} ({len(result.figures)} figures, "
-                  f"{len(result.tables)} table files): open {result.out_dir / 'report.html'}")
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+    console.print(f"wrote {written.out_dir} ({len(written.figures)} figures, "
+                  f"{len(written.tables)} table files): open {written.out_dir / 'report.html'}")
     console.print(f"[dim]time per step: {timing}")
 
 
@@ -149,11 +229,10 @@ def _num(value) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
 
-def _print_comparison(result) -> None:
+def _print_comparison(rows) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    rows = result.comparison_to_study
     if rows is None:
         return
     table = Table(title="This run next to the reference study (docs/method.md)",

@@ -41,7 +41,6 @@ __all__ = [
     "ResilienceConfig",
     "RobustnessConfig",
     "StagesConfig",
-    "check_output_dir",
     "load_config",
     "parse_config",
 ]
@@ -393,24 +392,6 @@ def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = 
             table.update(values)
     cfg = parse_config(data, where=path.name, base=path.resolve().parent)
     return replace(cfg, source=path.resolve())
-
-
-def check_output_dir(out_dir: str | Path, cfg: Config, *, cwd: str | Path | None = None) -> Path:
-    """The absolute output folder, refused when outside ``cwd`` (default: the current working
-    directory) unless ``output.allow_outside`` is set."""
-    out = Path(out_dir).expanduser().resolve()
-    root = Path(cwd or Path.cwd()).resolve()
-    if not cfg.output.allow_outside and not out.is_relative_to(root):
-        raise ConfigError(
-            f"output folder {out} is outside the working tree {root}; write inside it, or set "
-            "allow_outside = true in [output] (pyreslib run/demo: --allow-outside)."
-        )
-    if out == root:
-        raise ConfigError(
-            f"output folder {out} is the working directory itself; name a sub-folder such as "
-            "'results'."
-        )
-    return out
 
 
 def _to_plain(value: Any) -> Any:

@@ -185,13 +185,19 @@ class StageFits:
     failures: dict[tuple[str, str], str]
 
     def to_frame(self) -> pd.DataFrame:
-        frames = []
-        for (stage, model), res in self.fits.items():
-            f = res.to_frame().reset_index()
-            f.insert(0, "model", model)
-            f.insert(0, "stage", stage)
-            frames.append(f)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return estimates_table(self.fits)
+
+
+def estimates_table(fits: Mapping[tuple[str, str], ERGMResults]) -> pd.DataFrame:
+    """Every fit's estimates table (:meth:`ERGMResults.to_frame`), one block per fit, with
+    ``stage`` and ``model`` columns first; ``fits`` is keyed by (stage, model)."""
+    frames = []
+    for (stage, model), res in fits.items():
+        f = res.to_frame().reset_index()
+        f.insert(0, "model", model)
+        f.insert(0, "stage", stage)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def stage_years(label: str) -> tuple[int, int]:

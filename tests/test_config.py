@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pyreslib.config import EXAMPLE_TOML, Config, check_output_dir, load_config, parse_config
+from pyreslib.config import EXAMPLE_TOML, Config, load_config, parse_config
 from pyreslib.errors import ConfigError, InputError
+from pyreslib.outputs import check_destination as check_output_dir
 
 
 @pytest.fixture
