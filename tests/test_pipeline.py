@@ -336,7 +336,7 @@ def test_a_run_with_ergm_reports_every_fit(tmp_path):
     config = _write_project(tmp_path, ergm=True, figures=True)
     cfg = load_config(config)
     try:
-        _, result = run(cfg, tmp_path / "out", cwd=tmp_path)
+        analysed, result = run(cfg, tmp_path / "out", cwd=tmp_path)
     except Exception as exc:  # R or statnet missing on this machine
         from pyreslib.errors import REnvironmentError
 
@@ -351,4 +351,11 @@ def test_a_run_with_ergm_reports_every_fit(tmp_path):
         # AIC = -2 llf + 2 k: a check of the bridge's numbers against their definition
         assert fit["aic"] == pytest.approx(-2 * fit["llf"] + 2 * len(fit["params"]), rel=1e-4)
     assert (tmp_path / "out" / "figures" / "ergm_coefficients.png").is_file()
-    assert (tmp_path / "out" / "figures" / "gof_2011-2014_study.png").is_file()
+    # one goodness-of-fit picture: the report's is the API's res.gof().plot()
+    from pyreslib.report import save_figure
+
+    gof = analysed.ergm.fits[("2011-2014", "study")].gof
+    again = save_figure(gof.plot(title="study model, stage 2011-2014"), tmp_path / "again.png",
+                        dpi=cfg.figures.dpi)
+    shown = tmp_path / "out" / "figures" / "gof_2011-2014_study.png"
+    assert shown.read_bytes() == again.read_bytes()

@@ -46,13 +46,29 @@ class GOFResults:
     seed: int
     formula: str
 
-    def plot(self, names: tuple[str, ...] | None = None, *, max_values: int = 25):
-        """statnet's GOF panels: boxplots of simulated values, observed as a line."""
+    def plot(self, names: tuple[str, ...] | None = None, *, max_values: int = 25,
+             title: str | None = None):
+        """statnet's GOF panels: boxplots of simulated values, observed as a line.
+
+        One panel per statistic (``names``, default all), two to a row.  Distributions are
+        shown as proportions of each network's total, as statnet's ``plot.gof`` does; model
+        statistics as z-scores against the simulations (their scales differ).  The dashed
+        lines are the simulations' 2.5 % and 97.5 % quantiles.  Values with nothing observed
+        or simulated, values beyond the first ``max_values``, and unreachable pairs ("Inf")
+        are left out of the panels (they stay in the tables).  ``title`` replaces the default
+        heading (the number of simulations and the formula).  This is the figure the report
+        shows.
+        """
         import matplotlib.pyplot as plt
 
         names = tuple(names or self.tables)
-        fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), squeeze=False)
-        for ax, name in zip(axes[0], names):
+        ncols = min(2, len(names))
+        nrows = -(-len(names) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.4 * nrows + 0.4),
+                                 squeeze=False)
+        for ax in axes.ravel()[len(names):]:
+            fig.delaxes(ax)
+        for ax, name in zip(axes.ravel(), names):
             sim = self.simulated[name]
             table = self.tables[name]
             if name != "model":
@@ -79,13 +95,16 @@ class GOFResults:
             ax.plot(positions, hi, color="0.5", lw=0.8, ls="--")
             ax.plot(positions, np.asarray(obs, dtype=float), color="black", lw=1.6, marker="o",
                     ms=3, label="observed")
+            labels = [str(c) for c in shown.columns]
+            if name != "model" and len(labels) > 15:  # every other label, so they stay legible
+                labels = [label if j % 2 == 0 else "" for j, label in enumerate(labels)]
             ax.set_xticks(positions)
-            ax.set_xticklabels([str(c) for c in shown.columns], rotation=90 if name == "model" else 0,
-                               fontsize=7)
+            ax.set_xticklabels(labels, rotation=90 if name == "model" else 0, fontsize=7)
             ax.set_title(GOF_TITLES.get(name, name), fontsize=10)
             ax.set_ylabel("z-score" if name == "model" else "proportion")
         axes[0][0].legend(fontsize=8, loc="upper right")
-        fig.suptitle(f"Goodness of fit ({self.nsim} simulations): {self.formula}", fontsize=9)
+        fig.suptitle(title or f"Goodness of fit ({self.nsim} simulations): {self.formula}",
+                     fontsize=9 if title is None else 10)
         fig.tight_layout()
         return fig
 

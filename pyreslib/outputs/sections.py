@@ -76,9 +76,11 @@ def write_figures(result: AnalysisResult, folder: Path, *,
             if fit.gof is None:
                 continue
             plan.append(("gof", f"gof_{stage}_{model}", f"Goodness of fit: {model}, {stage}",
-                         f"{fit.gof.nsim} networks simulated from the fitted model.",
-                         lambda g=fit.gof, stage=stage, model=model: figures.gof_figure(
-                             g.tables, title=f"{model} model, stage {stage}")))
+                         (f"{fit.gof.nsim} networks simulated from the fitted model: boxes and "
+                          "dashed 95 % bands of the simulations, the observed network as a "
+                          "line (ERGMResults.gof().plot())."),
+                         lambda g=fit.gof, stage=stage, model=model: g.plot(
+                             title=f"{model} model, stage {stage}")))
     entries: dict[str, list[FigureEntry]] = {}
     with step(progress, "figures", len(plan)) as s:
         for group, name, title, caption, make in plan:
