@@ -3,7 +3,7 @@
 A configuration has one table per stage of the pipeline (``[input]``, ``[stages]``,
 ``[metrics]``, ``[communities]``, ``[resilience]``, ``[robustness]``, ``[ergm]``,
 ``[figures]``, ``[output]``) plus top-level ``title`` and ``seed``.  Every key is optional
-except ``input.patents``; the defaults are the choices SPEC.md fixes.  A complete example with
+except ``input.patents``; the defaults are those of docs/method.md.  A complete example with
 every key is :data:`EXAMPLE_TOML` (and ``data/demo/demo.toml``).
 
 Validation is strict because a typo in a config silently falling back to a default would change
@@ -82,7 +82,7 @@ class StagesConfig:
 
 @dataclass(frozen=True)
 class MetricsConfig:
-    """``[metrics]``: binary (SPEC default) or weighted path lengths, clustering, centralities."""
+    """``[metrics]``: binary (the default) or weighted path lengths, clustering, centralities."""
 
     weighted: bool = False
     cumulative_degree_distribution: bool = False

@@ -4,7 +4,7 @@ Nothing in this module is real data.  The city geography is real (``data/china_c
 the 337 prefecture-level units, great-circle distances between their seats, and the shared
 borders of ``data/china_city_borders.csv``); the patents, applicants, addresses and covariates
 are invented by the model below, calibrated so that the three stage networks have the
-aggregates the reference study reports (SPEC.md section 8).  Every output says so.
+aggregates the reference study reports (docs/method.md, section 8).  Every output says so.
 
 The model
 ---------
@@ -42,7 +42,7 @@ larger than cross-city).  Beijing, Nanjing, Hangzhou and Shanghai, who lead it i
 take the fixed shares :data:`INTERNAL_LEADERS`; every other city's probability is
 ∝ m_i(t_s)^INTERNAL_ALPHA.
 
-Counting by SPEC.md section 1's rule (a patent with applicants in k cities adds one to each of
+Counting by docs/method.md's rule (section 1: a patent with applicants in k cities adds one to
 its k(k-1)/2 pairs), the default seed gives the study's stage aggregates within 5 %
 (:func:`pyreslib.study.compare_to_study`): cities/pairs 92/183, 160/415, 259/1043
 against 92/181, 158/415, 257/~1032, collaborations 628 and 2740 exactly.  The study does not
@@ -265,7 +265,7 @@ class StageDraw:
     internal: np.ndarray  # (n,) single-city collaborations per city
 
     def pair_weights(self, n: int) -> np.ndarray:
-        """Symmetric (n, n) matrix of pair counts by SPEC section 1's rule."""
+        """Symmetric (n, n) matrix of pair counts by docs/method.md's rule (section 1)."""
         weights = np.zeros((n, n), dtype=np.int64)
         links = [self.pairs]
         if len(self.triples):

@@ -1,6 +1,6 @@
 """Figures of a run, each a function that takes plain tables or graphs and returns a Figure.
 
-Matplotlib with the Agg backend (no display needed).  The figures follow SPEC.md section 7:
+Matplotlib with the Agg backend (no display needed).  The figures follow docs/method.md, 7:
 
 - :func:`stage_map` - one stage over province outlines: node size by node resilience, line
   width by pair strength, fill by internal strength, each in ``classes`` (default five)
@@ -202,7 +202,7 @@ def stage_map(
     coords: pd.DataFrame | None = None,
     ax=None,
 ) -> Figure:
-    """One stage network on the map of China (SPEC.md section 7).
+    """One stage network on the map of China (docs/method.md, section 7).
 
     Node size: ``node_scores`` (node resilience) in ``classes`` natural-break classes.  Line
     width: pair strength (edge ``weight``), in natural-break classes.  Node fill: internal

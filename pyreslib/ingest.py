@@ -1,6 +1,6 @@
 """Patent records in: reading exports, mapping columns, splitting applicants, resolving cities.
 
-The journey of a record (SPEC.md section 1):
+The journey of a record (docs/method.md, section 1):
 
 1. :func:`read_records` reads a CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030,
    detected) or an Excel file (.xlsx, .xls) and renames the columns it recognises to the
@@ -1091,7 +1091,7 @@ def ingest_file(
     valid_years: tuple[int, int] = VALID_YEARS,
     chunk_rows: int = 250_000,
 ) -> IngestResult:
-    """Read a patent export and build one city network per stage (SPEC.md section 1).
+    """Read a patent export and build one city network per stage (docs/method.md, section 1).
 
     Counting rule, per stage: a city pair (a, b), a != b, gains 1 for every patent with
     applicants in both a and b (a patent with applicants in k distinct cities adds 1 to each of

@@ -1,6 +1,6 @@
 """Ready-made ERGM specifications of the reference study, fitted per stage in one call.
 
-The study (SPEC.md section 6) explains the binary stage network by
+The study (docs/method.md, section 6) explains the binary stage network by
 
     edges + nodecov(economic development) + nodecov(education spending)
           + nodecov(science & technology spending) + edgecov(geographic proximity)

@@ -1,4 +1,4 @@
-"""Stage city networks (SPEC.md section 1), their export, and the geography the ERGM needs.
+"""Stage city networks (docs/method.md, section 1), their export, and the ERGM's geography.
 
 A stage network is a :class:`networkx.Graph` with int adcode nodes carrying ``name_zh``,
 ``name_en`` and ``internal`` (the city's internal collaborations in the stage), edges carrying
@@ -51,11 +51,11 @@ def stage_network(
     """The weighted undirected city network of one stage.
 
     ``pairs`` has columns ``city_a, city_b, weight`` (adcodes; each unordered pair once).
-    Per SPEC.md section 1 the nodes are the cities with at least one cross-city pair; pairs with
-    ``weight < threshold`` are left out first. ``internal`` (adcode -> internal collaborations)
-    becomes the ``internal`` node attribute (0 where absent); with
+    Per docs/method.md (section 1) the nodes are the cities with at least one cross-city pair;
+    pairs with ``weight < threshold`` are left out first. ``internal`` (adcode -> internal
+    collaborations) becomes the ``internal`` node attribute (0 where absent); with
     ``include_internal_only=True`` cities with internal collaboration but no pair are added as
-    isolated nodes (a departure from SPEC, off by default).
+    isolated nodes (a departure from the method, off by default).
     """
     missing = {"city_a", "city_b", "weight"} - set(pairs.columns)
     if missing:
@@ -134,7 +134,7 @@ def weighted_adjacency(graph: nx.Graph, *, label: str = "adcode") -> pd.DataFram
 
 
 def binary_adjacency(graph: nx.Graph, threshold: int = 1, *, label: str = "adcode") -> pd.DataFrame:
-    """0/1 matrix: 1 where the pair's weight is at least ``threshold`` (SPEC.md section 1)."""
+    """0/1 matrix: 1 where the pair's weight is at least ``threshold`` (method.md, section 1)."""
     if threshold < 1:
         raise InputError(f"threshold={threshold!r}: must be >= 1.")
     weighted = weighted_adjacency(graph, label=label)
@@ -238,7 +238,7 @@ def distance_matrix(adcodes: Iterable[int] | nx.Graph | None = None) -> pd.DataF
 def proximity_matrix(
     adcodes: Iterable[int] | nx.Graph | None = None, *, transform: str = "neg_log"
 ) -> pd.DataFrame:
-    """Geographic proximity, larger = closer (SPEC.md section 6), diagonal 0.
+    """Geographic proximity, larger = closer (docs/method.md, section 6), diagonal 0.
 
     ``transform``: ``"neg_log"`` = -ln(d_km) (default), ``"inverse"`` = 1/d_km. Distances
     under 1 km are floored at 1 km so two seats in one place do not give an infinite value.

@@ -5,8 +5,9 @@ Innovation Network - A Case Study of China's New Energy Vehicle Industry", *Syst
 2023, doi:10.3390/systems11050214 (:data:`REFERENCE`).  What pyreslib takes from it lives here
 and nowhere else:
 
-- its three stages (:data:`STAGES`, :data:`STAGE_YEARS`, :data:`STAGE_LABELS`), the default of every place
-  that needs stages (config, ingest, the command line, the synthetic generator);
+- its three stages (:data:`STAGES`, :data:`STAGE_YEARS`, :data:`STAGE_LABELS`), the default
+  of every place that needs stages (config, ingest, the command line, the synthetic
+  generator);
 - the covariates its ERGM uses (:data:`COVARIATES`, :data:`EDGE_COVARIATES`) and the columns of
   the covariates file a run reads (:data:`COVARIATE_COLUMNS`);
 - its ERGM specification (:data:`STUDY_FORMULA`), which :mod:`pyreslib.models` fits;

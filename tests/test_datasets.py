@@ -69,7 +69,7 @@ def resolve(address: str, by_name, by_english) -> int | None:
 
 
 def count_stages(records: pd.DataFrame) -> dict[str, dict]:
-    """SPEC.md section 1, by hand: pair counts and internal strength per stage."""
+    """docs/method.md, section 1, by hand: pair counts and internal strength per stage."""
     by_name, by_english = _city_lookup()
     records = records.drop_duplicates("申请号")
     pairs = {label: Counter() for label in STAGES}
@@ -149,7 +149,7 @@ def test_load_demo_returns_the_committed_files():
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 5.5e6  # "under ~5 MB"
 
 
-# --- calibration against SPEC.md section 8 --------------------------------------------------
+# --- calibration against the study (docs/method.md, section 8) ------------------------------
 
 
 def test_stage_aggregates_counted_by_hand_are_within_5_percent_of_the_study(counted):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -55,7 +56,7 @@ def _patents(seed: int = 7) -> list[tuple[str, int, list[int]]]:
 
 
 def _expected(patents):
-    """Stage pair weights and internal strengths by SPEC section 1, counted here by hand."""
+    """Stage pair weights and internal strengths by method.md section 1, counted by hand."""
     pairs = {s: Counter() for s in STAGES}
     internal = {s: Counter() for s in STAGES}
     for _, year, cities in patents:
@@ -224,6 +225,14 @@ def test_report_names_the_sections_and_embeds_the_figures(finished):
     page = (folder / "out" / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == len(written.figures)
     assert "SYNTHETIC DEMO DATA" not in page  # real input: no banner
+    # the report cites the project's own method document, which exists and has the sections
+    from pyreslib._resources import project_root
+
+    cited = set(re.findall(r"docs/method\.md, section (\d)", page))
+    assert cited and "SPEC" not in page
+    if project_root() is not None:
+        method = (project_root() / "docs" / "method.md").read_text(encoding="utf-8")
+        assert all(f"\n## {n}. " in method for n in cited)
     for heading in ("Network resilience", "Communities", "Node resilience", "Robustness"):
         assert f"<h2>{heading}</h2>" in page
 

@@ -132,14 +132,15 @@ def report_sections(result: AnalysisResult,
         data_tables.append(TableEntry(
             "comparison_to_study", "Stage aggregates next to the reference study's",
             comparison_frame(comparison),
-            "relative_difference = this run / study - 1 (SPEC.md section 8).", index=False))
+            "relative_difference = this run / study - 1 (pyreslib's docs/method.md, section 8).",
+            index=False))
     sections.append(ReportSection(
         "Data", f"{ingest.report.rows_read:,} rows read from {cfg.input.patents.name}; "
         f"{ingest.report.patents_kept:,} patents kept.", data_tables, figs.get("maps", [])))
 
     sections.append(ReportSection(
-        "Network level", "Indicators of SPEC.md section 2 (binary network unless "
-        "metrics.weighted).",
+        "Network level", "Indicators of pyreslib's docs/method.md, section 2 (binary network "
+        "unless metrics.weighted).",
         [TableEntry("network_indicators", "Network indicators", result.indicators.network.T,
                     "Average path length over connected pairs; unreachable pairs counted.")],
         figs.get("degree", [])))
@@ -176,7 +177,7 @@ def report_sections(result: AnalysisResult,
 
     if result.robustness is not None:
         sections.append(ReportSection(
-            "Robustness", "What the network survives (SPEC.md section 5).",
+            "Robustness", "What the network survives (pyreslib's docs/method.md, section 5).",
             [TableEntry("robustness_index", "Robustness index R", result.robustness.index)],
             figs.get("robustness", [])))
 
