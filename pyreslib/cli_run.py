@@ -242,11 +242,18 @@ def _print_comparison(rows) -> None:
                          no_wrap=column == "stage")
     for row in rows:
         study = "not stated" if math.isnan(row.study) else _short(row.study)
-        within = row.within_tolerance
-        shown = "-" if within is None else (
-            f"[{'green' if within else 'red'}]{row.relative_difference:+.1%}")
-        table.add_row(row.stage, row.quantity, _short(row.this_run), study, shown)
+        table.add_row(row.stage, row.quantity, _short(row.this_run), study, _difference(row))
     Console().print(table)
+
+
+def _difference(row) -> str:
+    """The row's difference (percent if relative, points if absolute), green within the
+    study's tolerance, red outside."""
+    if row.within_tolerance is None:
+        return "-"
+    colour = "green" if row.within_tolerance else "red"
+    value = f"{row.difference:+.1%}" if row.kind == "relative" else f"{row.difference:+,.2f}"
+    return f"[{colour}]{value}"
 
 
 def _short(value: float) -> str:

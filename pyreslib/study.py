@@ -134,8 +134,10 @@ class StudyFigure:
     """One number the study reports: ``value`` of ``quantity`` in ``stage``.
 
     ``value`` is NaN where the study states no number (the row still appears, so the reader
-    sees what is missing).  A run is within the study when ``|this run / value - 1| <=
-    tolerance``.  ``note`` qualifies the number.
+    sees what is missing).  ``difference`` says how a run is set against it: ``"relative"``
+    (this run / value - 1, for counts) or ``"absolute"`` (this run - value, e.g. for
+    percentages, in their points); the run is within the study when the difference's size is
+    at most ``tolerance``.  ``note`` qualifies the number.
     """
 
     stage: str
@@ -143,6 +145,11 @@ class StudyFigure:
     value: float
     tolerance: float = 0.05
     note: str = ""
+    difference: str = "relative"
+
+    def __post_init__(self) -> None:
+        if self.difference not in ("relative", "absolute"):
+            raise ValueError(f"difference={self.difference!r}: 'relative' or 'absolute'")
 
 
 NETWORK_QUANTITIES = ("cities", "pairs", "collaborations", "average_degree")
@@ -197,8 +204,9 @@ def aggregates() -> pd.DataFrame:
 class ComparisonRow:
     """One row of the comparison: the study's ``study`` value next to ``this_run``'s.
 
-    ``relative_difference`` is ``this_run / study - 1`` (NaN where the study states no number
-    or this run has no value).
+    ``relative_difference`` is ``this_run / study - 1``, ``difference`` the one the figure is
+    judged by (``kind``: relative or absolute, see :class:`StudyFigure`); both NaN where the
+    study states no number or this run has no value.
     """
 
     stage: str
@@ -207,6 +215,7 @@ class ComparisonRow:
     this_run: float
     tolerance: float
     note: str = ""
+    kind: str = "relative"
 
     @property
     def relative_difference(self) -> float:
@@ -215,9 +224,15 @@ class ComparisonRow:
         return self.this_run / self.study - 1
 
     @property
+    def difference(self) -> float:
+        if self.kind == "relative":
+            return self.relative_difference
+        return self.this_run - self.study
+
+    @property
     def within_tolerance(self) -> bool | None:
         """Whether this run is within the tolerance of the study (None: nothing to compare)."""
-        difference = self.relative_difference
+        difference = self.difference
         return None if math.isnan(difference) else abs(difference) <= self.tolerance
 
 
@@ -243,7 +258,8 @@ def compare(values: Mapping[tuple[str, str], float], *,
                 stage=stage, quantity=quantity,
                 study=float(fact.value) if fact else math.nan,
                 this_run=float(values.get((stage, quantity), math.nan)),
-                tolerance=fact.tolerance if fact else math.nan, note=note))
+                tolerance=fact.tolerance if fact else math.nan, note=note,
+                kind=fact.difference if fact else "relative"))
     return rows
 
 

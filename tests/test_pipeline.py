@@ -368,3 +368,19 @@ def test_a_run_with_ergm_reports_every_fit(tmp_path):
                         dpi=cfg.figures.dpi)
     shown = tmp_path / "out" / "figures" / "gof_2011-2014_study.png"
     assert shown.read_bytes() == again.read_bytes()
+
+
+@pytest.mark.slow
+def test_cli_demo_prints_this_run_next_to_the_study(tmp_path, monkeypatch, capsys):
+    from pyreslib.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["demo", "--out", "demo-output", "--no-ergm"]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC DEMO DATA" in printed
+    assert "This run next to the reference study" in printed and "this run" in printed
+    (row,) = [line for line in printed.splitlines() if "2018-2021" in line and
+              "collaborations" in line]
+    assert "9,500" in row and "not stated" in row
+    assert json.loads((tmp_path / "demo-output" / "results.json").read_text())["synthetic"]

@@ -76,3 +76,13 @@ def test_comparison_rows_say_whether_the_run_is_within_tolerance():
     assert math.isnan(by_key[("2030-2031", "pairs")].study)
     assert [r.stage for r in rows] == ["2015-2017"] * 4 + ["2030-2031"] * 4
     assert not study.reports_on(["2030-2031"]) and study.reports_on(["2030-2031", "2011-2014"])
+
+
+def test_an_absolute_figure_is_judged_by_its_difference_in_points():
+    shares = study.ComparisonRow("2011-2014", "zero_betweenness_pct", study=55.43, this_run=52.0,
+                                 tolerance=5.0, kind="absolute")
+    assert shares.difference == pytest.approx(-3.43)
+    assert shares.within_tolerance is True
+    assert shares.relative_difference == pytest.approx(52.0 / 55.43 - 1)
+    with pytest.raises(ValueError, match="'relative' or 'absolute'"):
+        study.StudyFigure("2011-2014", "modules", 12, difference="percent")
