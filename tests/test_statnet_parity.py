@@ -28,7 +28,7 @@ def test_pyreslib_equals_plain_ergm(entry):
     assert list(res.params.index) == list(expected.index)
     # Deterministic and MCMC fits alike: the same seed gives the same numbers, bit for bit
     # up to the last rounding of the summary arithmetic.
-    tolerance = dict(rtol=1e-8, atol=1e-10)
+    tolerance = {"rtol": 1e-8, "atol": 1e-10}
     np.testing.assert_allclose(res.params.values, expected["estimate"].values, **tolerance)
     np.testing.assert_allclose(res.bse.values, expected["std_error"].values, **tolerance)
     np.testing.assert_allclose(res.tvalues.values, expected["z"].values, **tolerance)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import subprocess
 import tempfile
 import warnings
@@ -58,7 +57,7 @@ class _ReferenceRun:
 
         self.dir = Path(tempfile.mkdtemp(prefix="pyreslib-parity-"))
         write_csv(self.dir / "catalogue.csv")
-        libraries = os.pathsep.join(str(p) for p in bridge.r_library_candidates())
+        libraries = ":".join(bridge.session().lib_paths)  # the packages pyreslib uses
         self.process = subprocess.Popen(
             ["Rscript", str(REFERENCE_SCRIPT), str(self.dir / "catalogue.csv"),
              str(self.dir / "out"), libraries],

@@ -1,7 +1,7 @@
 # The plain-R side of the statnet parity suite: fit every model of the catalogue with ergm,
 # exactly as a statnet user would, in a process of its own, and write what R reports.
 #
-#   Rscript tests/parity/reference.R CATALOGUE.csv OUTDIR [R_LIBRARY]
+#   Rscript tests/parity/reference.R CATALOGUE.csv OUTDIR [R_LIBRARIES, colon-separated]
 #
 # CATALOGUE.csv comes from `python -m tests.parity.catalogue` (name, setup, r_call, seed).
 # For each model: evaluate `setup` (loads the dataset), set.seed(seed), evaluate `r_call`.
@@ -15,7 +15,7 @@
 #                  parity checks (anova, predict, simulate) without refitting.
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) >= 3) .libPaths(c(args[[3]], .libPaths()))
+if (length(args) >= 3) .libPaths(c(strsplit(args[[3]], ":", fixed = TRUE)[[1]], .libPaths()))
 # PSOCK workers (parallel = 2) are fresh R processes: they find the packages through R_LIBS.
 Sys.setenv(R_LIBS = paste(.libPaths(), collapse = ":"))
 suppressPackageStartupMessages(library(ergm))
