@@ -256,9 +256,10 @@ class ERGM:
             :mod:`logging` (logger ``pyreslib.r``) only, ``True``/1 shows them, 2-4 adds ergm's
             own ``verbose`` detail.  Default: on for fits that run MCMC, off otherwise; the
             environment variable ``PYRESLIB_ERGM_VERBOSE`` (0-4) overrides the default.
-        console : text stream or callable, optional
+        console : text stream, callable or False, optional
             Where the progress goes: a stream (default ``sys.stderr``, or the destination set
-            by :func:`pyreslib.ergm.r_console`), or a function called with each line.
+            by :func:`pyreslib.ergm.r_console`), a function called with each line, or
+            ``False`` (logging only).
         worker_timeout : float
             Seconds each parallel worker gets to start and connect back before the fit stops
             with an error naming the host.
