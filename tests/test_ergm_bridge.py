@@ -168,7 +168,7 @@ def test_an_empty_or_complete_network_is_fit_as_statnet_fits_it(adjacency, value
 @pytest.mark.filterwarnings("ignore::pyreslib.errors.RWarning")
 def test_where_statnet_itself_fails_on_an_empty_network_the_error_says_why():
     with pytest.raises(DegeneracyError, match=r"the network is empty \(no ties\).*statnet's "
-                                              r"ergm fails on it as well"):
+                                              r"ergm cannot fit this model: it fails with"):
         ERGM(np.zeros((8, 8)), "edges + gwesp(0.25, fixed=TRUE)").fit(seed=1, verbose=False)
 
 
@@ -224,15 +224,22 @@ def test_progress_goes_to_the_console_when_verbose(florentine):
 
 
 def test_mcmc_fits_show_progress_by_default_unless_the_environment_says_not(
-        simulated_gwesp_network, monkeypatch):
-    model = ERGM(simulated_gwesp_network, "edges + gwesp(0.25, fixed=TRUE)")
+        florentine, monkeypatch, capsys):
+    model = ERGM(florentine[0], "edges + triangle")
     lines: list[str] = []
     monkeypatch.setenv("PYRESLIB_ERGM_VERBOSE", "0")
-    model.fit(seed=3, console=lines.append, control={"MCMC.samplesize": 256})
+    model.fit(seed=3, console=lines.append)
     assert lines == []
     monkeypatch.delenv("PYRESLIB_ERGM_VERBOSE")
-    model.fit(seed=3, console=lines.append, control={"MCMC.samplesize": 256})
+    model.fit(seed=3, console=lines.append)
     assert any(line.startswith("Iteration 1 of at most") for line in lines)
+    capsys.readouterr()
+    model.fit(seed=3)  # by default on sys.stderr
+    assert "Iteration 1 of at most" in capsys.readouterr().err
+    with r_console(False):  # e.g. a command run with --quiet: logging only
+        model.fit(seed=3)
+    model.fit(seed=3, console=False)
+    assert capsys.readouterr().err == ""
 
 
 # ---- covariate alignment (issue 14) ---------------------------------------------------------
