@@ -78,7 +78,8 @@ def validate_control(control: Mapping[str, Any] | None,
                      node_covariates=()) -> dict[str, Any]:
     """Check ``control.ergm`` settings (see the module docstring); return them as R takes them.
 
-    ``parallel`` comes back as ``"workers"``: ``None`` or the list of hosts to start.
+    ``parallel`` comes back as ``"workers"``: ``None`` or the list of hosts to start;
+    ``MCMC.prop`` (and ``obs.MCMC.prop``) as a parsed :class:`~pyreslib.ergm.formula.Formula`.
     """
     if control is None:
         return {}
@@ -108,7 +109,7 @@ def validate_control(control: Mapping[str, Any] | None,
                 hints = parse_proposal(value, node_covariates=node_covariates, what=where)
             except FormulaError as exc:
                 raise InputError(str(exc)) from None
-            checked[key] = [{"name": t.name, "args": bridge_args(t)} for t in hints.terms]
+            checked[key] = hints  # a Formula; the fit hands its terms to R
         elif key in ("MCMC.prop.weights", "obs.MCMC.prop.weights"):
             if value not in PROPOSAL_WEIGHTS:
                 raise InputError(f"{where}={excerpt(str(value), 40)}: choose one of "
@@ -134,11 +135,6 @@ def validate_control(control: Mapping[str, Any] | None,
         else:
             checked[key] = _number_setting(key, value, where, numeric=kind == "numeric")
     return checked
-
-
-def bridge_args(term) -> Any:
-    """A validated term's arguments as the named list R rebuilds the call from."""
-    return bridge.named_list([("", v) for v in term.args] + list(term.kwargs))
 
 
 def _number_setting(key: str, value: Any, where: str, *, numeric: bool) -> Any:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from pyreslib.ergm import bridge, inputs
 from pyreslib.ergm.control import validate_control
-from pyreslib.ergm.formula import Formula, parse_constraints, parse_formula
+from pyreslib.ergm.formula import DyadList, Formula, parse_constraints, parse_formula
 from pyreslib.errors import DegeneracyError, FormulaError, InputError, RError, excerpt_repr
 
 REFERENCES = ("Poisson", "Geometric", "Bernoulli")
@@ -193,7 +193,7 @@ class ERGM:
         formula = self.formula if formula is None else formula
 
         def value(v):
-            return self.dyad_lists[v.name] if hasattr(v, "name") and not isinstance(v, str) else v
+            return self.dyad_lists[v.name] if isinstance(v, DyadList) else v
 
         return [
             {"name": t.name, "offset": t.offset, "args": bridge.named_list(
@@ -285,6 +285,8 @@ class ERGM:
                              f"more than 0 and at most {MAX_WORKER_TIMEOUT:g}.")
         control_list = validate_control(control, node_covariates=self.node_covariates.columns)
         workers = control_list.pop("workers", None)
+        control_list = {k: self._r_terms(v) if isinstance(v, Formula) else v
+                        for k, v in control_list.items()}
         shown = bridge.console_output(console) if level > 0 else contextlib.nullcontext()
         with bridge.collect_warnings() as messages:
             try:
