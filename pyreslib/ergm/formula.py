@@ -25,7 +25,7 @@ Only names on the allow-lists of :mod:`pyreslib.ergm.terms` are accepted, each a
 be of the kind that term takes (checked against ergm 4.12's own argument declarations by the
 tests), covariate and dyad-list names must exist in the inputs, and a term that needs a
 directed (undirected) network is refused on an undirected (directed) one.  Numbers are finite
-and below 2^31 in size (ergm's integers are 32-bit).  Anything else raises
+and below 2^31 in size (ergm's integers are 32-bit); the text is at most 100,000 characters.  Anything else raises
 :class:`~pyreslib.errors.FormulaError` naming the offending token and its position; long text is
 quoted only by an excerpt.  The R side never parses text: it rebuilds each formula as a call
 object from the validated terms (``r/pyreslib.R``: ``pyreslib_formula``).
@@ -49,6 +49,8 @@ from pyreslib.errors import FormulaError, excerpt
 
 # ergm stores integer arguments as R integers (32-bit); larger literals are refused.
 MAX_LITERAL = 2**31 - 1
+# Longer text is refused before it is read: no model needs it, and parsing it would take seconds.
+MAX_LENGTH = 100_000
 
 
 @dataclass(frozen=True)
@@ -489,6 +491,9 @@ def parse_proposal(text: str, *, node_covariates: Iterable[str] = (),
 def _context(what, text, table, *, one_sided, offsets) -> _Context:
     if not isinstance(text, str):
         raise FormulaError(f"{what} must be a string, got {type(text).__name__}.")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"{what} {excerpt(text)} is too long: at most {MAX_LENGTH:,} "
+                           "characters are accepted.")
     return _Context(what, text, table, one_sided, offsets)
 
 

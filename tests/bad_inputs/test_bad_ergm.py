@@ -140,7 +140,7 @@ CASES = {
         lambda: ERGM(RING, "edges + degree(2147483648)"), FormulaError,
         r"number '2147483648' at position 15 is out of range"),
     "a deeply nested c()": (
-        lambda: ERGM(ring_frame(), "edges + nodefactor('gdp', levels=" + "c(" * 50_000 + ")",
+        lambda: ERGM(ring_frame(), "edges + nodefactor('gdp', levels=" + "c(" * 40_000 + ")",
                      node_covariates=COVS),
         FormulaError, r"c\(...\) may hold only numbers, quoted strings or TRUE/FALSE"),
     "a c() mixing numbers and strings": (
@@ -149,8 +149,12 @@ CASES = {
         FormulaError, r"c\(...\) at position \d+ mixes numbers and strings"),
     "a megabyte of formula": (
         lambda: ERGM(RING, "edges + " * 125_000 + "bogus"), FormulaError,
-        (r"^ERGM formula 'edges \+ edges.*'… \(1,000,005 characters\): 'bogus' at position "
-        r"1000000 is not an ergm term")),
+        (r"^ERGM formula 'edges \+ edges.*'… \(1,000,005 characters\) is too long: at most "
+        r"100,000 characters")),
+    "a long formula with a bad term at its end": (
+        lambda: ERGM(RING, "edges + " * 10_000 + "bogus"), FormulaError,
+        (r"^ERGM formula 'edges \+ edges.*'… \(80,005 characters\): 'bogus' at position 80000 "
+        r"is not an ergm term")),
     "a directed-only term on an undirected network": (
         lambda: ERGM(RING, "edges + mutual"), FormulaError,
         r"'mutual' at position 8 is for directed networks, and this network is undirected"),
