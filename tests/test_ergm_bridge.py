@@ -201,7 +201,8 @@ def test_a_sample_stuck_near_the_empty_graph_raises_with_the_fit_attached(floren
 def test_a_sample_that_does_not_move_is_degenerate_as_ergm_finds(florentine):
     adjacency, _ = florentine
     with pytest.raises(DegeneracyError, match=r"the MCMC sample did not move.*statnet stops "
-                                              r"here too \(.*did not mix at all"):
+                                              r"here too: \"Unconstrained MCMC sampling did "
+                                              r"not mix at all"):
         ERGM(adjacency, "edges + offset(triangle)").fit(seed=1, offset_coef=[1.0],
                                                        verbose=False)
 

@@ -350,6 +350,9 @@ class ERGM:
     def _explain(self, exc: RError) -> Exception:
         """An R failure of the fit as the error a user can act on."""
         message = str(exc)
+        # R's own words, without pyreslib's "R failed during fitting ERGM '...': " prefix
+        # (formulas hold no ':', so the first ': ' ends the prefix)
+        said = message.split(": ", 1)[-1]
         if "pyreslib_worker_start:" in message:
             detail = message.split("pyreslib_worker_start:", 1)[1].strip()
             return InputError(
@@ -359,12 +362,12 @@ class ERGM:
         if "offset.coef" in message or "offset parameter" in message.lower():
             return InputError(f"offset_coef: ergm refused the offset coefficients for "
                               f"{[t.render() for t in self.formula.terms if t.offset]}: "
-                              f"{message}")
+                              f"{said}")
         for needle, why in _DEGENERATE_R_ERRORS.items():
             if needle in message:
                 return DegeneracyError(
-                    f"ERGM '{self.formula}' is degenerate: {why}. statnet stops here too "
-                    f"({message}). Simplify the dyad-dependent terms (e.g. gwesp with a fixed "
+                    f"ERGM '{self.formula}' is degenerate: {why}. statnet stops here too: "
+                    f"\"{said}\" Simplify the dyad-dependent terms (e.g. gwesp with a fixed "
                     "decay instead of triangle), or check the model with fewer terms.")
         ties = int((self.adjacency > 0).sum())
         full = self.adjacency.shape[0] * (self.adjacency.shape[0] - 1)
@@ -374,7 +377,7 @@ class ERGM:
             return DegeneracyError(
                 f"ERGM '{self.formula}': the network is {state}, so its statistics sit at "
                 "their extremes and statnet's ergm cannot fit this model: it fails with "
-                f"({message}). An edges-only model of this network is fit, as statnet fits it "
+                f"\"{said}\". An edges-only model of this network is fit, as statnet fits it "
                 f"(edges = {sign}, no log-likelihood).")
         return exc
 

@@ -157,12 +157,14 @@ class ERGMResults:
             parts = [f"{', '.join(terms)} at their {side} attainable value (estimate {sign})"
                      for terms, side, sign in ((low, "smallest", "-Inf"),
                                                (high, "largest", "+Inf")) if terms]
+            rest = ("and the other estimates, the log-likelihood, AIC and BIC are those of "
+                    "the model given them" if ((self.extreme == 0) & ~self.offset).any() else
+                    "and, with nothing left to estimate, there is no log-likelihood (NA)")
             self._warn(EstimateWarning, (
                 f"ERGM '{self.formula}': the observed statistics of {'; '.join(parts)}, so "
                 "their maximum likelihood estimates do not exist; as statnet does, they are "
-                "fixed at infinity (standard error 0) and the other estimates, the "
-                "log-likelihood, AIC and BIC are those of the model given them. Drop or "
-                "recode these terms (e.g. levels=-c(...)), or fix them with offset()."), 1)
+                f"fixed at infinity (standard error 0) {rest}. Drop or recode these terms "
+                "(e.g. levels=-c(...)), or fix them with offset()."), 1)
         undefined = [n for n, v in self.params.items() if np.isnan(v)]
         if undefined:
             self._warn(EstimateWarning, (
