@@ -9,8 +9,10 @@ for the session so several test files can compare further quantities over the sa
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
+import shutil
 import subprocess
 import tempfile
 import warnings
@@ -56,6 +58,7 @@ class _ReferenceRun:
         from pyreslib.ergm import bridge
 
         self.dir = Path(tempfile.mkdtemp(prefix="pyreslib-parity-"))
+        atexit.register(shutil.rmtree, self.dir, ignore_errors=True)  # at the session's end
         write_csv(self.dir / "catalogue.csv")
         libraries = ":".join(bridge.session().lib_paths)  # the packages pyreslib uses
         self.process = subprocess.Popen(
