@@ -5,9 +5,11 @@
 >>> print(results.summary())
 """
 
+from pyreslib.ergm.bridge import r_console
 from pyreslib.ergm.compare import Comparison, compare
-from pyreslib.ergm.formula import Formula, Term, parse_formula
-from pyreslib.ergm.model import ERGM, simulate, validate_control
+from pyreslib.ergm.control import validate_control
+from pyreslib.ergm.formula import Formula, Term, parse_constraints, parse_formula
+from pyreslib.ergm.model import ERGM, simulate
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
 
 __all__ = [
@@ -18,7 +20,9 @@ __all__ = [
            "Formula",
            "Term",
            "compare",
+           "parse_constraints",
            "parse_formula",
+           "r_console",
            "simulate",
            "validate_control",
 ]
