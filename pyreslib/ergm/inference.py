@@ -448,8 +448,6 @@ class _LinearParser:
     def expression(self) -> tuple[np.ndarray, float]:
         row, constant = np.zeros(len(self.index)), 0.0
         sign = 1.0
-        if self.peek()[0] in ("+", "-"):
-            sign = -1.0 if self.take()[0] == "-" else 1.0
         while True:
             name, factor = self.product()
             if name is None:
@@ -461,6 +459,13 @@ class _LinearParser:
             sign = -1.0 if self.take()[0] == "-" else 1.0
 
     def product(self) -> tuple[str | None, float]:
+        sign = 1.0
+        while self.peek()[0] in ("+", "-"):  # unary signs, as in 'a + -2*b'
+            sign *= -1.0 if self.take()[0] == "-" else 1.0
+        name, factor = self._factor()
+        return name, sign * factor
+
+    def _factor(self) -> tuple[str | None, float]:
         kind, value, pos = self.take()
         if kind == "number":
             if self.peek()[0] == "*":
@@ -474,7 +479,11 @@ class _LinearParser:
         if kind == "name":
             if self.peek()[0] == "*":
                 self.take()
+                factor_sign = -1.0 if self.peek()[0] == "-" else 1.0
+                if self.peek()[0] in ("+", "-"):
+                    self.take()
                 kind2, factor, pos2 = self.take()
+                factor = factor_sign * factor if kind2 == "number" else factor
                 if kind2 != "number":
                     raise self.fail(pos2, "a product of two coefficients is not a linear "
                                           "hypothesis" if kind2 == "name" else
