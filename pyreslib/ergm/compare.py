@@ -92,7 +92,8 @@ class Comparison:
                     continue
                 stars = significance_stars(self.pvalues.loc[term, model]) if self.stars else ""
                 coef_row.append(self._number(self.params.loc[term, model]) + stars)
-                stat_row.append(self._statistic_cell(term, model))
+                if self.statistic is not None:
+                    stat_row.append(self._statistic_cell(term, model))
             rows.append((str(term), coef_row))
             if self.statistic is not None:
                 rows.append(("", stat_row))
