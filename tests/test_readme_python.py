@@ -18,7 +18,7 @@ pytestmark = pytest.mark.r
 def readme_python_blocks() -> list[str]:
     text = (CHECKOUT / "README.md").read_text(encoding="utf-8")
     section = text[text.index("## From Python"):text.index("## From the command line")]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
 
 
 def test_the_from_python_section_has_the_after_the_fit_workflow():

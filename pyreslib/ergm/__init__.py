@@ -10,6 +10,7 @@ After the fit: :func:`anova` (and ``results.lr_test``, ``results.wald_test``),
 """
 
 from pyreslib.ergm.compare import Comparison, compare
+from pyreslib.ergm.examples import statnet_network
 from pyreslib.ergm.formula import Formula, Term, parse_formula
 from pyreslib.ergm.inference import AnovaResults, HypothesisTest, anova
 from pyreslib.ergm.model import ERGM, validate_control
@@ -32,5 +33,6 @@ __all__ = [
            "parse_formula",
            "read_tables",
            "simulate",
+           "statnet_network",
            "validate_control",
 ]

@@ -150,15 +150,8 @@ def test_degenerate_models_are_refused_with_advice(case):
 
 @functools.cache
 def _flo() -> dict:
-    from pyreslib.ergm import bridge
-
-    r = bridge.session().ro.r
-    r('suppressMessages(library(ergm)); data(florentine, package = "ergm", envir = globalenv())')
-    names = [str(v) for v in r("network.vertex.names(flomarriage)")]
-    adjacency = pd.DataFrame(bridge.as_matrix(r("as.matrix(flomarriage)")), index=names,
-                             columns=names)
-    wealth = pd.DataFrame({"wealth": bridge.as_float_array(r('flomarriage %v% "wealth"'))},
-                          index=names)
+    adjacency, covariates, _ = pe.statnet_network("flomarriage", dataset="florentine")
+    wealth = covariates[["wealth"]]
     shuffled = wealth.assign(wealth=wealth["wealth"].to_numpy()[::-1])
     wealth_model = "edges + nodecov('wealth')"
     return {
@@ -174,6 +167,10 @@ def _flo() -> dict:
 
 def _fit(name: str):
     return _flo()[name]
+
+
+def _wald(hypotheses, q=None):
+    return lambda: _fit("wealth").wald_test(hypotheses, q)
 
 
 def _save_then(change, *, overwrite: bool = False):
@@ -236,28 +233,28 @@ AFTER_FIT_CASES = {
         lambda: _fit("triangle").lr_test(_fit("wealth")), InputError, r"are not nested"),
     # Wald tests
     "wald_test of an unknown coefficient": (
-        lambda: _fit("wealth").wald_test("nodecov.gdp = 0"), InputError,
+        _wald("nodecov.gdp = 0"), InputError,
         (r"'nodecov.gdp' at position 0 is not a coefficient of this model. Did you mean "
          r"'nodecov.wealth'\?")),
     "wald_test of a product of coefficients": (
-        lambda: _fit("wealth").wald_test("edges * nodecov.wealth = 0"), InputError,
+        _wald("edges * nodecov.wealth = 0"), InputError,
         r"a product of two coefficients is not a linear hypothesis"),
     "wald_test without an equation": (
-        lambda: _fit("wealth").wald_test("nodecov.wealth"), InputError,
+        _wald("nodecov.wealth"), InputError,
         r"expected '=' \(each hypothesis is an equation\) at position 14"),
     "wald_test of an empty string": (
-        lambda: _fit("wealth").wald_test(""), InputError, r"no hypothesis given"),
+        _wald(""), InputError, r"no hypothesis given"),
     "wald_test with R code in it": (
-        lambda: _fit("wealth").wald_test("edges = system('ls')"), InputError,
+        _wald("edges = system('ls')"), InputError,
         r"'system' at position 8 is not a coefficient"),
     "wald_test of redundant hypotheses": (
-        lambda: _fit("wealth").wald_test("edges = 0, 2*edges = 0"), InputError,
+        _wald("edges = 0, 2*edges = 0"), InputError,
         r"linearly dependent"),
     "wald_test of a constant equation": (
-        lambda: _fit("wealth").wald_test("1 = 1"), InputError,
+        _wald("1 = 1"), InputError,
         r"a hypothesis without any coefficient at position 0"),
     "wald_test restriction matrix of the wrong shape": (
-        lambda: _fit("wealth").wald_test([[1, 0, 0]]), InputError,
+        _wald([[1, 0, 0]]), InputError,
         r"restriction matrix has shape \(1, 3\); it needs one column per coefficient \(2"),
     # simulate and predict
     "simulate with an unknown output": (
