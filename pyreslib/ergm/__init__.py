@@ -9,11 +9,13 @@ After the fit: :func:`anova` (and ``results.lr_test``, ``results.wald_test``),
 :func:`compare` for publishable tables.
 """
 
+from pyreslib.ergm.bridge import r_console
 from pyreslib.ergm.compare import Comparison, compare
+from pyreslib.ergm.control import validate_control
 from pyreslib.ergm.examples import statnet_network
-from pyreslib.ergm.formula import Formula, Term, parse_formula
+from pyreslib.ergm.formula import Formula, Term, parse_constraints, parse_formula
 from pyreslib.ergm.inference import AnovaResults, HypothesisTest, anova
-from pyreslib.ergm.model import ERGM, validate_control
+from pyreslib.ergm.model import ERGM
 from pyreslib.ergm.persist import load, read_tables
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
 from pyreslib.ergm.simulation import simulate
@@ -30,7 +32,9 @@ __all__ = [
            "anova",
            "compare",
            "load",
+           "parse_constraints",
            "parse_formula",
+           "r_console",
            "read_tables",
            "simulate",
            "statnet_network",

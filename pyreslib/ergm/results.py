@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge
-from pyreslib.errors import ConvergenceWarning, DegeneracyError, InputError
+from pyreslib.errors import ConvergenceWarning, DegeneracyError, EstimateWarning, InputError
 
 
 def significance_stars(p: float) -> str:
@@ -110,13 +109,17 @@ class ERGMResults:
     ``converged`` and ``seed``.
     """
 
-    def __init__(self, model, r_fit, r_info, *, seed: int, control: dict[str, Any]):
+    def __init__(self, model, r_fit, r_info, *, seed: int, control: dict[str, Any],
+                 warnings: list[str] | None = None):
         self.model = model
         self._r_fit = r_fit
         info = bridge.as_dict(r_info)
         names = bridge.as_str_list(info["names"])
         self.seed = seed
         self.control = control
+        # Every warning R or pyreslib issued during the fit, in order, as plain text (R's
+        # prefixed with what pyreslib was doing); also issued as Python warnings.
+        self.warnings: list[str] = list(warnings) if warnings is not None else []
         self.formula = str(model.formula)
         self.params = pd.Series(bridge.as_float_array(info["coef"]), index=names, name="coef")
         self.bse = pd.Series(bridge.as_float_array(info["se"]), index=names, name="std err")
@@ -145,18 +148,63 @@ class ERGMResults:
         self.estimable = [bool(v) for v in info["estimable"]]
         self.ergm_version = str(info["ergm_version"][0])
         self.r_version = str(info["r_version"][0])
+        # statnet's bookkeeping of terms it did not estimate: `drop` is -1/+1 for a statistic
+        # at its smallest/largest attainable value (estimate -Inf/+Inf), `offset` marks those
+        # and the user's offset() terms (coefficients fixed by offset_coef).
+        n = len(names)
+        drop = bridge.as_float_array(info["drop"]) if "drop" in info else np.zeros(n)
+        fixed = [bool(v) for v in info["offset"]] if "offset" in info else [False] * n
+        self.extreme = pd.Series(drop.astype(int), index=names, name="extreme")
+        self.offset = pd.Series([f and d == 0 for f, d in zip(fixed, drop)], index=names,
+                                name="offset", dtype=bool)
+        self._sample_edges = (bridge.as_float_array(info["sample_edges"])
+                              if "sample_edges" in info and info["sample_edges"] is not
+                              bridge.session().ro.NULL else None)
+        self.n_dyads = (bridge.as_float(info["n_dyads"]) if "n_dyads" in info
+                        else float(self.nobs))
         # ergm 4.12 does not set `failure` when MCMC-MLE stops at MCMLE.maxit; an MCMC fit
         # that used every allowed iteration is treated as not converged.
         hit_maxit = (not self.dyad_independent and self.estimate == "MLE"
                      and np.isfinite(self.iterations) and self.iterations >= self.max_iterations)
         self.converged = not (self.failure or hit_maxit)
         if not self.converged:
-            warnings.warn(ConvergenceWarning(
+            self._warn(ConvergenceWarning, (
                 f"ERGM '{self.formula}' did not converge (stopped after "
-                f"{self.iterations:.0f} of at most {self.max_iterations:.0f} MCMLE iterations). Estimates may be unreliable: increase "
+                f"{self.iterations:.0f} of at most {self.max_iterations:.0f} MCMLE iterations). "
+                "Estimates may be unreliable: increase "
                 "control={'MCMLE.maxit': ..., 'MCMC.samplesize': ..., 'MCMC.interval': ...}, "
                 "check results.mcmc_diagnostics(), or simplify dyad-dependent terms (fixed "
-                "decays for gwesp/gwdegree)."), stacklevel=3)
+                "decays for gwesp/gwdegree)."))
+        self._warn_estimates()
+
+    def _warn(self, category, message: str, depth: int = 0) -> None:
+        """Issue a warning (pointing at the code that called fit) and keep it in
+        ``self.warnings``; ``depth`` counts the frames between __init__ and this call."""
+        self.warnings.append(message)
+        bridge.warn(message, category, stacklevel=4 + depth)
+
+    def _warn_estimates(self) -> None:
+        """statnet's -Inf/+Inf and NA estimates, named (they are results, not errors)."""
+        low = [n for n, d in self.extreme.items() if d < 0]
+        high = [n for n, d in self.extreme.items() if d > 0]
+        if low or high:
+            parts = [f"{', '.join(terms)} at their {side} attainable value (estimate {sign})"
+                     for terms, side, sign in ((low, "smallest", "-Inf"),
+                                               (high, "largest", "+Inf")) if terms]
+            self._warn(EstimateWarning, (
+                f"ERGM '{self.formula}': the observed statistics of {'; '.join(parts)}, so "
+                "their maximum likelihood estimates do not exist; as statnet does, they are "
+                "fixed at infinity (standard error 0) and the other estimates, the "
+                "log-likelihood, AIC and BIC are those of the model given them. Drop or "
+                "recode these terms (e.g. levels=-c(...)), or fix them with offset()."), 1)
+        undefined = [n for n, v in self.params.items() if np.isnan(v)]
+        if undefined:
+            self._warn(EstimateWarning, (
+                f"ERGM '{self.formula}': the estimate of {', '.join(undefined)} is undefined "
+                "(NA): its statistic is a linear combination of the others' (ergm warns of "
+                "the linear dependence), e.g. all levels of a factor next to edges, or a "
+                "covariate that is constant across vertices. statnet returns NA for it and "
+                "keeps the rest; remove the term or recode the covariate."), 1)
 
     # ---- statsmodels-style API ------------------------------------------------------------
 
@@ -361,24 +409,37 @@ class ERGMResults:
 
     # ---- checks -----------------------------------------------------------------------------
 
-    def _check_degeneracy(self) -> None:
-        undefined = [name for name, value in self.params.items() if np.isnan(value)]
-        if undefined:
-            raise DegeneracyError(
-                f"ERGM '{self.formula}': the estimate of {', '.join(undefined)} is undefined "
-                "(NA): its statistic is a linear combination of the others' (ergm warns of a "
-                "linear dependence), e.g. a covariate that is constant across vertices or "
-                "duplicates another term. Remove the term or recode the covariate."
-            )
-        infinite = [name for name, value in self.params.items() if np.isinf(value)]
-        if infinite or not all(self.estimable):
-            terms = infinite or [n for n, e in zip(self.params.index, self.estimable) if not e]
-            raise DegeneracyError(
-                f"ERGM '{self.formula}': the estimate of {', '.join(terms)} is infinite "
-                "(-Inf or +Inf): the observed network has the smallest or largest possible "
-                "value of that statistic (e.g. a covariate with no variation, or a configuration "
-                "that never occurs), so the maximum likelihood estimate does not exist. Remove "
-                "the term, recode the covariate, or use a fixed-decay geometrically weighted "
-                "term instead."
-            )
+    # Share of the last MCMC sample that may sit near the empty or complete graph before the
+    # sample counts as degenerate, and what "near" means: within a tenth of the observed
+    # network's distance to that extreme (in ties).  Only networks at least this many ties
+    # away from both extremes are judged.
+    DEGENERATE_SHARE = 0.5
+    NEAR_EXTREME = 0.1
+    MIN_TIES_FROM_EXTREME = 10
 
+    def _check_degeneracy(self) -> None:
+        """Raise :class:`DegeneracyError` when the last MCMC sample (of a model with an
+        ``edges`` term) sits at or near the empty or the complete graph: at least
+        :attr:`DEGENERATE_SHARE` of the sampled networks within :attr:`NEAR_EXTREME` of the
+        observed network's distance to the empty (or complete) graph.  A converged fit of a
+        sound model samples around the observed network; a degenerate one jumps between the
+        extremes (Handcock 2003, "Assessing degeneracy in statistical models of social
+        networks", CSSS working paper 39)."""
+        edges = self._sample_edges
+        if edges is None or not len(edges):
+            return
+        observed, most = float(self.n_edges), float(self.n_dyads)
+        if min(observed, most - observed) < self.MIN_TIES_FROM_EXTREME:
+            return
+        near_empty = float(np.mean(edges <= self.NEAR_EXTREME * observed))
+        near_full = float(np.mean(most - edges <= self.NEAR_EXTREME * (most - observed)))
+        for share, graph in ((near_empty, "empty"), (near_full, "complete")):
+            if share >= self.DEGENERATE_SHARE:
+                raise DegeneracyError(
+                    f"ERGM '{self.formula}' is degenerate: {share:.0%} of the networks in the "
+                    f"last MCMC sample are at or near the {graph} graph (observed: "
+                    f"{observed:.0f} of {most:.0f} possible ties; sampled: "
+                    f"{np.min(edges):.0f} to {np.max(edges):.0f}). The estimates describe a "
+                    "model that does not reproduce the network; simplify the dyad-dependent "
+                    "terms (e.g. gwesp with a fixed decay instead of triangle). The fit is "
+                    "attached as the error's .results.", results=self)
