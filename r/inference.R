@@ -53,15 +53,18 @@ pyreslib_anova <- function(fits) {
 }
 
 # predict.ergm: tie probabilities, conditional on the rest of the network (exact, from the
-# change statistics) or unconditional (the share of `nsim` simulated networks with the tie,
-# seeded). Returned as the labelled matrix R builds (NA for dyads without a probability).
+# change statistics: R's dyad list, one row per informative dyad) or unconditional (the share
+# of `nsim` simulated networks with the tie, seeded: R's matrix, 0 below the diagonal of an
+# undirected network).
 pyreslib_predict <- function(fit, conditional, nsim, seed) {
-  p <- if (conditional) {
-    stats::predict(fit, conditional = TRUE, output = "matrix")
-  } else {
-    stats::predict(fit, conditional = FALSE, nsim = nsim, seed = seed, output = "matrix")
+  names <- as.character(network::network.vertex.names(fit$network))
+  if (conditional) {
+    d <- stats::predict(fit, conditional = TRUE)
+    return(list(tail = as.integer(d$tail), head = as.integer(d$head), p = as.numeric(d$p),
+                names = names))
   }
-  list(p = unname(as.matrix(p)), names = as.character(rownames(p)))
+  p <- stats::predict(fit, conditional = FALSE, nsim = nsim, seed = seed, output = "matrix")
+  list(p = unname(as.matrix(p)), names = names)
 }
 
 # A list of simulated networks as adjacency matrices (edge values for a valued ERGM).

@@ -3,6 +3,7 @@ working with the same numbers; files pyreslib did not write are never overwritte
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -96,3 +97,18 @@ def test_a_loaded_fit_keeps_its_convergence_and_model(gwesp_fit, tmp_path):
     assert loaded.model.node_covariates.equals(gwesp_fit.model.node_covariates)
     assert (loaded.model.adjacency == gwesp_fit.model.adjacency).all()
     assert pe.anova(loaded).table.equals(pe.anova(gwesp_fit).table)
+
+
+def test_constraints_dyad_lists_and_warnings_survive_the_round_trip(tmp_path):
+    adjacency, covariates, _ = pe.statnet_network("flomarriage", dataset="florentine")
+    free = list(itertools.combinations(adjacency.index[:8], 2))  # ties among 8 families vary
+    model = ERGM(adjacency, "edges + nodecov('wealth')", node_covariates=covariates[["wealth"]],
+                 constraints="~fixallbut(free)", dyad_lists={"free": free})
+    fit = model.fit(seed=2)
+    fit.warnings.append("a warning recorded with the fit")
+    loaded = pe.load(fit.save(tmp_path / "constrained.zip"))
+    assert str(loaded.model.constraints) == "~fixallbut(free)"
+    np.testing.assert_array_equal(loaded.model.dyad_lists["free"], model.dyad_lists["free"])
+    assert loaded.warnings == fit.warnings
+    assert loaded.predict(output="frame").equals(fit.predict(output="frame"))
+    assert loaded.llf == fit.llf and loaded.params.equals(fit.params)

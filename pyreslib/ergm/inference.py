@@ -267,7 +267,9 @@ def _check_nested(i: int, a, j: int, b, what: str) -> None:
 
 
 def _check_loglik(i: int, results, what: str) -> None:
-    if not np.isfinite(results.llf):
+    # An NA log-likelihood statnet computed (e.g. every estimate infinite) goes into the
+    # table as NA, as in R; one that was never evaluated is refused (R stops too).
+    if likelihood_facts(results).loglik_method == "not evaluated":
         raise InputError(
             f"{what}: {_describe(i, results)} has no log-likelihood (fit with "
             "eval_loglik=False, or it could not be evaluated). Re-fit it with "

@@ -111,8 +111,8 @@ def _members(results, rds: bytes) -> dict[str, bytes]:
         "seed": int(results.seed),
         "control": results.control,
         "estimate": results.estimate,
-        "model_options": {k: v for k, v in _model_options(model).items()},
-        "warnings": [str(w) for w in getattr(results, "warnings", []) or []],
+        "model_options": _model_options(model),
+        "warnings": list(results.warnings),
     }
     frame = results.to_frame()
     numbers = {
@@ -146,18 +146,14 @@ def _json_default(value: Any) -> Any:
 
 
 def _model_options(model) -> dict[str, Any]:
-    """Model settings beyond the basics that a re-built ERGM needs (constructor arguments)."""
-    import inspect
-
-    from pyreslib.ergm.model import ERGM
-
-    basic = {"self", "adjacency", "formula", "node_covariates", "edge_covariates", "directed",
-             "response", "reference"}
-    options = {}
-    for name in inspect.signature(ERGM.__init__).parameters:
-        if name not in basic and hasattr(model, name):
-            options[name] = getattr(model, name)
-    return options
+    """Constructor arguments beyond the data: sample-space constraints and their dyad lists
+    (as pairs of vertex names)."""
+    names = list(model.vertex_names)
+    return {
+        "constraints": str(model.constraints) if model.constraints is not None else None,
+        "dyad_lists": {key: [[names[int(i) - 1], names[int(j) - 1]] for i, j in pairs]
+                       for key, pairs in model.dyad_lists.items()},
+    }
 
 
 def save(results, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -284,7 +280,9 @@ def _rebuild_model(description: dict[str, Any], members: dict[str, bytes], sourc
         return ERGM(pd.DataFrame(adjacency, index=names, columns=names),
                     description["formula"], node_covariates=covariates, edge_covariates=edge,
                     directed=bool(description["directed"]), response=description["response"],
-                    reference=description["reference"], **description.get("model_options", {}))
+                    reference=description["reference"],
+                    **{k: v for k, v in description.get("model_options", {}).items()
+                       if k in ("constraints", "dyad_lists")})
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, PyreslibError):
             raise InputError(f"load path '{source}': the stored model does not validate: "
@@ -319,7 +317,7 @@ def load(path: str | os.PathLike):
     import warnings
 
     with warnings.catch_warnings():
-        # The fit's own convergence warning was given when it was made; it is in the tables.
+        # The fit's own warnings were given when it was made; they are restored from the file.
         warnings.simplefilter("ignore")
         results = ERGMResults(model, value["fit"], value["info"], seed=int(description["seed"]),
                               control=dict(description.get("control") or {}))
@@ -330,6 +328,5 @@ def load(path: str | os.PathLike):
     if not same:
         raise InputError(f"load path '{source}' is damaged: the R fit's coefficients do not "
                          "match the stored coefficient table.")
-    if description.get("warnings") and hasattr(results, "warnings"):
-        results.warnings = list(description["warnings"])
+    results.warnings = [str(w) for w in description.get("warnings", [])]
     return results

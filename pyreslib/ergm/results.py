@@ -29,6 +29,15 @@ def r_format(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def _r_number(value: float, spec: str) -> str:
+    """A number as R prints it in a table: NA, Inf and -Inf spelled R's way."""
+    if np.isnan(value):
+        return "NA"
+    if np.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    return format(value, spec)
+
+
 def _format_p(p: float) -> str:
     return "NA" if not np.isfinite(p) else "<1e-04" if p < 1e-4 else f"{p:.5f}"
 
@@ -58,9 +67,8 @@ class ERGMSummary:
         for term, row in self.coefficients.iterrows():
             p = row["P>|z|"]
             rows.append((str(term), [
-                f"{row['coef']:.5g}", f"{row['std err']:.5g}",
-                f"{row['MCMC %']:.0f}" if np.isfinite(row["MCMC %"]) else "NA",
-                f"{row['z']:.3f}",
+                _r_number(row["coef"], ".5g"), _r_number(row["std err"], ".5g"),
+                _r_number(row["MCMC %"], ".0f"), _r_number(row["z"], ".3f"),
                 _format_p(p) + (significance_stars(p) if stars else "")]))
         return rows
 
@@ -229,9 +237,11 @@ class ERGMResults:
     def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per term: coef, std err, z, P>|z|, MCMC %, confidence bounds, stars, note.
 
-        ``note`` carries statnet's caveat on the standard errors: ``"naive MPLE SE:
-        suspect"`` for an MPLE of a dyad-dependent model with the default (inverse-Hessian)
-        covariance, ``"Godambe SE"`` / ``"bootstrap SE"`` for the simulation-based ones.
+        ``note`` says what statnet says about a row: ``"fixed by offset"``, ``"-Inf: statistic
+        at its minimum"`` (or ``"+Inf: ... maximum"``), else its caveat on the standard errors:
+        ``"naive MPLE SE: suspect"`` for an MPLE of a dyad-dependent model with the default
+        (inverse-Hessian) covariance, ``"Godambe SE"`` / ``"bootstrap SE"`` for the
+        simulation-based ones.
         ``frame.attrs`` holds the estimation method and the log-likelihood method.
         """
         ci = self.conf_int(alpha)
@@ -240,7 +250,7 @@ class ERGMResults:
         frame[f"[{alpha / 2:g}"] = ci["lower"]
         frame[f"{1 - alpha / 2:g}]"] = ci["upper"]
         frame["stars"] = self.pvalues.map(significance_stars)
-        frame["note"] = self.se_note
+        frame["note"] = [self._term_note(term) for term in frame.index]
         frame.index.name = "term"
         frame.attrs = {"estimate": self.estimate, "estimate_desc": self.estimate_desc,
                        "loglik_method": self.loglik_method}
@@ -259,9 +269,11 @@ class ERGMResults:
                 "'bootstrap') for a simulation-based approximation of the standard errors.")
         elif facts.message:
             notes.append(facts.message)
-        if not np.isfinite(self.llf):
+        if facts.loglik_method == "not evaluated":
             footer = [("Log-likelihood was not estimated for this fit (eval_loglik=False): "
                        "no deviances, AIC or BIC. Re-fit with eval_loglik=True to get them.")]
+        elif not np.isfinite(self.llf):
+            footer = []  # statnet prints no deviances for an NA log-likelihood either
         else:
             label = facts.deviance_label
             width = len(label) + 10
@@ -276,6 +288,7 @@ class ERGMResults:
                               "be 0.")
             footer += ["", (f"AIC: {r_format(self.aic)}  BIC: {r_format(self.bic)}  (Smaller "
                             f"is better. MC Std. Err. = {r_format(self.aic_mcse)})")]
+        footer += self._statnet_warnings()
         footer += [
             "",
             (f"Log-likelihood: {self.llf:.4f}  ({facts.loglik_method}; MC s.e. "
@@ -346,6 +359,38 @@ class ERGMResults:
 
         method = likelihood_facts(self).covariance_method
         return {"invHess": "naive MPLE SE: suspect"}.get(method, f"{method} SE")
+
+    def _term_note(self, term: str) -> str:
+        offset = getattr(self, "offset", None)
+        extreme = getattr(self, "extreme", None)
+        if offset is not None and offset.get(term, False):
+            return "fixed by offset"
+        if extreme is not None and extreme.get(term, 0) != 0:
+            return ("-Inf: statistic at its minimum" if extreme[term] < 0
+                    else "+Inf: statistic at its maximum")
+        return self.se_note
+
+    def _statnet_warnings(self) -> list[str]:
+        """What statnet's summary prints under the deviances about offset, infinite and
+        inestimable terms."""
+        offset = getattr(self, "offset", pd.Series(dtype=bool))
+        extreme = getattr(self, "extreme", pd.Series(dtype=int))
+        lines = []
+        fixed = [t for t, f in offset.items() if f]
+        if fixed:
+            lines += ["", " The following terms are fixed by offset and are not estimated:",
+                      "   " + ", ".join(fixed)]
+        warned = []
+        dropped = [t for t, d in extreme.items() if d != 0]
+        if dropped:
+            warned += ["", (" * The following terms have infinite coefficient estimates due "
+                            "to an extreme sufficient statistic:"), "", "   " + ", ".join(dropped)]
+        conflicting = [t for t, e in zip(self.params.index, self.estimable) if not e]
+        if conflicting:
+            warned += ["", (" * The following terms could not be estimated because they "
+                            "conflicted with the sample space constraint:"), "",
+                       "   " + ", ".join(conflicting)]
+        return lines + (["", "Warnings:", *warned] if warned else [])
 
     def lr_test(self, other) -> Any:
         """Likelihood-ratio test against a nested fit of the same network; see

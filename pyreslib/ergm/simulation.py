@@ -118,8 +118,10 @@ def predict(results, conditional: bool = True, output: str = "matrix", nsim: int
     diagonal; for an undirected network it is symmetric (R fills only the upper triangle and
     leaves NA, conditional, or 0, unconditional, below it).  NaN marks dyads without a
     probability (fixed by a constraint).  ``output="frame"``: one row per dyad (``tail``,
-    ``head``, ``p``), undirected dyads once with tail before head, ordered by tail then head; unlike R's
-    unconditional data frame it keeps dyads that no simulated network held (p = 0).
+    ``head``, ``p``) ordered by tail then head: conditional, statnet's dyads (the informative
+    ones, undirected dyads once with tail before head; p is NaN where an estimate is NA);
+    unconditional, every dyad, also those no simulated network held (R's data frame leaves
+    out those with p = 0).
     """
     output = _check_output(output, ("matrix", "frame"))
     if not isinstance(conditional, bool):
@@ -133,20 +135,30 @@ def predict(results, conditional: bool = True, output: str = "matrix", nsim: int
         "pyreslib_predict", context=f"predicting tie probabilities of '{results.formula}'",
         fit=results._r_fit, conditional=conditional, nsim=nsim, seed=seed))
     labels = bridge.as_str_list(value["names"])
-    matrix = bridge.as_matrix(value["p"])
-    directed = results.model.directed
-    if not directed:
-        upper = np.triu(np.ones(matrix.shape, dtype=bool), 1)
-        matrix = np.where(upper, matrix, matrix.T)
+    n, directed = len(labels), results.model.directed
+    if conditional:
+        tails = bridge.as_float_array(value["tail"]).astype(int) - 1
+        heads = bridge.as_float_array(value["head"]).astype(int) - 1
+        p = bridge.as_float_array(value["p"])
+        matrix = np.full((n, n), np.nan)
+        matrix[tails, heads] = p
+        if not directed:
+            matrix[heads, tails] = p
+    else:
+        matrix = bridge.as_matrix(value["p"])
+        if not directed:
+            upper = np.triu(np.ones(matrix.shape, dtype=bool), 1)
+            matrix = np.where(upper, matrix, matrix.T)
+        off = ~np.eye(n, dtype=bool)
+        tails, heads = np.nonzero(off if directed else np.triu(off))
     np.fill_diagonal(matrix, 0.0)
     probabilities = pd.DataFrame(matrix, index=labels, columns=labels)
     if output == "matrix":
         return probabilities
-    tails, heads = np.nonzero(~np.eye(len(labels), dtype=bool) if directed else
-                              np.triu(np.ones(matrix.shape, dtype=bool), 1))
-    frame = pd.DataFrame({"tail": [labels[i] for i in tails], "head": [labels[j] for j in heads],
-                          "p": matrix[tails, heads]})
-    return frame[frame["p"].notna()].reset_index(drop=True)
+    order = np.lexsort((heads, tails))
+    tails, heads = tails[order], heads[order]
+    return pd.DataFrame({"tail": [labels[i] for i in tails], "head": [labels[j] for j in heads],
+                         "p": matrix[tails, heads]})
 
 
 def simulate(
