@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import pyreslib.ergm as pe
-from pyreslib.ergm import ERGM, bridge
+from pyreslib.ergm import ERGM
 from pyreslib.errors import InputError
 
 pytestmark = pytest.mark.r
@@ -30,13 +30,11 @@ def gwesp_fit(florentine, r):
 @pytest.fixture(scope="module")
 def directed_fit(r):
     """Sampson's monks (time 3), directed, with their group as a node covariate."""
-    r('data(samplk, package = "ergm", envir = globalenv())')
-    names = [str(v) for v in r("network.vertex.names(samplk3)")]
-    adjacency = pd.DataFrame(bridge.as_matrix(r("as.matrix(samplk3)")), index=names,
-                             columns=names)
-    groups = pd.DataFrame({"group": [str(v) for v in r('samplk3 %v% "group"')]}, index=names)
+    adjacency, covariates, directed = pe.statnet_network("samplk3", dataset="samplk")
+    groups = covariates[["group"]]
+    r('suppressMessages(library(ergm)); data(samplk, package = "ergm", envir = globalenv())')
     fit = ERGM(adjacency, "edges + mutual + nodematch('group')", node_covariates=groups,
-               directed=True).fit(seed=4)
+               directed=directed).fit(seed=4)
     r("""set.seed(4)
          sim_dir <- ergm(samplk3 ~ edges + mutual + nodematch('group'),
                          control = control.ergm(seed = 4))""")
@@ -138,3 +136,23 @@ def test_module_simulate_refuses_disagreeing_sizes():
     covariates = pd.DataFrame({"gdp": [1.0, 2.0, 3.0]}, index=["a", "b", "c"])
     with pytest.raises(InputError, match=r"n_nodes=4 but 3 vertex names"):
         pe.simulate("edges", [-1.0], 4, seed=1, node_covariates=covariates)
+
+
+def test_gof_defaults_fit_a_directed_network_and_equal_statnets_gof(directed_fit, r, r_floats):
+    gof = directed_fit.gof(nsim=20, seed=6)
+    assert list(gof.tables) == ["idegree", "odegree", "espartners", "distance", "model"]
+    r("sim_gof <- gof(sim_dir, control = control.gof.ergm(nsim = 20, seed = 6))")
+    for name, key in (("idegree", "ideg"), ("odegree", "odeg"), ("espartners", "espart"),
+                      ("distance", "dist")):
+        np.testing.assert_array_equal(gof.tables[name]["p_value"].to_numpy(),
+                                      r_floats(f"sim_gof$pval.{key}[, 'MC p-value']"))
+
+
+def test_gof_p_value_is_twice_the_smaller_tail(gwesp_fit):
+    gof = gwesp_fit.gof(nsim=30, seed=2)
+    for name, table in gof.tables.items():
+        simulated = gof.simulated[name]
+        for value, row in table.iterrows():
+            sims = simulated[value].to_numpy()
+            rule = min(1.0, 2 * min(np.mean(sims >= row["obs"]), np.mean(sims <= row["obs"])))
+            assert row["p_value"] == pytest.approx(rule, abs=1e-12), (name, value)
