@@ -232,8 +232,14 @@ def _check_same_data(i: int, a, j: int, b, what: str) -> None:
         va, vb = getattr(a.model, attribute, None), getattr(b.model, attribute, None)
         if str(va) != str(vb) and (a.model.response or attribute != "reference"):
             raise InputError(f"{what}: {_describe(i, a)} and {_describe(j, b)} differ in "
-                             f"{attribute} ({va!r} vs {vb!r}); their likelihoods are of "
+                             f"{attribute} ({_shown(va)} vs {_shown(vb)}); their likelihoods are of "
                              "different models of the data and cannot be compared.")
+    lists_a, lists_b = getattr(a.model, "dyad_lists", {}), getattr(b.model, "dyad_lists", {})
+    if set(lists_a) != set(lists_b) or any(not np.array_equal(lists_a[k], lists_b[k])
+                                           for k in lists_a):
+        raise InputError(f"{what}: {_describe(i, a)} and {_describe(j, b)} constrain different "
+                         "dyads (dyad_lists differ); their likelihoods are of different sample "
+                         "spaces and cannot be compared.")
     shared_nodes = set(a.model.formula.node_covariates) & set(b.model.formula.node_covariates)
     for name in sorted(shared_nodes):
         if not a.model.node_covariates[name].equals(b.model.node_covariates[name]):
@@ -246,6 +252,10 @@ def _check_same_data(i: int, a, j: int, b, what: str) -> None:
             raise InputError(f"{what}: edge covariate {name!r} has different values in "
                              f"{_describe(i, a)} and {_describe(j, b)}; the models are not "
                              "nested. Fit both with the same covariates.")
+
+
+def _shown(value) -> str:
+    return "none" if value is None else repr(str(value))
 
 
 def _check_nested(i: int, a, j: int, b, what: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import tempfile
 import zipfile
@@ -162,6 +163,9 @@ def _flo() -> dict:
         "triangle no loglik": ERGM(adjacency, "edges + triangle").fit(
             seed=1, estimate="MPLE", eval_loglik=False),
         "ring": ERGM(RING, "edges").fit(seed=1),
+        "wealth, 8 families free": ERGM(
+            adjacency, wealth_model, node_covariates=wealth, constraints="~fixallbut(free)",
+            dyad_lists={"free": list(itertools.combinations(adjacency.index[:8], 2))}).fit(seed=1),
     }
 
 
@@ -223,6 +227,9 @@ AFTER_FIT_CASES = {
     "anova of fits with different covariate values": (
         lambda: pe.anova(_fit("edges"), _fit("wealth"), _fit("wealth reversed")), InputError,
         r"node covariate 'wealth' has different values in model 2 .* and model 3"),
+    "anova of fits under different constraints": (
+        lambda: pe.anova(_fit("edges"), _fit("wealth, 8 families free")), InputError,
+        r"differ in constraints \(none vs '~fixallbut\(free\)'\)"),
     "anova of a fit without log-likelihood": (
         lambda: pe.anova(_fit("edges"), _fit("triangle no loglik")), InputError,
         r"model 2 \('edges \+ triangle'\) has no log-likelihood"),
