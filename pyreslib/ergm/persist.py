@@ -209,6 +209,8 @@ def _open(path: Any) -> tuple[Path, dict[str, bytes], dict[str, Any]]:
                                  "res.save(path).")
             manifest = json.loads(archive.read(MANIFEST))
             members = {name: archive.read(name) for name in names if name != MANIFEST}
+    except InputError:
+        raise
     except zipfile.BadZipFile:
         raise InputError(f"load path '{source}' is not a pyreslib fit file (not a ZIP archive, "
                          "or a truncated one).") from None

@@ -28,23 +28,24 @@ from pyreslib.errors import InputError
 OUTPUTS = ("graph", "adjacency", "stats")
 
 
-def _check_count(value: Any, name: str, minimum: int) -> int:
+def _check_count(value: Any, name: str, minimum: int, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name}={value!r}: give a whole number >= {minimum}.")
+        raise InputError(f"{where}: {name}={value!r}: give a whole number >= {minimum}.")
     return int(value)
 
 
-def _check_seed(seed: Any) -> int:
+def _check_seed(seed: Any, where: str) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
             0 <= int(seed) < 2**31):
-        raise InputError(f"seed={seed!r}: give a whole number between 0 and 2**31 - 1 (a seed "
-                         "makes the draws repeat exactly).")
+        raise InputError(f"{where}: seed={seed!r}: give a whole number between 0 and 2**31 - 1 "
+                         "(a seed makes the draws repeat exactly).")
     return int(seed)
 
 
-def _check_output(output: Any, allowed: tuple[str, ...]) -> str:
+def _check_output(output: Any, allowed: tuple[str, ...], where: str) -> str:
     if output not in allowed:
-        raise InputError(f"output={output!r}: choose one of {', '.join(map(repr, allowed))}.")
+        raise InputError(f"{where}: output={output!r}: choose one of "
+                         f"{', '.join(map(repr, allowed))}.")
     return output
 
 
@@ -95,9 +96,9 @@ def simulate_fit(results, nsim: int = 1, seed: int | None = None, output: str = 
     ``"adjacency"``: a labelled adjacency DataFrame; one of them for ``nsim=1``, else a list.
     ``"stats"``: a DataFrame of the model statistics of each draw (rows ``1..nsim``).
     """
-    output = _check_output(output, OUTPUTS)
-    nsim = _check_count(nsim, "nsim", 1)
-    seed = results.seed if seed is None else _check_seed(seed)
+    output = _check_output(output, OUTPUTS, "simulate")
+    nsim = _check_count(nsim, "nsim", 1, "simulate")
+    seed = results.seed if seed is None else _check_seed(seed, "simulate")
     value = bridge.call("pyreslib_simulate_fit",
                         context=f"simulating from the fit of '{results.formula}'",
                         fit=results._r_fit, nsim=nsim, seed=seed, output=output)
@@ -123,14 +124,14 @@ def predict(results, conditional: bool = True, output: str = "matrix", nsim: int
     unconditional, every dyad, also those no simulated network held (R's data frame leaves
     out those with p = 0).
     """
-    output = _check_output(output, ("matrix", "frame"))
+    output = _check_output(output, ("matrix", "frame"), "predict")
     if not isinstance(conditional, bool):
-        raise InputError(f"conditional={conditional!r}: give True or False.")
+        raise InputError(f"predict: conditional={conditional!r}: give True or False.")
     if results.model.response is not None:
         raise InputError("predict: tie probabilities are defined for binary ERGMs; statnet's "
                          "predict.ergm does not handle valued (count) ERGMs either.")
-    nsim = _check_count(nsim, "nsim", 2)
-    seed = results.seed if seed is None else _check_seed(seed)
+    nsim = _check_count(nsim, "nsim", 2, "predict")
+    seed = results.seed if seed is None else _check_seed(seed, "predict")
     value = bridge.as_dict(bridge.call(
         "pyreslib_predict", context=f"predicting tie probabilities of '{results.formula}'",
         fit=results._r_fit, conditional=conditional, nsim=nsim, seed=seed))
@@ -188,9 +189,9 @@ def simulate(
     """
     from pyreslib.ergm.model import ERGM
 
-    output = _check_output(output, ("array", *OUTPUTS))
-    nsim = _check_count(nsim, "nsim", 1)
-    seed = _check_seed(seed)
+    output = _check_output(output, ("array", *OUTPUTS), "simulate")
+    nsim = _check_count(nsim, "nsim", 1, "simulate")
+    seed = _check_seed(seed, "simulate")
     names = _vertex_names(n_nodes, node_covariates, vertex_names)
     empty = pd.DataFrame(np.zeros((len(names), len(names))), index=names, columns=names)
     model = ERGM(empty, formula, node_covariates=node_covariates,
@@ -215,8 +216,8 @@ def _vertex_names(n_nodes, node_covariates, vertex_names) -> list[str]:
         if n_nodes is None:
             raise InputError("simulate: give n_nodes, vertex_names, or node_covariates indexed "
                              "by vertex name.")
-        names = [str(i + 1) for i in range(_check_count(n_nodes, "n_nodes", 2))]
-    if n_nodes is not None and _check_count(n_nodes, "n_nodes", 2) != len(names):
+        names = [str(i + 1) for i in range(_check_count(n_nodes, "n_nodes", 2, "simulate"))]
+    if n_nodes is not None and _check_count(n_nodes, "n_nodes", 2, "simulate") != len(names):
         raise InputError(f"simulate: n_nodes={n_nodes} but {len(names)} vertex names were "
                          "given; give one or make them agree.")
     if len(set(names)) != len(names):
