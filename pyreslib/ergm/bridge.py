@@ -246,9 +246,15 @@ class _Stream:
         pass
 
 
+def resolve_console(console: Any) -> Any:
+    """``console``, or the innermost :func:`r_console` default when it is None; ``False``
+    means R's output stays in logging only."""
+    if console is None and _default_consoles:
+        return _default_consoles[-1]
+    return console
+
+
 def _sink(console: Any):
-    if console is None:
-        console = _default_consoles[-1] if _default_consoles else None
     if console is None or hasattr(console, "write"):
         return _Stream(console)  # None: sys.stderr as it is at the time of writing
     if callable(console):
@@ -261,15 +267,22 @@ def check_console(console: Any, what: str = "console") -> None:
     """Raise :class:`~pyreslib.errors.InputError` unless ``console`` is usable as a console."""
     from pyreslib.errors import InputError
 
-    if console is not None and not hasattr(console, "write") and not callable(console):
+    if console is not None and console is not False and not hasattr(console, "write") and (
+            not callable(console)):
         raise InputError(f"{what}={console!r}: give a text stream (e.g. sys.stderr, a file "
-                         "opened for writing) or a function taking one line of text.")
+                         "opened for writing), a function taking one line of text, or False "
+                         "(R's output to logging only).")
 
 
 @contextlib.contextmanager
 def console_output(console: Any = None) -> Iterator[None]:
     """Show what R prints while the block runs: on ``console`` (a text stream, or a function
-    called with each line), or by default on the :func:`r_console` default, else ``sys.stderr``."""
+    called with each line), or by default on the :func:`r_console` default, else ``sys.stderr``;
+    ``False`` leaves it in logging only."""
+    console = resolve_console(console)
+    if console is False:
+        yield
+        return
     sink = _sink(console)
     _consoles.append(sink)
     try:
@@ -281,8 +294,9 @@ def console_output(console: Any = None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def r_console(console: Any) -> Iterator[None]:
-    """Make ``console`` (a text stream, or a function called with each line of R's output) the
-    default destination of R's progress for fits run with ``verbose`` on inside the block.
+    """Make ``console`` (a text stream, or a function called with each line of R's output, or
+    ``False`` for logging only) the default destination of R's progress for fits run with
+    ``verbose`` on inside the block.
 
     >>> with r_console(lambda line: progress.log(line)):   # e.g. a rich progress display
     ...     results = model.fit(seed=1)

@@ -81,6 +81,9 @@ class Term:
         text = f"{self.name}({', '.join(parts)})" if parts else self.name
         return f"offset({text})" if self.offset else text
 
+    def __str__(self) -> str:
+        return self.render()
+
     @property
     def dyad_lists(self) -> tuple[str, ...]:
         values = list(self.args) + [v for _, v in self.kwargs]
@@ -551,9 +554,9 @@ def _unknown(ctx: _Context, name: str, pos: int, valued: bool) -> FormulaError:
                          "fit a valued (count) ERGM.")
     close = [t for t in ctx.table if t.lower() == name.lower()]
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    kind = {"constraints": "constraint", "ERGM formula": "ergm term"}.get(ctx.what,
-                                                                         "proposal hint")
-    return ctx.error(f"{excerpt(name, 40)} at position {pos} is not an {kind} pyreslib knows."
+    kind = {"constraints": "a constraint", "ERGM formula": "an ergm term"}.get(
+        ctx.what, "a proposal hint")
+    return ctx.error(f"{excerpt(name, 40)} at position {pos} is not {kind} pyreslib knows."
                      f"{hint} Known: {', '.join(sorted(ctx.table))}.")
 
 

@@ -256,9 +256,10 @@ class ERGM:
             :mod:`logging` (logger ``pyreslib.r``) only, ``True``/1 shows them, 2-4 adds ergm's
             own ``verbose`` detail.  Default: on for fits that run MCMC, off otherwise; the
             environment variable ``PYRESLIB_ERGM_VERBOSE`` (0-4) overrides the default.
-        console : text stream or callable, optional
+        console : text stream, callable or False, optional
             Where the progress goes: a stream (default ``sys.stderr``, or the destination set
-            by :func:`pyreslib.ergm.r_console`), or a function called with each line.
+            by :func:`pyreslib.ergm.r_console`), a function called with each line, or
+            ``False`` (logging only).
         worker_timeout : float
             Seconds each parallel worker gets to start and connect back before the fit stops
             with an error naming the host.
@@ -366,12 +367,13 @@ class ERGM:
         ties = int((self.adjacency > 0).sum())
         full = self.adjacency.shape[0] * (self.adjacency.shape[0] - 1)
         if ties in (0, full) and len(self.formula.terms) > 1:
-            state = "empty (no ties)" if ties == 0 else "complete (every tie present)"
+            state, sign = (("empty (no ties)", "-Inf") if ties == 0
+                           else ("complete (every tie present)", "+Inf"))
             return DegeneracyError(
-                f"ERGM '{self.formula}': the network is {state}, so every statistic sits at an "
-                "extreme and no term can be estimated; statnet's ergm fails on it as well "
-                f"({message}). An edges-only model is fit (statnet returns -Inf or +Inf for "
-                "it).")
+                f"ERGM '{self.formula}': the network is {state}, so its statistics sit at "
+                "their extremes and statnet's ergm cannot fit this model: it fails with "
+                f"({message}). An edges-only model of this network is fit, as statnet fits it "
+                f"(edges = {sign}, no log-likelihood).")
         return exc
 
 

@@ -115,6 +115,10 @@ class ERGMResults:
     ``llf``, ``aic``, ``bic``, ``nobs`` (informative dyads), plus ``null_deviance``,
     ``residual_deviance``, ``mcmc_se_pct`` (share of the standard error due to MCMC, %),
     ``converged`` and ``seed``.
+
+    As statnet: a term whose statistic is at its smallest/largest attainable value has estimate
+    -inf/+inf (``extreme`` is -1/+1 for it), a linearly dependent term NaN; ``offset`` marks
+    the ``offset()`` terms.  ``warnings`` lists every warning of the fit, in order, as text.
     """
 
     def __init__(self, model, r_fit, r_info, *, seed: int, control: dict[str, Any],

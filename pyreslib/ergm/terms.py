@@ -186,7 +186,7 @@ PROPOSAL_HINTS: dict[str, TermSpec] = {
     "sparse": _spec(),
     "triadic": _spec(("triFocus", "num"), ("type", "str")),
     ".triadic": _spec(("triFocus", "num"), ("type", "str")),
-    "strat": _spec(_ATTR, ("empirical", "bool")),
+    "strat": _spec(_ATTR, ("pmat", "never"), ("empirical", "bool")),
     "TNT": _spec(),
 }
 

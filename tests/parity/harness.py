@@ -118,12 +118,13 @@ def load_network(key: str) -> tuple[pd.DataFrame, pd.DataFrame | None, bool]:
 class PythonFit:
     results: object | None  # ERGMResults
     error: Exception | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # RWarnings issued, in order
 
 
 @functools.cache
 def python_fit(name: str) -> PythonFit:
     from pyreslib.ergm import ERGM
+    from pyreslib.errors import RWarning
 
     entry = BY_NAME[name]
     adjacency, covariates, directed = load_network(entry.network)
@@ -136,7 +137,8 @@ def python_fit(name: str) -> PythonFit:
             error = None
         except Exception as exc:  # noqa: BLE001 - recorded and asserted on by the tests
             results, error = None, exc
-    return PythonFit(results, error, [str(w.message) for w in caught])
+    return PythonFit(results, error, [str(w.message) for w in caught
+                                      if issubclass(w.category, RWarning)])
 
 
 def as_array(values) -> np.ndarray:
