@@ -2,9 +2,14 @@
 
 Goodness of fit (Hunter, Goodreau & Handcock 2008, *JASA* 103(481), doi:10.1198/016214507000000446):
 networks are simulated from the fitted model and their degree distribution, edgewise shared
-partners, geodesic distances and model statistics are compared with the observed network; the
-Monte Carlo p-value of a value is the share of simulations at least as far from the simulated
-median as the observation (ergm's ``gof``).
+partners, geodesic distances and model statistics are compared with the observed network.
+The Monte Carlo p-value of an observed value :math:`x` against the simulated values
+:math:`x_1, \\dots, x_n` is statnet's (ergm's ``gof.formula``) twice the smaller tail:
+
+.. math::  p = \\min\\Big(1,\\; 2 \\min\\big(\\tfrac1n \\textstyle\\sum_s [x_s \\ge x],\\;
+           \\tfrac1n \\sum_s [x_s \\le x]\\big)\\Big),
+
+so ties count in both tails and a value no simulation reached has p = 0.
 
 MCMC diagnostics follow ergm's ``mcmc.diagnostics``: Geweke's (1992) convergence z-score per
 statistic (first 10 % vs last 50 % of the chain), effective sample size and lag-1
@@ -19,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pyreslib.ergm import bridge
+from pyreslib.ergm.inference import normal_two_sided_p
 from pyreslib.errors import InputError
 
 GOF_STATISTICS = ("degree", "espartners", "distance", "model", "dspartners", "idegree",
@@ -109,10 +114,28 @@ class GOFResults:
         return fig
 
 
+def default_gof_statistics(results) -> tuple[str, ...]:
+    """statnet's default GOF statistics for the fit's network, plus the model statistics:
+    in- and out-degree for a directed network, degree for an undirected one, then
+    edge-wise shared partners and geodesic distances; model statistics only for a valued
+    ERGM."""
+    if results.model.response is not None:
+        return ("model",)
+    if results.model.directed:
+        return ("idegree", "odegree", "espartners", "distance", "model")
+    return ("degree", "espartners", "distance", "model")
+
+
 def goodness_of_fit(results, *, nsim: int = 100, seed: int | None = None,
-                    statistics: tuple[str, ...] = ("degree", "espartners", "distance", "model")
-                    ) -> GOFResults:
-    """Wrap ``ergm::gof`` for a fitted model; see :class:`GOFResults`."""
+                    statistics: tuple[str, ...] | str | None = None) -> GOFResults:
+    """Wrap ``ergm::gof`` for a fitted model; see :class:`GOFResults`.
+
+    ``statistics`` defaults to :func:`default_gof_statistics`.  Each table's ``p_value`` is
+    statnet's Monte Carlo p-value, twice the smaller tail (module docstring): a small value
+    says the observed network is unusual under the model for that statistic.
+    """
+    if statistics is None:
+        statistics = default_gof_statistics(results)
     if isinstance(statistics, str):
         statistics = (statistics,)
     unknown = [s for s in statistics if s not in GOF_STATISTICS]
@@ -168,7 +191,9 @@ class MCMCDiagnostics:
                             label=f"chain {chain}")
                 values = part[name].to_numpy()
                 if np.ptp(values) > 0:
-                    kde = stats.gaussian_kde(values)
+                    from scipy.stats import gaussian_kde  # only here: scipy.stats is slow to import
+
+                    kde = gaussian_kde(values)
                     grid = np.linspace(values.min(), values.max(), 200)
                     row[1].plot(grid, kde(grid), lw=1)
             observed = self.table.loc[name, "observed"]
@@ -198,7 +223,7 @@ def mcmc_diagnostics(results) -> MCMCDiagnostics:
         "statistic": names * int(bridge.as_float(value["chains"])),
         "geweke_z": bridge.as_float_array(value["geweke_z"]),
     })
-    geweke["geweke_p"] = 2 * stats.norm.sf(np.abs(geweke["geweke_z"]))
+    geweke["geweke_p"] = normal_two_sided_p(geweke["geweke_z"].to_numpy())
     worst = geweke.loc[geweke.groupby("statistic")["geweke_p"].idxmin()].set_index("statistic")
     table = pd.DataFrame({
         "observed": observed,

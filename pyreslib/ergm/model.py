@@ -398,36 +398,4 @@ def _verbose_level(verbose: Any, mcmc: bool) -> int:
                      f"{MAX_VERBOSE}.")
 
 
-def simulate(
-    formula: str,
-    coef: Any,
-    n_nodes: int,
-    *,
-    seed: int,
-    nsim: int = 1,
-    directed: bool = False,
-    node_covariates: pd.DataFrame | None = None,
-    edge_covariates: Mapping[str, Any] | None = None,
-) -> np.ndarray | list[np.ndarray]:
-    """Simulate networks from an ERGM with ergm's ``simulate()`` on ``n_nodes`` vertices.
-
-    Returns one adjacency matrix (``nsim=1``) or a list of them.
-    """
-    if not isinstance(n_nodes, (int, np.integer)) or n_nodes < 2:
-        raise InputError(f"n_nodes={n_nodes!r}: give a whole number >= 2.")
-    empty = np.zeros((int(n_nodes), int(n_nodes)))
-    model = ERGM(empty, formula, node_covariates=node_covariates,
-                 edge_covariates=edge_covariates, directed=directed)
-    coef = np.atleast_1d(np.asarray(coef, dtype=float))
-    sims = bridge.call(
-        "pyreslib_simulate",
-        context=f"simulating from '{model.formula}'",
-        n_nodes=int(n_nodes), directed=directed, terms=model._r_terms(),
-        coef=[float(c) for c in coef], seed=int(seed), nsim=int(nsim),
-        node_covariates=model._r_node_covariates(), edge_covariates=dict(model.edge_covariates),
-    )
-    matrices = [bridge.as_matrix(m) for m in sims]
-    return matrices[0] if nsim == 1 else matrices
-
-
-__all__ = ["ERGM", "DegeneracyError", "FormulaError", "simulate", "validate_control"]
+__all__ = ["ERGM", "DegeneracyError", "FormulaError", "validate_control"]

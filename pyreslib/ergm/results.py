@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pyreslib.ergm import bridge
-from pyreslib.errors import ConvergenceWarning, DegeneracyError, EstimateWarning
+from pyreslib.errors import ConvergenceWarning, DegeneracyError, EstimateWarning, InputError
 
 
 def significance_stars(p: float) -> str:
@@ -20,46 +20,92 @@ def significance_stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
 
 
+def r_format(value: float, digits: int = 4) -> str:
+    """A number as R's ``format(x, digits=4)`` prints it in statnet's summary footer."""
+    if not np.isfinite(value):
+        return "NA" if np.isnan(value) else ("Inf" if value > 0 else "-Inf")
+    if value != 0 and abs(value) >= 10 ** (digits - 1):
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}"
+
+
+def _r_number(value: float, spec: str) -> str:
+    """A number as R prints it in a table: NA, Inf and -Inf spelled R's way."""
+    if np.isnan(value):
+        return "NA"
+    if np.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    return format(value, spec)
+
+
+def _format_p(p: float) -> str:
+    return "NA" if not np.isfinite(p) else "<1e-04" if p < 1e-4 else f"{p:.5f}"
+
+
 @dataclass
 class ERGMSummary:
-    """A statnet-style summary: the coefficient table plus model-level statistics."""
+    """A statnet-style summary: the coefficient table plus model-level statistics.
+
+    ``notes`` are statnet's remarks under the coefficient table (e.g. that MPLE standard
+    errors are suspect); ``footer`` the deviances, AIC/BIC with their Monte Carlo standard
+    error, and the fit's facts.  Render with :meth:`as_text`, :meth:`as_html` or
+    :meth:`as_latex`.
+    """
 
     title: str
     formula: str
     estimate_desc: str
     coefficients: pd.DataFrame
     footer: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    HEADER = ("Estimate", "Std. Error", "MCMC %", "z value", "Pr(>|z|)")
+    SIGNIF = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+
+    def _rows(self, stars: bool = True) -> list[tuple[str, list[str]]]:
+        rows = []
+        for term, row in self.coefficients.iterrows():
+            p = row["P>|z|"]
+            rows.append((str(term), [
+                _r_number(row["coef"], ".5g"), _r_number(row["std err"], ".5g"),
+                _r_number(row["MCMC %"], ".0f"), _r_number(row["z"], ".3f"),
+                _format_p(p) + (significance_stars(p) if stars else "")]))
+        return rows
 
     def as_text(self) -> str:
-        table = self.coefficients.copy()
-        lines = [
-            "=" * 26,
-            "Summary of model fit",
-            "=" * 26,
-            "",
-            f"Formula:   nw ~ {self.formula}",
-            "",
-            f"{self.estimate_desc} Results:",
-            "",
-        ]
-        shown = pd.DataFrame({
-            "Estimate": table["coef"].map(lambda v: f"{v:.5g}"),
-            "Std. Error": table["std err"].map(lambda v: f"{v:.5g}"),
-            "MCMC %": table["MCMC %"].map(lambda v: f"{v:.0f}" if np.isfinite(v) else "NA"),
-            "z value": table["z"].map(lambda v: f"{v:.3f}"),
-            "Pr(>|z|)": table["P>|z|"].map(lambda v: "<1e-04" if v < 1e-4 else f"{v:.5f}"),
-            "": table["P>|z|"].map(significance_stars),
-        }, index=table.index)
-        lines.append(shown.to_string())
-        lines += ["---", "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
+        rows = self._rows(stars=False)
+        shown = pd.DataFrame([cells for _, cells in rows], index=[n for n, _ in rows],
+                             columns=list(self.HEADER))
+        shown[""] = self.coefficients["P>|z|"].map(significance_stars).to_numpy()
+        lines = ["=" * 26, self.title, "=" * 26, "", f"Formula:   nw ~ {self.formula}", "",
+                 f"{self.estimate_desc} Results:", "", shown.to_string(), "---", self.SIGNIF, ""]
+        lines += [*self.notes, ""] if self.notes else []
         lines += self.footer
         return "\n".join(lines)
+
+    def as_html(self) -> str:
+        """The summary as an HTML table; statnet's notes and the footer in its ``<tfoot>``."""
+        from pyreslib.ergm.tables import html_table
+
+        return html_table(self.HEADER, self._rows(), css_class="ergm-summary",
+                          caption=f"{self.estimate_desc} Results: nw ~ {self.formula}",
+                          notes=[*self.notes, *[f for f in self.footer if f.strip()],
+                                 self.SIGNIF])
+
+    def as_latex(self, caption: str | None = None, label: str = "tab:ergm-summary") -> str:
+        """The summary as a LaTeX (booktabs) table; notes and footer under the tabular."""
+        from pyreslib.ergm.tables import latex_table
+
+        return latex_table(self.HEADER, self._rows(),
+                           caption=caption or f"{self.estimate_desc} results: {self.formula}",
+                           label=label, notes=[*self.notes, *[f.strip() for f in self.footer
+                                                              if f.strip()], self.SIGNIF])
 
     def __str__(self) -> str:
         return self.as_text()
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.as_text().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+        return self.as_html()
 
 
 class ERGMResults:
@@ -186,41 +232,211 @@ class ERGMResults:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald confidence intervals ``params ± z_{1-alpha/2} * bse``."""
-        z = stats.norm.ppf(1 - alpha / 2)
+        if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+            raise InputError(f"alpha={alpha!r}: give a level between 0 and 1, e.g. 0.05.")
+        z = NormalDist().inv_cdf(1 - alpha / 2)
         return pd.DataFrame(
             {"lower": self.params - z * self.bse, "upper": self.params + z * self.bse},
             index=self.params.index,
         )
 
     def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """One row per term: coef, std err, z, P>|z|, MCMC %, confidence bounds, stars."""
+        """One row per term: coef, std err, z, P>|z|, MCMC %, confidence bounds, stars, note.
+
+        ``note`` says what statnet says about a row: ``"fixed by offset"``, ``"-Inf: statistic
+        at its minimum"`` (or ``"+Inf: ... maximum"``), else its caveat on the standard errors:
+        ``"naive MPLE SE: suspect"`` for an MPLE of a dyad-dependent model with the default
+        (inverse-Hessian) covariance, ``"Godambe SE"`` / ``"bootstrap SE"`` for the
+        simulation-based ones.
+        ``frame.attrs`` holds the estimation method and the log-likelihood method.
+        """
         ci = self.conf_int(alpha)
         frame = pd.concat([self.params, self.bse, self.tvalues, self.pvalues, self.mcmc_se_pct],
                           axis=1)
         frame[f"[{alpha / 2:g}"] = ci["lower"]
         frame[f"{1 - alpha / 2:g}]"] = ci["upper"]
         frame["stars"] = self.pvalues.map(significance_stars)
+        frame["note"] = [self._term_note(term) for term in frame.index]
         frame.index.name = "term"
+        frame.attrs = {"estimate": self.estimate, "estimate_desc": self.estimate_desc,
+                       "loglik_method": self.loglik_method}
         return frame
 
     def summary(self) -> ERGMSummary:
-        footer = [
-            f"     Null Deviance: {self.null_deviance:.1f}  on {self.df_null:.0f}  degrees of freedom",
-            f" Residual Deviance: {self.residual_deviance:.1f}  on {self.df_resid:.0f}  degrees of freedom",
+        """statnet's ``summary(fit)``: coefficients, its notes, deviances, AIC/BIC (MC s.e.)."""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        facts = likelihood_facts(self)
+        notes = []
+        if "naive pseudolikelihood" in facts.message:
+            notes.append(
+                "Warning:  The standard errors are based on naive pseudolikelihood and are "
+                "suspect. Fit with control={'MPLE.covariance.method': 'Godambe'} (or "
+                "'bootstrap') for a simulation-based approximation of the standard errors.")
+        elif facts.message:
+            notes.append(facts.message)
+        if facts.loglik_method == "not evaluated":
+            footer = [("Log-likelihood was not estimated for this fit (eval_loglik=False): "
+                       "no deviances, AIC or BIC. Re-fit with eval_loglik=True to get them.")]
+        elif not np.isfinite(self.llf):
+            footer = []  # statnet prints no deviances for an NA log-likelihood either
+        else:
+            label = facts.deviance_label
+            width = len(label) + 10
+            footer = [
+                (f"{'Null ' + label:>{width}}: {r_format(self.null_deviance)}  on "
+                 f"{self.df_null:.0f}  degrees of freedom"),
+                (f"{'Residual ' + label:>{width}}: {r_format(self.residual_deviance)}  on "
+                 f"{self.df_resid:.0f}  degrees of freedom"),
+            ]
+            if facts.null_lik_0:
+                footer.append("Note that the null model likelihood and deviance are defined to "
+                              "be 0.")
+            footer += ["", (f"AIC: {r_format(self.aic)}  BIC: {r_format(self.bic)}  (Smaller "
+                            f"is better. MC Std. Err. = {r_format(self.aic_mcse)})")]
+        footer += self._statnet_warnings()
+        footer += [
             "",
-            f"AIC: {self.aic:.4g}  BIC: {self.bic:.4g}  (Smaller is better.)",
-            "",
+            (f"Log-likelihood: {self.llf:.4f}  ({facts.loglik_method}; MC s.e. "
+             f"{r_format(self.llf_mcse)})"),
             (f"Nodes: {self.n_nodes}  Edges: {self.n_edges}  Dyads: {self.nobs}  "
              f"Converged: {self.converged}  Seed: {self.seed}"),
             f"ergm {self.ergm_version} ({self.r_version}) via pyreslib",
         ]
         return ERGMSummary("Summary of model fit", self.formula, self.estimate_desc,
-                           self.to_frame(), footer)
+                           self.to_frame(), footer, notes)
+
+    # ---- likelihood and tests (pyreslib.ergm.inference) -------------------------------------
+
+    @property
+    def llnull(self) -> float:
+        """Log-likelihood of the null model (every coefficient 0; ``n_dyads * log(1/2)`` for a
+        binary ERGM); NaN where statnet does not define it (valued ERGMs, dyad-dependent
+        constraints)."""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        return likelihood_facts(self).llnull
+
+    @property
+    def llr(self) -> float:
+        """Likelihood-ratio statistic against the null model, ``2 (llf - llnull)``."""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        return likelihood_facts(self).llr
+
+    @property
+    def llr_pvalue(self) -> float:
+        """p-value of :attr:`llr` on as many degrees of freedom as free (non-offset)
+        parameters: the row ``Model 1`` of statnet's ``anova(fit)``."""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        return likelihood_facts(self).llr_pvalue
+
+    @property
+    def llf_mcse(self) -> float:
+        """Monte Carlo standard error of :attr:`llf` (bridge sampling; 0 when exact, NaN when
+        not evaluated).  statnet prints twice this, the MC s.e. of AIC and BIC, as
+        "MC Std. Err." in its summary."""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        return likelihood_facts(self).llf_mcse
+
+    @property
+    def aic_mcse(self) -> float:
+        """Monte Carlo standard error of AIC (and of BIC): ``2 * llf_mcse``."""
+        return 2 * self.llf_mcse
+
+    bic_mcse = aic_mcse
+
+    @property
+    def loglik_method(self) -> str:
+        """How :attr:`llf` was obtained: ``"exact"``, ``"bridge sampling"``,
+        ``"pseudo-likelihood (MPLE)"`` or ``"not evaluated"``."""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        return likelihood_facts(self).loglik_method
+
+    @property
+    def se_note(self) -> str:
+        """statnet's caveat on the standard errors (see :meth:`to_frame`); ``""`` if none."""
+        if self.estimate != "MPLE" or self.dyad_independent:
+            return ""
+        from pyreslib.ergm.inference import likelihood_facts
+
+        method = likelihood_facts(self).covariance_method
+        return {"invHess": "naive MPLE SE: suspect"}.get(method, f"{method} SE")
+
+    def _term_note(self, term: str) -> str:
+        offset = getattr(self, "offset", None)
+        extreme = getattr(self, "extreme", None)
+        if offset is not None and offset.get(term, False):
+            return "fixed by offset"
+        if extreme is not None and extreme.get(term, 0) != 0:
+            return ("-Inf: statistic at its minimum" if extreme[term] < 0
+                    else "+Inf: statistic at its maximum")
+        return self.se_note
+
+    def _statnet_warnings(self) -> list[str]:
+        """What statnet's summary prints under the deviances about offset, infinite and
+        inestimable terms."""
+        offset = getattr(self, "offset", pd.Series(dtype=bool))
+        extreme = getattr(self, "extreme", pd.Series(dtype=int))
+        lines = []
+        fixed = [t for t, f in offset.items() if f]
+        if fixed:
+            lines += ["", " The following terms are fixed by offset and are not estimated:",
+                      "   " + ", ".join(fixed)]
+        warned = []
+        dropped = [t for t, d in extreme.items() if d != 0]
+        if dropped:
+            warned += ["", (" * The following terms have infinite coefficient estimates due "
+                            "to an extreme sufficient statistic:"), "", "   " + ", ".join(dropped)]
+        conflicting = [t for t, e in zip(self.params.index, self.estimable) if not e]
+        if conflicting:
+            warned += ["", (" * The following terms could not be estimated because they "
+                            "conflicted with the sample space constraint:"), "",
+                       "   " + ", ".join(conflicting)]
+        return lines + (["", "Warnings:", *warned] if warned else [])
+
+    def lr_test(self, other) -> Any:
+        """Likelihood-ratio test against a nested fit of the same network; see
+        :func:`pyreslib.ergm.inference.lr_test`."""
+        from pyreslib.ergm.inference import lr_test
+
+        return lr_test(self, other)
+
+    def wald_test(self, hypotheses, q=None) -> Any:
+        """Wald test of linear hypotheses, e.g. ``"nodecov.x = 0, edgecov.a = edgecov.b"``;
+        see :func:`pyreslib.ergm.inference.wald_test`."""
+        from pyreslib.ergm.inference import wald_test
+
+        return wald_test(self, hypotheses, q)
+
+    # ---- simulation, prediction, saving (pyreslib.ergm.simulation / .persist) ---------------
+
+    def simulate(self, nsim: int = 1, seed: int | None = None, output: str = "graph"):
+        """Networks simulated from the fit; see :func:`pyreslib.ergm.simulation.simulate_fit`."""
+        from pyreslib.ergm.simulation import simulate_fit
+
+        return simulate_fit(self, nsim=nsim, seed=seed, output=output)
+
+    def predict(self, conditional: bool = True, output: str = "matrix", nsim: int = 100,
+                seed: int | None = None):
+        """Tie probabilities; see :func:`pyreslib.ergm.simulation.predict`."""
+        from pyreslib.ergm.simulation import predict
+
+        return predict(self, conditional=conditional, output=output, nsim=nsim, seed=seed)
+
+    def save(self, path, *, overwrite: bool = False):
+        """Save the fit to one file; see :mod:`pyreslib.ergm.persist` (load with
+        ``pyreslib.ergm.load(path)``)."""
+        from pyreslib.ergm.persist import save
+
+        return save(self, path, overwrite=overwrite)
 
     # ---- diagnostics (pyreslib.ergm.diagnostics; imported late, it imports this module) ------
 
-    def gof(self, nsim: int = 100, seed: int | None = None,
-            statistics=("degree", "espartners", "distance", "model")):
+    def gof(self, nsim: int = 100, seed: int | None = None, statistics=None):
         """Goodness of fit (``ergm::gof``); see :func:`pyreslib.ergm.diagnostics.goodness_of_fit`."""
         from pyreslib.ergm import diagnostics
 

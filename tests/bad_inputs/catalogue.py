@@ -44,7 +44,7 @@ def _ingest_rows():
 def _ergm_rows():
     from tests.bad_inputs import test_bad_ergm as t
 
-    for table in (t.CASES, t.R_CASES):
+    for table in (t.CASES, t.R_CASES, t.AFTER_FIT_CASES):
         for name, (make, _, _) in sorted(table.items()):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -7,11 +7,20 @@ warning); see tests/test_ergm_bridge.py and the parity suite."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import itertools
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
+import pyreslib.ergm as pe
 from pyreslib.ergm import ERGM
 from pyreslib.errors import DegeneracyError, FormulaError, InputError, PyreslibError
 
@@ -286,3 +295,190 @@ def test_what_r_cannot_do_ends_in_a_clear_error(case):
     with pytest.raises(error, match=message) as err:
         make()
     assert isinstance(err.value, PyreslibError)
+
+
+# ---- after the fit: anova, tests, simulate, predict, save/load, compare ---------------------
+# Bad arguments of the API that works on fitted models. The fits are made once, on statnet's
+# Florentine marriage network; every case needs R. (tests/bad_inputs/catalogue.py lists them.)
+
+
+@functools.cache
+def _flo() -> dict:
+    adjacency, covariates, _ = pe.statnet_network("flomarriage", dataset="florentine")
+    wealth = covariates[["wealth"]]
+    shuffled = wealth.assign(wealth=wealth["wealth"].to_numpy()[::-1])
+    wealth_model = "edges + nodecov('wealth')"
+    return {
+        "edges": ERGM(adjacency, "edges").fit(seed=1),
+        "wealth": ERGM(adjacency, wealth_model, node_covariates=wealth).fit(seed=1),
+        "wealth reversed": ERGM(adjacency, wealth_model, node_covariates=shuffled).fit(seed=1),
+        "triangle": ERGM(adjacency, "edges + triangle").fit(seed=1, estimate="MPLE"),
+        "triangle no loglik": ERGM(adjacency, "edges + triangle").fit(
+            seed=1, estimate="MPLE", eval_loglik=False),
+        "ring": ERGM(RING, "edges").fit(seed=1),
+        "wealth, 8 families free": ERGM(
+            adjacency, wealth_model, node_covariates=wealth, constraints="~fixallbut(free)",
+            dyad_lists={"free": list(itertools.combinations(adjacency.index[:8], 2))}).fit(seed=1),
+    }
+
+
+def _fit(name: str):
+    return _flo()[name]
+
+
+def _wald(hypotheses, q=None):
+    return lambda: _fit("wealth").wald_test(hypotheses, q)
+
+
+def _save_then(change, *, overwrite: bool = False):
+    """Save a fit, let `change(path, folder)` damage or replace the file, then load it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _fit("wealth").save(Path(tmp) / "fit.ergm.zip")
+        target = change(path, Path(tmp))
+        return pe.load(target or path)
+
+
+def _rewrite_member(path: Path, name: str, data: bytes, *, fix_checksum: bool) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members[name] = data
+    if fix_checksum:
+        manifest = json.loads(members["pyreslib-ergm.json"])
+        manifest["sha256"][name] = hashlib.sha256(data).hexdigest()
+        members["pyreslib-ergm.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for n, d in members.items():
+            archive.writestr(n, d)
+
+
+def _foreign_rds(path: Path, folder: Path) -> None:
+    from pyreslib.ergm import bridge
+
+    rds = folder / "other.rds"
+    bridge.session().ro.r(f"saveRDS(list(a = 1), '{rds}')")
+    _rewrite_member(path, "fit.rds", rds.read_bytes(), fix_checksum=True)
+
+
+def _save_over_foreign_file(overwrite: bool):
+    with tempfile.TemporaryDirectory() as tmp:
+        mine = Path(tmp) / "results.csv"
+        mine.write_text("a,b\n1,2\n", encoding="utf-8")
+        return _fit("wealth").save(mine, overwrite=overwrite)
+
+
+AFTER_FIT_CASES = {
+    # anova and likelihood-ratio tests
+    "anova of fits to different networks": (
+        lambda: pe.anova(_fit("ring"), _fit("edges")), InputError,
+        r"anova: model 1 \('edges'\) and model 2 \('edges'\) were fit to different networks"),
+    "anova of non-nested fits": (
+        lambda: pe.anova(_fit("wealth"), _fit("triangle")), InputError,
+        (r"are not nested: \[\"nodecov\('wealth'\)\"\] appear only in model 1 and "
+         r"\['triangle'\] only in model 2")),
+    "anova of the same model twice": (
+        lambda: pe.anova(_fit("wealth"), _fit("wealth")), InputError, r"have the same terms"),
+    "anova of fits with different covariate values": (
+        lambda: pe.anova(_fit("edges"), _fit("wealth"), _fit("wealth reversed")), InputError,
+        r"node covariate 'wealth' has different values in model 2 .* and model 3"),
+    "anova of fits under different constraints": (
+        lambda: pe.anova(_fit("edges"), _fit("wealth, 8 families free")), InputError,
+        r"differ in constraints \(none vs '~fixallbut\(free\)'\)"),
+    "anova of a fit without log-likelihood": (
+        lambda: pe.anova(_fit("edges"), _fit("triangle no loglik")), InputError,
+        r"model 2 \('edges \+ triangle'\) has no log-likelihood"),
+    "anova of something that is not a fit": (
+        lambda: pe.anova(_fit("edges"), "edges + triangle"), InputError,
+        r"argument 2 is a str, not an ERGMResults"),
+    "lr_test of non-nested fits": (
+        lambda: _fit("triangle").lr_test(_fit("wealth")), InputError, r"are not nested"),
+    # Wald tests
+    "wald_test of an unknown coefficient": (
+        _wald("nodecov.gdp = 0"), InputError,
+        (r"'nodecov.gdp' at position 0 is not a coefficient of this model. Did you mean "
+         r"'nodecov.wealth'\?")),
+    "wald_test of a product of coefficients": (
+        _wald("edges * nodecov.wealth = 0"), InputError,
+        r"a product of two coefficients is not a linear hypothesis"),
+    "wald_test without an equation": (
+        _wald("nodecov.wealth"), InputError,
+        r"expected '=' \(each hypothesis is an equation\) at position 14"),
+    "wald_test of an empty string": (
+        _wald(""), InputError, r"no hypothesis given"),
+    "wald_test with R code in it": (
+        _wald("edges = system('ls')"), InputError,
+        r"'system' at position 8 is not a coefficient"),
+    "wald_test of redundant hypotheses": (
+        _wald("edges = 0, 2*edges = 0"), InputError,
+        r"linearly dependent"),
+    "wald_test of a constant equation": (
+        _wald("1 = 1"), InputError,
+        r"a hypothesis without any coefficient at position 0"),
+    "wald_test restriction matrix of the wrong shape": (
+        _wald([[1, 0, 0]]), InputError,
+        r"restriction matrix has shape \(1, 3\); it needs one column per coefficient \(2"),
+    # simulate and predict
+    "simulate with an unknown output": (
+        lambda: _fit("wealth").simulate(output="network"), InputError,
+        r"output='network': choose one of 'graph', 'adjacency', 'stats'"),
+    "simulate with nsim = 0": (
+        lambda: _fit("wealth").simulate(nsim=0), InputError, r"nsim=0: give a whole number >= 1"),
+    "simulate with a text seed": (
+        lambda: _fit("wealth").simulate(seed="1"), InputError, r"seed='1': give a whole number"),
+    "predict with an unknown output": (
+        lambda: _fit("wealth").predict(output="long"), InputError,
+        r"output='long': choose one of 'matrix', 'frame'"),
+    "predict with conditional as text": (
+        lambda: _fit("wealth").predict(conditional="no"), InputError,
+        r"conditional='no': give True or False"),
+    "module simulate without a vertex count": (
+        lambda: pe.simulate("edges", [-1.0], seed=1), InputError,
+        r"give n_nodes, vertex_names, or node_covariates indexed by vertex name"),
+    # saving and loading
+    "save over a file pyreslib did not write": (
+        lambda: _save_over_foreign_file(False), InputError,
+        r"exists; pyreslib does not overwrite files"),
+    "save over a foreign file even with overwrite=True": (
+        lambda: _save_over_foreign_file(True), InputError,
+        r"is not a pyreslib fit file .* never overwrites a file it did not write"),
+    "save into a folder that does not exist": (
+        lambda: _fit("wealth").save("/nonexistent-folder/fit.zip"), InputError,
+        r"folder '/nonexistent-folder' does not exist"),
+    "load a file that is not a fit file": (
+        lambda: _save_then(lambda p, d: (d / "x.csv").write_text("a\n") and d / "x.csv"),
+        InputError, r"is not a pyreslib fit file \(not a ZIP archive"),
+    "load a truncated fit file": (
+        lambda: _save_then(lambda p, d: p.write_bytes(p.read_bytes()[:300]) and None), InputError,
+        r"is not a pyreslib fit file \(not a ZIP archive, or a truncated one\)"),
+    "load a fit file with a changed member": (
+        lambda: _save_then(lambda p, d: _rewrite_member(p, "adjacency.npy", b"0",
+                                                        fix_checksum=False)),
+        InputError, r"is damaged: member 'adjacency.npy' does not match its checksum"),
+    "load a ZIP archive of something else": (
+        lambda: _save_then(lambda p, d: zipfile.ZipFile(d / "o.zip", "w").close() or d / "o.zip"),
+        InputError, r"not a pyreslib fit file \(a ZIP archive without pyreslib-ergm.json\)"),
+    "load a fit file whose R object is not a fit": (
+        lambda: _save_then(_foreign_rds), InputError,
+        r"its R fit cannot be read .* is a list, not an ergm fit"),
+    # compare
+    "compare with an unknown statistic": (
+        lambda: pe.compare([_fit("edges")], statistic="stderr"), InputError,
+        r"statistic='stderr': choose 'std_errors', 'tstats', 'pvalues', 'conf_int' or None"),
+    "compare omitting a term no model has": (
+        lambda: pe.compare([_fit("edges")], omit=["triangle"]), InputError,
+        r"omit names \['triangle'\], which no model has"),
+    "compare renaming two terms of one model alike": (
+        lambda: pe.compare([_fit("wealth")], rename={"edges": "x", "nodecov.wealth": "x"}),
+        InputError, r"one model has several of them"),
+    "compare with an extra row of the wrong length": (
+        lambda: pe.compare([_fit("edges"), _fit("wealth")], extra_rows={"FE": ["yes"]}),
+        InputError, r"extra_rows\['FE'\] needs one value per model \(2\)"),
+}
+
+
+@pytest.mark.r
+@pytest.mark.filterwarnings("ignore::pyreslib.errors.RWarning")
+@pytest.mark.parametrize("case", sorted(AFTER_FIT_CASES))
+def test_bad_arguments_after_the_fit_are_refused_naming_them(case):
+    make, error, message = AFTER_FIT_CASES[case]
+    with pytest.raises(error, match=message):
+        make()
