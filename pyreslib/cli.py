@@ -1,22 +1,39 @@
 """The ``pyreslib`` command line.
 
 Subcommands are registered by small ``_add_<name>_command(subparsers)`` functions, each setting
-``handler`` to a function ``(args) -> int``; :func:`build_parser` calls them all. Errors that
-pyreslib raises on purpose (:class:`~pyreslib.errors.PyreslibError`) are printed as one
-paragraph on stderr with exit code 2, never as a traceback.
+``handler`` to a function ``(args) -> int``; :func:`build_parser` calls them all.
+
+Exit codes, for every subcommand:
+
+- 0: done;
+- 2 (:data:`EXIT_USER_ERROR`): an error pyreslib raises on purpose
+  (:class:`~pyreslib.errors.PyreslibError`: bad input, config or argument, an output folder
+  that is refused, a full disk or a read-only folder), printed as one paragraph on stderr,
+  never as a traceback;
+- 3 (:data:`EXIT_PART_FAILED`): ``run``/``demo`` finished and wrote its outputs, but a part of
+  the analysis that was asked for failed (an ERGM fit, a goodness of fit); ``--keep-going``
+  makes this 0;
+- 128 + n: stopped by signal n: 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP.  All
+  three are handled alike: the work stops, the temporary output folder is removed, nothing
+  that looks finished is left behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from pyreslib.errors import InputError, PyreslibError
 from pyreslib.study import STAGE_LABELS
 
 EXIT_USER_ERROR = 2
+EXIT_PART_FAILED = 3
+MAX_MESSAGE = 1500  # characters of an error message printed, at most
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +59,9 @@ def _add_networks_command(sub) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("patents_file", metavar="PATENTS_FILE", help="the patent export")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the output files")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="output folder: new, empty or exactly an earlier pyreslib output "
+                        "(replaced as a whole); never the folder holding PATENTS_FILE")
     parser.add_argument(
         "--stages",
         default=",".join(STAGE_LABELS),
@@ -60,9 +79,9 @@ def _add_networks_command(sub) -> argparse.ArgumentParser:
     parser.add_argument("--sheet", help="Excel sheet name or 0-based number (default: the first)")
     parser.add_argument(
         "--threshold",
-        type=int,
+        type=_threshold,
         default=1,
-        help="leave out pairs with fewer collaborations (default: %(default)s)",
+        help="leave out pairs with fewer collaborations, 1 to 1,000,000 (default: %(default)s)",
     )
     parser.add_argument(
         "--prefecture-level-only",
@@ -84,11 +103,31 @@ def _add_networks_command(sub) -> argparse.ArgumentParser:
     parser.add_argument(
         "--excel-friendly",
         action="store_true",
-        help="write CSVs as UTF-8 with BOM, so Excel shows Chinese names",
+        help="write CSVs as UTF-8 with BOM, so Excel shows Chinese names (in every CSV, text "
+        "a spreadsheet would run as a formula starts with ')",
     )
     parser.add_argument("--quiet", action="store_true", help="do not print the report")
     parser.set_defaults(handler=_run_networks)
     return parser
+
+
+def _threshold(text: str) -> int:
+    from pyreslib.config import StagesConfig, bounds
+
+    low, high = bounds(StagesConfig, "threshold")
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_excerpt(text)} is not a whole number") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            f"must be between {low:,} and {high:,}, got {_excerpt(text)}")
+    return value
+
+
+def _excerpt(text: str, limit: int = 40) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 def _parse_column_options(options: Sequence[str]) -> dict[str, str]:
@@ -97,7 +136,7 @@ def _parse_column_options(options: Sequence[str]) -> dict[str, str]:
         role, sep, header = option.partition("=")
         if not sep or not role.strip() or not header.strip():
             raise InputError(
-                f"--column {option!r}: write it as ROLE=HEADER, e.g. applicants=申请人."
+                f"--column {_excerpt(option)}: write it as ROLE=HEADER, e.g. applicants=申请人."
             )
         columns[role.strip()] = header.strip()
     return columns
@@ -107,7 +146,9 @@ def _run_networks(args: argparse.Namespace) -> int:
     from pyreslib.cities import default_resolver
     from pyreslib.ingest import ingest_file, parse_stages
     from pyreslib.network import write_stage_outputs
+    from pyreslib.outputs.folder import check_folder
 
+    check_folder(args.out, inputs=[args.patents_file])  # a bad --out is refused before any work
     stages = parse_stages(args.stages)
     sheet = args.sheet
     if sheet is not None and sheet.isdigit():
@@ -124,7 +165,8 @@ def _run_networks(args: argparse.Namespace) -> int:
         on_unresolved="skip_patent" if args.skip_patents_with_unresolved else "skip_applicant",
     )
     written = write_stage_outputs(
-        result, args.out, encoding="utf-8-sig" if args.excel_friendly else "utf-8"
+        result, args.out, encoding="utf-8-sig" if args.excel_friendly else "utf-8",
+        inputs=[args.patents_file],
     )
     if not args.quiet:
         _print_report(result.report)
@@ -160,20 +202,60 @@ def _print_report(report) -> None:
         console.print(f"[yellow]stages without any edge: {', '.join(report.stages_without_edges)}")
 
 
+@contextmanager
+def _terminate_like_ctrl_c() -> Iterator[list[int]]:
+    """While the body runs, SIGTERM and SIGHUP do what Ctrl-C does; yields the signals
+    received.
+
+    The handler passes the signal on to whatever handles SIGINT at that moment: Python's
+    (KeyboardInterrupt), or, while R computes, the ERGM bridge's, which asks R to stop at its
+    next check.  A signal that was ignored when pyreslib started (``nohup``) stays ignored.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def like_ctrl_c(signum, frame):
+        received.append(signum)
+        on_sigint = signal.getsignal(signal.SIGINT)
+        if callable(on_sigint):
+            on_sigint(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, like_ctrl_c)
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _print_error(command: str, exc: BaseException) -> None:
+    message = " ".join(str(exc).split())
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + " … (message cut)"
+    print(textwrap.fill(f"pyreslib {command}: error: {message}", width=100), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args) or 0)
-    except PyreslibError as exc:
-        message = " ".join(str(exc).split())
-        print(
-            textwrap.fill(f"pyreslib {args.command}: error: {message}", width=100), file=sys.stderr
-        )
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with _terminate_like_ctrl_c() as received:
+        try:
+            return int(args.handler(args) or 0)
+        except PyreslibError as exc:
+            _print_error(args.command, exc)
+            return EXIT_USER_ERROR
+        except KeyboardInterrupt:
+            signum = received[0] if received else signal.SIGINT
+            name = signal.Signals(signum).name
+            print(f"interrupted ({name})", file=sys.stderr)
+            return 128 + signum
 
 
 if __name__ == "__main__":
