@@ -202,35 +202,71 @@ def _print_report(report) -> None:
         console.print(f"[yellow]stages without any edge: {', '.join(report.stages_without_edges)}")
 
 
-@contextmanager
-def _terminate_like_ctrl_c() -> Iterator[list[int]]:
-    """While the body runs, SIGTERM and SIGHUP do what Ctrl-C does; yields the signals
-    received.
+_RECEIVED: list[int] = []  # signals that asked the running command to stop
+_ARMED: set[int] = set()  # the stop signals main() handles while a command runs
 
-    The handler passes the signal on to whatever handles SIGINT at that moment: Python's
-    (KeyboardInterrupt), or, while R computes, the ERGM bridge's, which asks R to stop at its
-    next check.  A signal that was ignored when pyreslib started (``nohup``) stays ignored.
-    """
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
+
+def _ask_r_to_stop() -> bool:
+    """Set the embedded R's interrupt flag, if R is loaded: R unwinds at its next check of it
+    (ergm's MCMC loops check often) and rpy2 raises in Python.  True if R is loaded."""
+    openrlib = sys.modules.get("rpy2.rinterface_lib.openrlib")
+    rlib = getattr(openrlib, "rlib", None)
+    if rlib is None:
+        return False
+    rlib.R_interrupts_pending = 1
+    return True
+
+
+def _stop(signum, frame) -> None:
+    """The handler of SIGINT, SIGTERM and SIGHUP while a command runs (see _stop_signals)."""
+    _RECEIVED.append(signum)
+    on_sigint = signal.getsignal(signal.SIGINT)
+    if (signum != signal.SIGINT and callable(on_sigint)
+            and on_sigint not in (_stop, signal.default_int_handler)):
+        on_sigint(signal.SIGINT, frame)  # the ERGM bridge's: it asks R to stop
         return
+    inside_r = frame is not None and frame.f_globals.get("__name__", "").startswith("rpy2.")
+    if inside_r and _ask_r_to_stop():
+        return  # an exception raised here would be lost in rpy2's callback
+    raise KeyboardInterrupt
 
-    def like_ctrl_c(signum, frame):
-        received.append(signum)
-        on_sigint = signal.getsignal(signal.SIGINT)
-        if callable(on_sigint):
-            on_sigint(signal.SIGINT, frame)
-        else:
-            raise KeyboardInterrupt
 
+def check_stop_signals() -> None:
+    """Called between units of work (the command line's progress display does): raise
+    KeyboardInterrupt if a stop signal arrived that has not stopped the work yet, and take
+    SIGINT back from rpy2, which resets it to Python's default when R starts."""
+    if _RECEIVED:
+        raise KeyboardInterrupt
+    if (signal.SIGINT in _ARMED and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+        signal.signal(signal.SIGINT, _stop)
+
+
+@contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """While the body runs, SIGINT (Ctrl-C), SIGTERM and SIGHUP all stop the work the same
+    way; yields the list of signals received.
+
+    Python code is stopped by KeyboardInterrupt.  While the ERGM bridge runs R it has its own
+    SIGINT handler, which asks R to stop: SIGTERM and SIGHUP are passed to it.  While R runs
+    outside the bridge (starting up, converting data), the signal reaches Python inside one
+    of rpy2's callbacks, where an exception would be lost: then R is asked to stop, and the
+    error that follows ends the command as interrupted.  A signal that was ignored when
+    pyreslib started (``nohup``) stays ignored.
+    """
+    _RECEIVED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield _RECEIVED
+        return
     previous = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(signum) is not signal.SIG_IGN:
-            previous[signum] = signal.signal(signum, like_ctrl_c)
+            previous[signum] = signal.signal(signum, _stop)
+    _ARMED.update(previous)
     try:
-        yield received
+        yield _RECEIVED
     finally:
+        _ARMED.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -245,17 +281,24 @@ def _print_error(command: str, exc: BaseException) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    with _terminate_like_ctrl_c() as received:
+    with _stop_signals() as received:
         try:
             return int(args.handler(args) or 0)
-        except PyreslibError as exc:
+        except KeyboardInterrupt:
+            return _interrupted(received)
+        except Exception as exc:
+            if received:  # what the stop signal caused (R unwinding, say): not an error
+                return _interrupted(received)
+            if not isinstance(exc, PyreslibError):
+                raise
             _print_error(args.command, exc)
             return EXIT_USER_ERROR
-        except KeyboardInterrupt:
-            signum = received[0] if received else signal.SIGINT
-            name = signal.Signals(signum).name
-            print(f"interrupted ({name})", file=sys.stderr)
-            return 128 + signum
+
+
+def _interrupted(received: list[int]) -> int:
+    signum = received[0] if received else signal.SIGINT
+    print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+    return 128 + signum
 
 
 if __name__ == "__main__":

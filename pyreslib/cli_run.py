@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Self
 
+from pyreslib.cli import check_stop_signals
 from pyreslib.progress import Progress
 
 __all__ = ["RichProgress", "add_run_commands", "demo_config_path"]
@@ -159,7 +160,10 @@ def _exit_code(result, args: argparse.Namespace) -> int:
 
 class RichProgress(Progress):
     """The progress display of the command line: one rich bar per step, advanced as the
-    step's units finish, with the step's time kept in :attr:`timings` (seconds)."""
+    step's units finish, with the step's time kept in :attr:`timings` (seconds).
+
+    Every event also checks the stop signals (:func:`pyreslib.cli.check_stop_signals`).
+    """
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
@@ -189,15 +193,18 @@ class RichProgress(Progress):
             self._bars.__exit__(*exc)
 
     def started(self, step: str, total: int) -> None:
+        check_stop_signals()
         self._started[step] = time.perf_counter()
         if self._bars is not None:
             self._tasks[step] = self._bars.add_task(step, total=total, detail="")
 
     def working_on(self, step: str, detail: str) -> None:
+        check_stop_signals()
         if step in self._tasks:
             self._bars.update(self._tasks[step], detail=detail)
 
     def advanced(self, step: str, detail: str = "") -> None:
+        check_stop_signals()
         if step in self._tasks:
             self._bars.update(self._tasks[step], advance=1, detail=detail)
 

@@ -197,6 +197,14 @@ def manifest(folder: str | Path, *, command: str) -> dict:
             "files": sorted(files, key=lambda f: f["path"])}
 
 
+def _manifest_text(data: dict) -> str:
+    """The manifest as JSON with one line per file, so that it reads well and diffs well."""
+    head = {k: v for k, v in data.items() if k != "files"}
+    lines = [json.dumps(f, ensure_ascii=False, sort_keys=True) for f in data["files"]]
+    return (json.dumps(head, ensure_ascii=False, sort_keys=True)[:-1] + ', "files": [\n'
+            + ",\n".join(lines) + "\n]}\n")
+
+
 def _read_manifest(folder: Path) -> dict[str, tuple[int, str]] | None:
     try:
         data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
@@ -262,7 +270,11 @@ def write_file(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_bytes(path, data.encode(encoding) if isinstance(data, str) else bytes(data))
+    try:
+        _write_bytes(path, data.encode(encoding) if isinstance(data, str) else bytes(data))
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)  # a failed write() does not name the file
+        raise
     return path
 
 
@@ -384,8 +396,7 @@ def atomic(out: Path, *, command: str = "run") -> Iterator[Path]:
         raise _output_error(exc, out, None) from None
     try:
         yield partial
-        text = json.dumps(manifest(partial, command=command), indent=1, sort_keys=True)
-        write_file(partial / MARKER, text + "\n")
+        write_file(partial / MARKER, _manifest_text(manifest(partial, command=command)))
         _replace(out, partial)
     except BaseException as exc:
         shutil.rmtree(partial, ignore_errors=True)

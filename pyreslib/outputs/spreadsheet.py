@@ -11,7 +11,9 @@ through :func:`csv_text`, which applies OWASP's rule to *text* cells:
   spreadsheet shows as text and never evaluates;
 - numbers are data, never formulas: cells of numeric columns (``-1.23``, a negative
   coefficient) and text cells that are a plain decimal number (``-5``, ``+1.5e3``) are left
-  as they are.
+  as they are;
+- lines end with CRLF (RFC 4180), so that a cell holding a line break of any kind is quoted
+  and cannot start a new row.
 
 The raw values stay available without the quote: results.json holds every number and label
 of the report's tables, and the lists of unresolved applicants and rejected rows are also
@@ -29,13 +31,16 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_TRIGGERS", "csv_text", "neutralise_cell", "neutralise_formulas",
+__all__ = ["FORMULA_TRIGGERS", "LINE_END", "csv_text", "neutralise_cell", "neutralise_formulas",
            "records_json", "write_records"]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet evaluate a cell (OWASP, "CSV Injection")."""
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+LINE_END = "\r\n"
+"""The line end of every CSV pyreslib writes (RFC 4180)."""
+
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -78,8 +83,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
-    """``frame`` as CSV text (``\\n`` line ends, full precision) with formulas neutralised."""
-    return neutralise_formulas(frame).to_csv(index=index, lineterminator="\n")
+    """``frame`` as CSV text with formulas neutralised, full precision and RFC 4180's CRLF
+    line ends: with them every cell holding a line break (``\\r`` included) is quoted, so a
+    carriage return inside an applicant's name cannot start a new row whose first cell a
+    spreadsheet would evaluate."""
+    return neutralise_formulas(frame).to_csv(index=index, lineterminator=LINE_END)
 
 
 def _plain(value: Any) -> Any:
