@@ -265,7 +265,7 @@ def test_every_config_number_has_a_documented_range():
 @pytest.mark.parametrize("key", [k for k, _ in _numbers()])
 def test_numbers_beyond_their_range_are_refused_with_the_range(project, key):
     f = dict(_numbers())[key]
-    low, high = f.metadata["bounds"]
+    high = f.metadata["bounds"][1]
     for value in (2**63 + 5, -(2**31), high + 1 if isinstance(high, int) else high):
         message = config_error(project, _with(key, value))
         assert message.startswith(f"run.toml: key '{key}' must be "), message
