@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -259,7 +260,9 @@ def test_every_config_number_has_a_documented_range():
         assert "bounds" in f.metadata, key
         low, high = f.metadata["bounds"]
         assert low <= f.default <= high or (f.metadata["zero"] and f.default == 0), key
-        assert key.rpartition(".")[2] + " =" in readme
+        high_text = f"{high:,}" if isinstance(high, int) else f"< {high:g}"
+        line = rf"^{key.rpartition('.')[2]} = .*#.*{re.escape(high_text)}"
+        assert re.search(line, readme, flags=re.MULTILINE), f"README: no range of {key}"
 
 
 @pytest.mark.parametrize("key", [k for k, _ in _numbers()])

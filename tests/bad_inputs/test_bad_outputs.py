@@ -161,6 +161,13 @@ def _no_leftover(tmp: Path) -> str:
     return "the killed run's .out.partial-<pid> removed; out/ written"
 
 
+def _replaced(tmp: Path) -> str:
+    listed = json.loads((tmp / "out" / ".pyreslib-manifest.json").read_text())["files"]
+    assert {f["path"] for f in listed} | {".pyreslib-manifest.json"} == {
+        p.name for p in (tmp / "out").iterdir()}
+    return f"replaced: out/ holds the {len(listed)} files its new manifest lists"
+
+
 def _hostile(tmp: Path, *extra: str) -> list[str]:
     return ["networks", str(_patents(tmp, "hostile.csv", HOSTILE)), "--out", "out", "--quiet",
             *extra]
@@ -217,7 +224,7 @@ CASES: dict[str, Case] = {
         _then(lambda tmp: (tmp / "out" / "internal.csv").write_text("edited", encoding="utf-8")),
         2, ["changed since pyreslib wrote them: internal.csv"]),
     "networks --out an earlier output, unchanged (replaced)": Case(
-        _then(lambda tmp: None), 0, [], writes="out"),
+        _then(lambda tmp: None), 0, [], writes="out", check=_replaced),
     "networks --out a folder of an older pyreslib (bare marker)": Case(
         _legacy, 2, ["older pyreslib without a manifest"]),
     "run with its config inside --out": Case(
