@@ -345,7 +345,8 @@ def _output_error(exc: OSError, out: Path, partial: Path | None) -> OutputError:
 def _signals_held() -> Iterator[None]:
     """Hold SIGINT, SIGTERM and SIGHUP for the few renames that swap the folders, so an
     interrupt cannot leave the earlier output moved aside and the new one not in place."""
-    if threading.current_thread() is not threading.main_thread():
+    if (threading.current_thread() is not threading.main_thread()
+            or not hasattr(signal, "pthread_sigmask")):
         yield
         return
     held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
@@ -371,7 +372,7 @@ def _replace(out: Path, partial: Path) -> None:
             old.rename(out)
             raise ConfigError(_refusal(out, reason))
         partial.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextmanager
