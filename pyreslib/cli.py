@@ -225,10 +225,19 @@ def _stop(signum, frame) -> None:
             and on_sigint not in (_stop, signal.default_int_handler)):
         on_sigint(signal.SIGINT, frame)  # the ERGM bridge's: it asks R to stop
         return
-    inside_r = frame is not None and frame.f_globals.get("__name__", "").startswith("rpy2.")
-    if inside_r and _ask_r_to_stop():
+    if _called_back_by_r(frame) and _ask_r_to_stop():
         return  # an exception raised here would be lost in rpy2's callback
     raise KeyboardInterrupt
+
+
+def _called_back_by_r(frame) -> bool:
+    """Whether Python runs inside one of rpy2's callbacks (R computing, calling back to
+    process events or print), i.e. rpy2's callbacks module is on the stack."""
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "rpy2.rinterface_lib.callbacks":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def check_stop_signals() -> None:
