@@ -4,9 +4,11 @@ writes)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +27,17 @@ def tree_hashes(folder: Path, *, skip: str | None = None) -> dict[str, str]:
     return hashes
 
 
+@functools.cache
 def can_mount() -> bool:
-    return os.geteuid() == 0
+    """Whether this process may mount a tmpfs (root, and a container that allows it)."""
+    if os.geteuid() != 0:
+        return False
+    with tempfile.TemporaryDirectory() as probe:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", probe],
+                                 check=False, capture_output=True).returncode == 0
+        if mounted:
+            subprocess.run(["umount", probe], check=False, capture_output=True)
+    return mounted
 
 
 @contextmanager
