@@ -3,20 +3,27 @@
 ``pyreslib run CONFIG.toml --out DIR`` computes the analysis a TOML configuration
 (:mod:`pyreslib.config`) describes (:func:`pyreslib.analysis.run`) and writes it to DIR
 (:func:`pyreslib.outputs.write`); ``pyreslib demo --out DIR`` does the same with the bundled
-synthetic demo data and ``data/demo/demo.toml``.  The output folder is checked before any
-work starts.  Both show a progress bar per step (:class:`RichProgress`, the observer the
+synthetic demo data and ``data/demo/demo.toml``.  The config (every number within its
+range) and the output folder (:mod:`pyreslib.outputs.folder`) are checked before any work
+starts.  Both show a progress bar per step (:class:`RichProgress`, the observer the
 computation reports to) and end with a summary table; the demo also prints this run's stage
 aggregates next to the reference study's, with the relative differences.
+
+When a part of the analysis that was asked for fails (an ERGM fit, a goodness of fit) the run
+still writes everything else, says what failed on stderr (even with ``--quiet``) and exits
+with 3 (``pyreslib.cli.EXIT_PART_FAILED``); ``--keep-going`` makes that exit 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Self
 
+from pyreslib.cli import check_stop_signals
 from pyreslib.progress import Progress
 
 __all__ = ["RichProgress", "add_run_commands", "demo_config_path"]
@@ -31,15 +38,20 @@ def demo_config_path() -> Path:
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR",
-                        help="output folder (replaced as a whole; must be new, empty or an "
-                        "earlier pyreslib output)")
+                        help="output folder: new, empty or exactly an earlier pyreslib output "
+                        "(replaced as a whole); never a folder holding the config or its "
+                        "input files")
     parser.add_argument("--no-ergm", action="store_true",
                         help="skip the ERGM step (no R needed); same as [ergm] enabled = false")
     parser.add_argument("--allow-outside", action="store_true",
                         help="allow an output folder outside the current directory; same as "
                         "[output] allow_outside = true")
     parser.add_argument("--quiet", action="store_true",
-                        help="no progress bars or summary, only errors")
+                        help="no progress bars or summary, only errors and failed parts")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="exit 0 even when a part of the analysis that was asked for "
+                        "failed (an ERGM fit, a goodness of fit); without it such a run writes "
+                        "its outputs and exits 3")
 
 
 def add_run_commands(subparsers) -> None:
@@ -82,8 +94,8 @@ def _overrides(args: argparse.Namespace) -> dict:
 def _run_command(args: argparse.Namespace) -> int:
     from pyreslib.config import load_config
 
-    _run_and_write(load_config(args.config, _overrides(args)), args)
-    return 0
+    result = _run_and_write(load_config(args.config, _overrides(args)), args)
+    return _exit_code(result, args)
 
 
 def _demo_config(args: argparse.Namespace):
@@ -101,7 +113,7 @@ def _demo_command(args: argparse.Namespace) -> int:
     result = _run_and_write(_demo_config(args), args)
     if not args.quiet:
         _print_comparison(result.comparison_to_study())
-    return 0
+    return _exit_code(result, args)
 
 
 def _run_and_write(cfg, args: argparse.Namespace):
@@ -116,9 +128,42 @@ def _run_and_write(cfg, args: argparse.Namespace):
     return result
 
 
+def failed_parts(result) -> list[str]:
+    """What was asked for and failed in ``result``, one short line each (empty: nothing)."""
+    if result.ergm is None:
+        return []
+    return [f"ERGM {what} on {stage}: {_first_line(message)}"
+            for stage, what, message in result.ergm.failures()]
+
+
+def _first_line(message: str, limit: int = 120) -> str:
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _exit_code(result, args: argparse.Namespace) -> int:
+    """0, or 3 when a requested part failed (said on stderr even with --quiet), unless
+    --keep-going."""
+    from pyreslib.cli import EXIT_PART_FAILED
+
+    failed = failed_parts(result)
+    if not failed:
+        return 0
+    shown = failed[:5] + ([f"... and {len(failed) - 5} more"] if len(failed) > 5 else [])
+    code = 0 if args.keep_going else EXIT_PART_FAILED
+    print(f"pyreslib {args.command}: {len(failed)} requested part(s) of the analysis failed "
+          f"(outputs written to {args.out}; see ergm_failures in results.json); exit {code}"
+          + (" (--keep-going)" if args.keep_going else ", or 0 with --keep-going") + ":\n"
+          + "\n".join(f"  - {line}" for line in shown), file=sys.stderr)
+    return code
+
+
 class RichProgress(Progress):
     """The progress display of the command line: one rich bar per step, advanced as the
-    step's units finish, with the step's time kept in :attr:`timings` (seconds)."""
+    step's units finish, with the step's time kept in :attr:`timings` (seconds).
+
+    Every event also checks the stop signals (:func:`pyreslib.cli.check_stop_signals`).
+    """
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
@@ -148,15 +193,18 @@ class RichProgress(Progress):
             self._bars.__exit__(*exc)
 
     def started(self, step: str, total: int) -> None:
+        check_stop_signals()
         self._started[step] = time.perf_counter()
         if self._bars is not None:
             self._tasks[step] = self._bars.add_task(step, total=total, detail="")
 
     def working_on(self, step: str, detail: str) -> None:
+        check_stop_signals()
         if step in self._tasks:
             self._bars.update(self._tasks[step], detail=detail)
 
     def advanced(self, step: str, detail: str = "") -> None:
+        check_stop_signals()
         if step in self._tasks:
             self._bars.update(self._tasks[step], advance=1, detail=detail)
 

@@ -41,6 +41,11 @@ class ConfigError(InputError):
     """A run configuration (TOML) names an unknown key, has a wrong type or a missing file."""
 
 
+class OutputError(PyreslibError, OSError):
+    """The output folder could not be written (full disk, read-only folder); nothing of the
+    attempt is left behind."""
+
+
 class FormulaError(InputError):
     """An ERGM formula failed validation; nothing was sent to R."""
 

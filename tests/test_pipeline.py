@@ -264,9 +264,11 @@ def test_a_failed_run_leaves_no_output_folder(tmp_path):
 def test_an_earlier_output_is_replaced_but_a_foreign_folder_is_not(tmp_path):
     config = _write_project(tmp_path, figures=False)
     result, _ = run(config, tmp_path / "out", cwd=tmp_path)
-    (tmp_path / "out" / "stale.txt").write_text("from an earlier run", encoding="utf-8")
-    outputs.write(result, tmp_path / "out", cwd=tmp_path)
-    assert not (tmp_path / "out" / "stale.txt").exists()
+    outputs.write(result, tmp_path / "out", cwd=tmp_path)  # exactly what the first run wrote
+    (tmp_path / "out" / "notes.txt").write_text("my notes", encoding="utf-8")
+    with pytest.raises(ConfigError, match="did not write there: notes.txt"):
+        outputs.write(result, tmp_path / "out", cwd=tmp_path)
+    assert (tmp_path / "out" / "notes.txt").read_text(encoding="utf-8") == "my notes"
     foreign = tmp_path / "thesis"
     foreign.mkdir()
     (foreign / "chapter1.tex").write_text("keep me", encoding="utf-8")

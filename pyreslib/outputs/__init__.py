@@ -12,11 +12,16 @@ What lands in the folder (docs/results-schema.md):
 - ``tables/``: every table as CSV, Markdown and LaTeX; ``figures/``: every figure as PNG
   (:mod:`pyreslib.outputs.sections` chooses them);
 - ``report.html``: self-contained, readable offline (:mod:`pyreslib.report` renders it);
-- ``ingest/``: what happened to every record (report, unresolved applicants, rejected rows).
+- ``ingest/``: what happened to every record (report, unresolved applicants, rejected rows,
+  each list as CSV and as JSON with the raw values);
+- ``.pyreslib-manifest.json``: every file above with its size and SHA-256, written last.
 
 The folder is written whole or not at all (:mod:`pyreslib.outputs.folder`, the one place
 that decides where outputs may go): a failed or interrupted write leaves no folder that looks
-complete, and only an earlier pyreslib output is ever replaced.
+complete, and an existing folder is replaced only when it holds exactly the files an earlier
+pyreslib run wrote there.  Every CSV is safe to open in a spreadsheet: text cells that a
+spreadsheet would evaluate as a formula get a leading ``'``
+(:mod:`pyreslib.outputs.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyreslib.outputs.folder import MARKER, atomic, check_destination
+from pyreslib.outputs.folder import MARKER, atomic, check_destination, write_file
 from pyreslib.outputs.results_json import (
     RESULTS_SCHEMA_VERSION,
     dumps_results,
@@ -66,7 +71,9 @@ def write(result: AnalysisResult, out_dir: str | Path, *, cwd: str | Path | None
     """Write every output of ``result`` into ``out_dir``, atomically.
 
     ``out_dir`` must pass :func:`check_destination` (inside ``cwd``, default the current
-    directory, unless ``output.allow_outside``; new, empty or an earlier pyreslib output).
+    directory, unless ``output.allow_outside``; new, empty or exactly an earlier pyreslib
+    output; not holding the run's inputs).  A full disk or a read-only folder raises
+    :class:`~pyreslib.errors.OutputError` and leaves nothing behind.
     """
     from pyreslib import report
     from pyreslib.outputs import sections
@@ -74,7 +81,7 @@ def write(result: AnalysisResult, out_dir: str | Path, *, cwd: str | Path | None
     cfg = result.config
     out = check_destination(out_dir, cfg, cwd=cwd)
     synthetic = result.synthetic
-    with atomic(out) as folder:
+    with atomic(out, command="run") as folder:
         results = results_dict(result)
         figure_entries = {}
         if cfg.figures.enabled:
@@ -89,8 +96,8 @@ def write(result: AnalysisResult, out_dir: str | Path, *, cwd: str | Path | None
                     tables += report.write_table(table, folder / "tables", synthetic=synthetic)
             s.advance()
         with step(progress, "results.json + report.html", 2) as s:
-            (folder / "results.json").write_text(
-                dumps_results(results, cfg.output.significant_digits), encoding="utf-8")
+            write_file(folder / "results.json",
+                       dumps_results(results, cfg.output.significant_digits))
             s.advance("results.json")
             report.write_report(folder / "report.html", report_sections, title=cfg.title,
                                 synthetic=synthetic, notice=result.notice or "",
@@ -104,9 +111,10 @@ def write(result: AnalysisResult, out_dir: str | Path, *, cwd: str | Path | None
 
 
 def _write_ingest(result: AnalysisResult, folder: Path) -> None:
-    folder.mkdir()
-    (folder / "ingest_report.json").write_text(
-        json.dumps(ingest_report_dict(result), ensure_ascii=False, indent=2, sort_keys=True)
-        + "\n", encoding="utf-8")
-    result.ingest.unresolved.to_csv(folder / "unresolved.csv", index=False)
-    result.ingest.rejected.to_csv(folder / "rejected.csv", index=False)
+    from pyreslib.outputs.spreadsheet import write_records
+
+    write_file(folder / "ingest_report.json",
+               json.dumps(ingest_report_dict(result), ensure_ascii=False, indent=2,
+                          sort_keys=True) + "\n")
+    write_records(result.ingest.unresolved, folder, "unresolved")
+    write_records(result.ingest.rejected, folder, "rejected")
