@@ -99,3 +99,18 @@ def test_one_list_of_required_r_packages_serves_setup_bridge_and_versions():
     setup = (r_dir() / "setup.R").read_text(encoding="utf-8")
     assert 'readLines("r/required-packages.txt")' in setup
     assert '"ergm.count"' not in setup
+
+
+def test_starting_r_keeps_the_programs_ctrl_c_handler():
+    # rpy2's start-up resets SIGINT to Python's default; the CLI's handler (which stops a run and
+    # cleans its output folder) must survive it, or a Ctrl-C while R starts is lost.
+    out = _run(textwrap.dedent("""
+        import signal
+        def handler(signum, frame):
+            pass
+        signal.signal(signal.SIGINT, handler)
+        from pyreslib.ergm import bridge
+        bridge.session()
+        print("kept" if signal.getsignal(signal.SIGINT) is handler else "lost")
+    """))
+    assert out.strip().splitlines()[-1] == "kept", out

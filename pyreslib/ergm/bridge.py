@@ -96,6 +96,11 @@ def _check_r_installation() -> None:
 class _RSession:
     def __init__(self) -> None:
         _check_r_installation()
+        # Starting R (rpy2's import) resets SIGINT to Python's default handler; put back the
+        # one the program had (the CLI's, which stops a run cleanly) so a Ctrl-C while R starts
+        # is not lost.
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        sigint_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
         try:
             import rpy2  # noqa: F401
             import rpy2.robjects as ro
@@ -118,6 +123,8 @@ class _RSession:
                 f"was built for another R version; reinstall it against this R with "
                 f"`pip install --force-reinstall --no-binary rpy2 'rpy2>=3.5.17,<3.6'`."
             ) from exc
+        if sigint_handler is not None and signal.getsignal(signal.SIGINT) is not sigint_handler:
+            signal.signal(signal.SIGINT, sigint_handler)
         self.ro = ro
         # R's console output (ergm's progress messages) goes to logging, and to the active
         # console (console_output) if any; never straight to stdout.
