@@ -283,15 +283,7 @@ class ERGM:
         """
         from pyreslib.ergm.results import ERGMResults
 
-        if estimate not in ("MLE", "MPLE"):
-            raise InputError(f"estimate={estimate!r}: choose 'MLE' or 'MPLE'.")
-        if seed is None:
-            seed = secrets.randbelow(2**31 - 1)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
-            0 <= int(seed) < 2**31
-        ):
-            raise InputError(f"seed={seed!r}: give a whole number between 0 and 2**31 - 1.")
-        control_list = validate_control(control)
+        seed, control_list = check_fit_arguments(estimate, seed, control)
         nw = self._r_network()
         value = bridge.call(
             "pyreslib_fit",
@@ -310,6 +302,23 @@ class ERGM:
                               control=dict(control or {}))
         results._check_degeneracy()
         return results
+
+
+def check_fit_arguments(estimate: str, seed: int | None,
+                        control: Mapping[str, Any] | None) -> tuple[int, dict[str, Any]]:
+    """Check a fit's ``estimate``, ``seed`` (``None`` draws one) and ``control``.
+
+    Returns the seed as an int and the validated ``control.ergm`` settings.
+    """
+    if estimate not in ("MLE", "MPLE"):
+        raise InputError(f"estimate={estimate!r}: choose 'MLE' or 'MPLE'.")
+    if seed is None:
+        seed = secrets.randbelow(2**31 - 1)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
+        0 <= int(seed) < 2**31
+    ):
+        raise InputError(f"seed={seed!r}: give a whole number between 0 and 2**31 - 1.")
+    return int(seed), validate_control(control)
 
 
 _CONTROL_NAMES: list[str] | None = None
