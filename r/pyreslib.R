@@ -244,7 +244,8 @@ pyreslib_control_spec <- function() {
   defaults <- formals(ergm::control.ergm)
   defaults <- defaults[names(defaults) != "..."]
   kind <- vapply(defaults, function(d) {
-    if (is.logical(d) && length(d) == 1) "logical"
+    if (is.null(d)) "null"
+    else if (is.logical(d) && length(d) == 1) "logical"
     else if (is.character(d) && length(d) == 1) "character"
     else if (is.call(d) && identical(d[[1]], as.name("c")) &&
              all(vapply(as.list(d)[-1], is.character, logical(1)))) "choice"

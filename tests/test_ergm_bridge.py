@@ -284,3 +284,16 @@ def test_an_unreachable_worker_host_is_an_error_within_the_timeout(florentine):
         ERGM(adjacency, "edges + triangle").fit(seed=1, control={"parallel": ["192.0.2.1"]},
                                                worker_timeout=3, verbose=False)
     assert time.monotonic() - started < 30
+
+
+def test_statnets_fast_mcmc_profile_is_accepted(florentine):
+    # MCMLE.effectiveSize=NULL (with Hummel termination) is statnet's documented fast setting;
+    # None stands for R's NULL where NULL means something.
+    from pyreslib.ergm import validate_control
+
+    checked = validate_control({"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None,
+                                "MCMC.samplesize": None})
+    assert checked == {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None,
+                       "MCMC.samplesize": None}
+    with pytest.raises(InputError, match="MCMLE.interval"):
+        validate_control({"MCMLE.interval": None})

@@ -7,6 +7,9 @@ below 2^31 in size; sample sizes, intervals, burn-ins and iteration limits are w
 keeps one row of statistics in memory).  ``MCMC.prop`` is a proposal-hint formula
 (:func:`pyreslib.ergm.formula.parse_proposal`), ``MCMC.prop.weights`` one of ergm's weightings.
 
+``None`` (R's ``NULL``) is accepted where ``control.ergm``'s default is ``NULL`` and for
+``MCMLE.effectiveSize``, whose ``NULL`` switches off the adaptive sample size.
+
 ``parallel`` takes a worker count or a list of host names (RFC 1123 names or IPv4 addresses;
 nothing that ssh could read as an option).  pyreslib starts the PSOCK workers itself, each
 given ``worker_timeout`` seconds to connect, so an unreachable host is an error rather than a
@@ -45,6 +48,11 @@ REFUSED = {
     "loglik": "it takes a control.logLik.ergm() object",
     "term.options": "it takes an R list of term options",
 }
+
+# Settings whose NULL switches a mechanism off (control.ergm's documentation), besides those
+# whose default is NULL: MCMLE.effectiveSize=NULL keeps the MCMC sample size fixed instead of
+# adapting it to a target effective size (with MCMLE.termination="Hummel", statnet's fast fit).
+NULL_SWITCHES_OFF = frozenset({"MCMLE.effectiveSize"})
 
 # Whole-number settings: counts of samples, steps and iterations (at least 1), burn-ins and
 # stored statistics (at least 0).
@@ -132,6 +140,8 @@ def validate_control(control: Mapping[str, Any] | None,
             if not isinstance(value, str):
                 raise InputError(f"{where}={excerpt_repr(value)}: give a string.")
             checked[key] = _literal(value, where)
+        elif value is None and (kind == "null" or key in NULL_SWITCHES_OFF):
+            checked[key] = None  # R's NULL: the default, or the documented "off"
         else:
             checked[key] = _number_setting(key, value, where, numeric=kind == "numeric")
     return checked

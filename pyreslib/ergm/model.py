@@ -266,15 +266,7 @@ class ERGM:
         """
         from pyreslib.ergm.results import ERGMResults
 
-        if estimate not in ("MLE", "MPLE"):
-            raise InputError(f"estimate={estimate!r}: choose 'MLE' or 'MPLE'.")
-        if seed is None:
-            seed = secrets.randbelow(2**31 - 1)
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not (
-            0 <= int(seed) < 2**31
-        ):
-            raise InputError(f"seed={excerpt_repr(seed)}: give a whole number between 0 and "
-                             "2**31 - 1.")
+        estimate, seed = check_fit_arguments(estimate, seed)
         offsets = self._check_offsets(offset_coef)
         level = _verbose_level(verbose, self.mcmc and estimate == "MLE")
         bridge.check_console(console)
@@ -382,6 +374,21 @@ class ERGM:
         return exc
 
 
+def check_fit_arguments(estimate: str, seed: int | None) -> tuple[str, int]:
+    """Check a fit's ``estimate`` and ``seed`` (``None`` draws one); shared by single-network
+    and pooled (:mod:`pyreslib.ergm.multi`) fits."""
+    if estimate not in ("MLE", "MPLE"):
+        raise InputError(f"estimate={excerpt_repr(estimate)}: choose 'MLE' or 'MPLE'.")
+    if seed is None:
+        seed = secrets.randbelow(2**31 - 1)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not (
+        0 <= int(seed) < 2**31
+    ):
+        raise InputError(f"seed={excerpt_repr(seed)}: give a whole number between 0 and "
+                         "2**31 - 1.")
+    return estimate, int(seed)
+
+
 def _verbose_level(verbose: Any, mcmc: bool) -> int:
     if verbose is None:
         env = os.environ.get(VERBOSE_ENV, "").strip()
@@ -398,4 +405,4 @@ def _verbose_level(verbose: Any, mcmc: bool) -> int:
                      f"{MAX_VERBOSE}.")
 
 
-__all__ = ["ERGM", "DegeneracyError", "FormulaError", "validate_control"]
+__all__ = ["ERGM", "DegeneracyError", "FormulaError", "check_fit_arguments", "validate_control"]
