@@ -38,8 +38,8 @@ def _run(code: str, **env_changes: str | None) -> str:
 
 def test_missing_r_package_names_the_package_and_the_fix(tmp_path):
     out = _run(FIT_TWO_NODES, PYRESLIB_R_LIBRARY=str(tmp_path))
-    assert ("REnvironmentError: R package(s) ergm, network, statnet.common, ergm.count, coda "
-            "not found") in out
+    from pyreslib.ergm.bridge import REQUIRED_R_PACKAGES as required
+    assert f"REnvironmentError: R package(s) {', '.join(required)} not found" in out
     assert "make setup" in out
 
 
