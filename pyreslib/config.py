@@ -99,12 +99,21 @@ class CommunitiesConfig:
 
 @dataclass(frozen=True)
 class ResilienceConfig:
-    """``[resilience]``: coupling coordination options and node-resilience weights."""
+    """``[resilience]``: the network resilience index and how node resilience is normalised.
 
+    ``preset`` names the index of :func:`pyreslib.resilience.network_resilience`: ``"study"``
+    (the reference study's three dimensions, floor 1e-4) or ``"four_dimensions"``; ``floor``
+    left out takes the preset's.  ``node_normalisation``: ``"within_stage"`` or ``"pooled"``
+    (across the stages compared, so that scores are comparable from stage to stage).
+    """
+
+    preset: str = field(default="study", metadata=_choice("study", "four_dimensions"))
     weights: str = field(default="entropy", metadata=_choice("entropy", "equal"))
     normalisation: str = field(default="minmax", metadata=_choice("minmax", "logistic"))
-    floor: float = 0.01
+    floor: float | None = None
     node_weights: str = field(default="entropy", metadata=_choice("entropy", "equal"))
+    node_normalisation: str = field(default="within_stage",
+                                    metadata=_choice("within_stage", "pooled"))
     top_nodes: int = 10
 
 
@@ -348,7 +357,7 @@ def _check_semantics(cfg: Config, where: str) -> None:
         raise ConfigError(
             f"{where}: key 'figures.classes' must be between 2 and 9, got {cfg.figures.classes}."
         )
-    if not 0 <= cfg.resilience.floor < 1:
+    if cfg.resilience.floor is not None and not 0 <= cfg.resilience.floor < 1:
         raise ConfigError(
             f"{where}: key 'resilience.floor' must be in [0, 1), got {cfg.resilience.floor}."
         )
@@ -453,10 +462,12 @@ cumulative_degree_distribution = false
 trials = 10
 
 [resilience]
+preset = "study"             # or "four_dimensions"
 weights = "entropy"          # or "equal"
 normalisation = "minmax"     # or "logistic"
-floor = 0.01
+# floor = 1e-4               # default: the preset's (1e-4 "study", 0.01 "four_dimensions")
 node_weights = "entropy"
+node_normalisation = "within_stage"   # or "pooled" (comparable across stages)
 top_nodes = 10
 
 [robustness]
