@@ -527,3 +527,24 @@ def test_ranking_table_lists_the_last_stages_top_cities_in_every_stage():
         resilience.node_resilience_by_stage(table.drop(columns="rank"))
     with pytest.raises(InputError, match="unknown node normalisation 'global'"):
         resilience.stage_node_resilience({"s1": first}, normalisation="global")
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def test_the_resilience_section_names_the_preset_and_the_node_normalisation():
+    from pyreslib.config import parse_config
+    from pyreslib.errors import ConfigError
+
+    base = {"input": {"patents": __file__}, "ergm": {"enabled": False}}
+    cfg = parse_config(base)
+    assert (cfg.resilience.preset, cfg.resilience.floor) == ("study", None)  # floor: the preset's
+    assert cfg.resilience.node_normalisation == "within_stage"
+    chosen = parse_config({**base, "resilience": {"preset": "four_dimensions", "floor": 0.02,
+                                                  "node_normalisation": "pooled"}})
+    assert (chosen.resilience.preset, chosen.resilience.floor) == ("four_dimensions", 0.02)
+    assert chosen.resilience.node_normalisation == "pooled"
+    with pytest.raises(ConfigError, match="'resilience.preset' must be one of 'study', "):
+        parse_config({**base, "resilience": {"preset": "paper"}})
+    with pytest.raises(ConfigError, match="'resilience.node_normalisation' must be one of"):
+        parse_config({**base, "resilience": {"node_normalisation": "global"}})
