@@ -1,61 +1,31 @@
 """Seeded SYNTHETIC patent records and city covariates for demos, tests and benchmarks.
 
 Nothing in this module is real data.  The city geography is real (``data/china_cities.csv``:
-the 337 prefecture-level units, great-circle distances between their seats, and the shared
-borders of ``data/china_city_borders.csv``); the patents, applicants, addresses and covariates
-are invented by the model below, calibrated so that the three stage networks have the
-aggregates the reference study reports (SPEC.md section 8).  Every output says so.
+the 337 prefecture-level units and the great-circle distances between their seats); the
+patents, applicants, addresses and covariates are invented.  Every output says so.
 
-The model
----------
-Each prefecture-level city *i* has an innovation mass
+Which cities collaborate in each stage, and how often, comes from :mod:`pyreslib.demo_networks`:
+a network model with explicit hubs, stars and regional communities over the real geography
+(:mod:`pyreslib.demo_cities`), calibrated to the shape the reference study reports (its stage
+aggregates, centrality shares, top cities, Infomap modules and rising network resilience) by the
+procedure of :mod:`pyreslib.demo_calibration`.  This module turns those city sets into patent
+records:
 
-    m_i = exp(sigma * z_i) * boost_i * region_r(i),     z_i ~ N(0, 1)
-
-(lognormal, ``sigma`` = :data:`MASS_SIGMA`; ``boost_i`` lifts the real leaders of China's NEV
-industry, :data:`MASS_BOOST`; ``region_r`` favours the East), growing over the years as
-
-    m_i(t) = m_i * exp(g_i * (t - 2011)),     g_i ~ N(GROWTH_MEAN, GROWTH_SD)
-
-with faster growth for smaller cities (catch-up: + CATCH_UP * max(-z_i, 0)), so later stages
-reach further inland.  Market entry: in stage *s* only the ``active_s`` largest cities by
-m_i(t_s) patent at full strength; the others keep :data:`ENTRY_DAMPING` of their mass.  This
-sets how many cities a stage reaches independently of how concentrated its pairs are.
-
-A cross-city patent of stage *s* picks its city pair (a, b) with the gravity probability
-
-    P(a, b) ∝ m_a(t_s)^alpha_s * m_b(t_s)^alpha_s / d_ab^gamma_s * (1 + beta * border_ab)
-
-(``d_ab`` great-circle km between the seats, floored at :data:`MIN_DISTANCE_KM`; ``border_ab`` 1
-where the two units share a land border; ``beta`` = :data:`BORDER_BONUS`; ``t_s`` the stage's
-middle year).  A share :data:`THREE_CITY_SHARE` of the cross-city patents have applicants in
-three cities: the third city *c* joins the drawn pair with probability
-∝ m_c^alpha_s / d_ac^gamma_s.  On top of the gravity draws come the study's "story" pairs with
-fixed counts (:data:`STORY_PAIRS`: Beijing-Nanjing 752 in 2018-2021 and so on); gravity pairs
-are capped below the story pairs (:data:`STORY_CAP`), the excess redrawn from the uncapped pairs,
-so the story pairs stay the strongest (each pair's cap is drawn in [0.55, 1] x the stage cap,
-so the capped pairs do not pile up at one value).
-
-Single-city collaborations (two to four applicants, all in one city) total
-:data:`INTERNAL_RATIO` times the stage's cross-city total (the study: internal collaboration is
-larger than cross-city).  Beijing, Nanjing, Hangzhou and Shanghai, who lead it in the study,
-take the fixed shares :data:`INTERNAL_LEADERS`; every other city's probability is
-∝ m_i(t_s)^INTERNAL_ALPHA.
-
-Counting by SPEC.md section 1's rule (a patent with applicants in k cities adds one to each of
-its k(k-1)/2 pairs), the default seed gives the study's stage aggregates within 5 %
-(:func:`study_aggregates`, :func:`compare_to_study`): cities/pairs 92/183, 160/415, 259/1043
-against 92/181, 158/415, 257/~1032, collaborations 628 and 2740 exactly.  The study does not
-state stage 3's cross-city total; the demo uses 9 500 (:data:`STAGE_TOTALS`), about 9.2 per
-pair, above stage 2's 6.6.  ``alpha_s``, ``gamma_s`` and ``active_s`` per stage
-(:data:`STAGE_PARAMETERS`) were found by a grid search with :func:`calibrate_stage` at the
-default seed and are stored here, so the default output is deterministic.  Other seeds give
-networks of the same shape but are not guaranteed within 5 % (typically 5-40 % more pairs).
+- a two- or three-city set becomes one cooperative patent with one applicant per city
+  (sometimes two), drawn from a made-up pool of organisations per city
+  (:func:`applicant_pool`; Zipf-weighted, so a few organisations file most patents);
+- single-city collaborations (two to four applicants in one city) as the model draws them
+  (internal collaboration larger than cross-city, Beijing, Nanjing, Hangzhou and Shanghai
+  leading it);
+- application years within the stage grow by :data:`YEARLY_GROWTH` a year; ids follow the
+  CNIPA application-number format with its check digit.
 
 Applicants are named like real ones ("南京恒通新能源汽车有限公司", "南京理工大学") and their
-addresses follow the export format :mod:`pyreslib.ingest` reads ("江苏省南京市高新区科技路12号").
-:func:`write_demo` adds a documented, counted set of messy rows (historical names, full-width
-separators, duplicated ids, unresolvable and English addresses) and a GBK-encoded slice.
+addresses follow the export format :mod:`pyreslib.ingest` reads ("江苏省南京市高新区科技路12号");
+no made-up word contains the name of any city.  :func:`write_demo` adds a documented, counted
+set of messy rows (historical names, full-width separators, duplicated ids, unresolvable and
+English addresses) and a GBK-encoded slice, and writes the demo's README with the figures
+measured on the written files (ingested as any user's export would be).
 """
 
 from __future__ import annotations
@@ -73,397 +43,61 @@ import numpy as np
 import pandas as pd
 
 from pyreslib._resources import data_dir
+from pyreslib.demo_cities import (
+    DEFAULT_SEED,
+    PREFECTURE_LEVEL_KINDS,
+    CityMasses,
+    Geography,
+    city_masses,
+    geography,
+)
+from pyreslib.demo_networks import STAGE_STRUCTURE, StageDraw, draw_stage
 from pyreslib.errors import InputError
 
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_SEED",
+    "PREFECTURE_LEVEL_KINDS",
+    "SYNTHETIC_NOTICE",
+    "CityMasses",
+    "Geography",
+    "StageDraw",
+    "applicant_pool",
+    "city_masses",
+    "compare_to_study",
+    "draw_stage",
+    "draw_stages",
+    "generate_covariates",
+    "generate_patents",
+    "generate_records",
+    "geography",
+    "load_demo",
+    "stage_aggregates",
+    "study_aggregates",
+    "write_demo",
+]
+
 SYNTHETIC_NOTICE = (
-    "SYNTHETIC DATA generated by pyreslib.datasets (seeded gravity model); "
+    "SYNTHETIC DATA generated by pyreslib.datasets (seeded network model); "
     "not real patents, applicants or statistics"
 )
 """The label every demo file, table and report carries."""
 
-PREFECTURE_LEVEL_KINDS = (
-    "municipality",
-    "prefecture_city",
-    "autonomous_prefecture",
-    "prefecture",
-    "league",
-)
-
 COLUMNS = ("申请号", "申请日", "申请人", "申请人地址")
 """Export columns: patent id, application date, applicants and their addresses (";"-joined)."""
 
-DEFAULT_SEED = 20231
 DEFAULT_STAGES: tuple[tuple[int, int], ...] = ((2011, 2014), (2015, 2017), (2018, 2021))
 
-# --- calibrated constants (see calibrate_stage) ---------------------------------------------
-MASS_SIGMA = 1.0
-GROWTH_MEAN = 0.10
-GROWTH_SD = 0.05
-CATCH_UP = 0.04
-"""Extra yearly growth per unit of -z (smaller cities grow faster)."""
-MIN_DISTANCE_KM = 30.0
-BORDER_BONUS = 1.0
-THREE_CITY_SHARE = 0.06
-INTERNAL_RATIO = 1.05
-ENTRY_DAMPING = 0.02
-"""Mass factor of cities that have not yet entered the industry in a stage (see StageParameters)."""
-
-REGION_FACTOR = {"East": 1.6, "Central": 1.0, "Northeast": 0.9, "West": 0.7}
-
-#: Real NEV innovation centres get a multiplicative boost on their mass (adcode: factor).
-MASS_BOOST: dict[int, float] = {
-    110000: 60.0,  # Beijing
-    310000: 25.0,  # Shanghai
-    320100: 22.0,  # Nanjing
-    330100: 16.0,  # Hangzhou
-    440300: 18.0,  # Shenzhen
-    440100: 10.0,  # Guangzhou
-    120000: 8.0,  # Tianjin
-    320500: 8.0,  # Suzhou (Jiangsu)
-    420100: 8.0,  # Wuhan
-    340100: 7.0,  # Hefei
-    500000: 6.0,  # Chongqing
-    510100: 6.0,  # Chengdu
-    330200: 5.0,  # Ningbo
-    610100: 5.0,  # Xi'an
-    430100: 5.0,  # Changsha
-    220100: 5.0,  # Changchun
-    370100: 4.0,  # Jinan
-    370200: 4.0,  # Qingdao
-    130100: 3.0,  # Shijiazhuang
-    210100: 3.0,  # Shenyang
-    350200: 3.0,  # Xiamen
-    410100: 3.0,  # Zhengzhou
-    320200: 3.0,  # Wuxi
-    320400: 3.0,  # Changzhou
-}
-
-#: Who leads internal (single-city) collaboration, the study's four, with fixed shares of it.
-INTERNAL_LEADERS: dict[int, float] = {110000: 0.16, 320100: 0.11, 330100: 0.09, 310000: 0.08}
-INTERNAL_ALPHA = 0.6
-"""Mass exponent of the other cities' share of internal collaboration."""
-
-#: The study's strongest pairs, added as fixed counts of two-city patents per stage.
-STORY_PAIRS: dict[str, dict[tuple[int, int], int]] = {
-    "2011-2014": {(110000, 130100): 52, (110000, 320100): 47, (110000, 130700): 44},
-    "2015-2017": {(110000, 320100): 299},
-    "2018-2021": {
-        (110000, 320100): 752,
-        (330100, 330200): 450,
-        (110000, 411000): 294,
-        (110000, 511300): 290,
-    },
-}
-
-#: Gravity pairs are capped at this count per stage so that the story pairs stay on top
-#: (stage 1: "only Beijing above 40").
-STORY_CAP: dict[str, int] = {"2011-2014": 36, "2015-2017": 200, "2018-2021": 260}
-
 #: Cross-city collaborations per stage (sum of pair weights). 628 and 2740 are the study's;
-#: stage 3 is not stated there, 9 500 is this module's documented choice.
-STAGE_TOTALS: dict[str, int] = {"2011-2014": 628, "2015-2017": 2740, "2018-2021": 9500}
+#: stage 3 is not stated there, 9 500 is the demo's documented choice.
+STAGE_TOTALS: dict[str, int] = {label: s.collaborations for label, s in STAGE_STRUCTURE.items()}
 
-
-@dataclass(frozen=True)
-class StageParameters:
-    """One stage's gravity parameters.
-
-    ``alpha`` mass exponent, ``gamma`` distance decay, ``active`` how many cities have entered
-    the industry (the largest by m_i(t)); the others keep ENTRY_DAMPING of their mass.
-    """
-
-    alpha: float
-    gamma: float
-    active: int = 337
-
-
-STAGE_PARAMETERS: dict[str, StageParameters] = {
-    # calibrate_stage(seed=20231) rows: cities/pairs 92/183, 160/415, 259/1043.
-    "2011-2014": StageParameters(alpha=0.8, gamma=2.0, active=96),
-    "2015-2017": StageParameters(alpha=0.8, gamma=2.25, active=170),
-    "2018-2021": StageParameters(alpha=0.8, gamma=2.5, active=268),
-}
+# Random streams of this module (the network model has its own): default_rng([seed, STREAM]).
+_STREAM_ROWS, _STREAM_COVARIATES = 30, 40
 
 
 def stage_label(first: int, last: int) -> str:
     return f"{first}-{last}"
-
-
-# --- geography ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Geography:
-    """The 337 prefecture-level units with pairwise distances (km) and the border matrix."""
-
-    cities: pd.DataFrame  # one row per unit, index 0..n-1, in adcode order
-    distance_km: np.ndarray  # (n, n)
-    border: np.ndarray  # (n, n) bool
-
-    @property
-    def adcodes(self) -> np.ndarray:
-        return self.cities["adcode"].to_numpy()
-
-    def index_of(self, adcode: int) -> int:
-        hits = np.flatnonzero(self.adcodes == adcode)
-        if hits.size == 0:
-            raise InputError(f"adcode {adcode} is not a prefecture-level unit of china_cities.csv")
-        return int(hits[0])
-
-
-@functools.cache
-def geography() -> Geography:
-    """Load the city seats and borders from the bundled data (cached)."""
-    folder = data_dir()
-    cities = pd.read_csv(folder / "china_cities.csv", dtype={"adcode": "int64"})
-    cities = cities[cities["kind"].isin(PREFECTURE_LEVEL_KINDS)]
-    cities = cities.sort_values("adcode").reset_index(drop=True)
-    lon = np.radians(cities["lon"].to_numpy(dtype=float))
-    lat = np.radians(cities["lat"].to_numpy(dtype=float))
-    # Haversine great-circle distance, Earth radius 6371.0088 km (IUGG mean radius).
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    distance = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-    borders = pd.read_csv(folder / "china_city_borders.csv")
-    position = {int(a): i for i, a in enumerate(cities["adcode"])}
-    border = np.zeros((len(cities), len(cities)), dtype=bool)
-    for a, b in zip(borders["adcode_a"], borders["adcode_b"], strict=True):
-        if int(a) in position and int(b) in position:
-            border[position[int(a)], position[int(b)]] = border[
-                position[int(b)], position[int(a)]
-            ] = True
-    return Geography(cities=cities, distance_km=distance, border=border)
-
-
-# --- the model ------------------------------------------------------------------------------
-
-# Independent random streams per purpose, so changing one part (say the names) does not move
-# the networks: default_rng([seed, STREAM]).
-_STREAM_MASS, _STREAM_CROSS, _STREAM_INTERNAL, _STREAM_ROWS, _STREAM_COVARIATES = 1, 10, 20, 30, 40
-
-
-@dataclass(frozen=True)
-class CityMasses:
-    """Base innovation mass ``m_i`` and yearly growth rate ``g_i`` of every unit."""
-
-    base: np.ndarray
-    growth: np.ndarray
-    z: np.ndarray
-
-    def at(self, year: float) -> np.ndarray:
-        """m_i(t) = m_i * exp(g_i * (t - 2011))."""
-        return self.base * np.exp(self.growth * (year - 2011))
-
-
-def city_masses(
-    seed: int = DEFAULT_SEED,
-    *,
-    sigma: float = MASS_SIGMA,
-    boost: Mapping[int, float] | None = None,
-    region_factor: Mapping[str, float] | None = None,
-    growth_mean: float = GROWTH_MEAN,
-    growth_sd: float = GROWTH_SD,
-    catch_up: float = CATCH_UP,
-) -> CityMasses:
-    """Draw the innovation masses (see the module docstring for the formula)."""
-    geo = geography()
-    boost = MASS_BOOST if boost is None else boost
-    region_factor = REGION_FACTOR if region_factor is None else region_factor
-    rng = np.random.default_rng([seed, _STREAM_MASS])
-    n = len(geo.cities)
-    z = rng.standard_normal(n)
-    factor = np.array([boost.get(int(a), 1.0) for a in geo.adcodes])
-    region = geo.cities["region"].map(lambda r: region_factor.get(r, 1.0)).to_numpy(dtype=float)
-    base = np.exp(sigma * z) * factor * region
-    growth = rng.normal(growth_mean, growth_sd, n) + catch_up * np.clip(-z, 0, None)
-    return CityMasses(base=base, growth=growth, z=z)
-
-
-@dataclass
-class StageDraw:
-    """What the generator decided for one stage, as city indices (before any text exists)."""
-
-    label: str
-    years: tuple[int, int]
-    pairs: np.ndarray  # (n2, 2) city indices of two-city patents (story pairs included)
-    triples: np.ndarray  # (n3, 3) city indices of three-city patents
-    internal: np.ndarray  # (n,) single-city collaborations per city
-
-    def pair_weights(self, n: int) -> np.ndarray:
-        """Symmetric (n, n) matrix of pair counts by SPEC section 1's rule."""
-        weights = np.zeros((n, n), dtype=np.int64)
-        links = [self.pairs]
-        if len(self.triples):
-            t = self.triples
-            links += [t[:, [0, 1]], t[:, [0, 2]], t[:, [1, 2]]]
-        for link in links:
-            if len(link):
-                np.add.at(weights, (link[:, 0], link[:, 1]), 1)
-                np.add.at(weights, (link[:, 1], link[:, 0]), 1)
-        return weights
-
-    def aggregates(self, n: int) -> dict[str, float]:
-        """Cities, pairs, cross-city collaborations and average degree of the stage network."""
-        w = self.pair_weights(n)
-        degree = (w > 0).sum(axis=1)
-        cities = int((degree > 0).sum())
-        pairs = int((w > 0).sum() // 2)
-        return {
-            "cities": cities,
-            "pairs": pairs,
-            "collaborations": int(w.sum() // 2),
-            "average_degree": 2 * pairs / cities if cities else 0.0,
-        }
-
-
-def _gravity(
-    mass: np.ndarray, geo: Geography, alpha: float, gamma: float, border_bonus: float
-) -> np.ndarray:
-    d = np.maximum(geo.distance_km, MIN_DISTANCE_KM)
-    m = mass**alpha
-    g = np.outer(m, m) / d**gamma * (1 + border_bonus * geo.border)
-    np.fill_diagonal(g, 0.0)
-    return g
-
-
-def draw_stage(
-    label: str,
-    years: tuple[int, int],
-    *,
-    seed: int = DEFAULT_SEED,
-    masses: CityMasses | None = None,
-    params: StageParameters | None = None,
-    total: int | None = None,
-    scale: float = 1.0,
-    story: Mapping[tuple[int, int], int] | None = None,
-    cap: int | None = None,
-    three_city_share: float = THREE_CITY_SHARE,
-    border_bonus: float = BORDER_BONUS,
-    internal_ratio: float = INTERNAL_RATIO,
-    internal_alpha: float = INTERNAL_ALPHA,
-    internal_leaders: Mapping[int, float] | None = None,
-) -> StageDraw:
-    """Draw one stage's patents as city sets (the gravity model of the module docstring).
-
-    Defaults come from the calibrated constants for ``label``; any can be overridden.
-    ``scale`` multiplies every count (story pairs included), so scale != 1 leaves the
-    calibration (the aggregates then differ from the study's).
-    """
-    geo = geography()
-    n = len(geo.cities)
-    masses = city_masses(seed) if masses is None else masses
-    params = STAGE_PARAMETERS.get(label, StageParameters(1.0, 1.0)) if params is None else params
-    total = STAGE_TOTALS.get(label, 1000) if total is None else total
-    story = STORY_PAIRS.get(label, {}) if story is None else story
-    cap = STORY_CAP.get(label) if cap is None else cap
-    internal_leaders = INTERNAL_LEADERS if internal_leaders is None else internal_leaders
-    stage_index = sum(ord(c) for c in label)  # stable, label-specific stream
-    rng = np.random.default_rng([seed, _STREAM_CROSS, stage_index])
-
-    mass = masses.at((years[0] + years[1]) / 2)
-    if params.active < n:
-        # Market entry: only the `active` largest cities patent at full strength.
-        threshold = np.sort(mass)[::-1][params.active - 1]
-        mass = np.where(mass >= threshold, mass, mass * ENTRY_DAMPING)
-    gravity = _gravity(mass, geo, params.alpha, params.gamma, border_bonus)
-    story_pairs = []
-    for (a, b), count in story.items():
-        ia, ib = geo.index_of(a), geo.index_of(b)
-        gravity[ia, ib] = gravity[ib, ia] = 0.0  # the story count is the pair's whole count
-        story_pairs += [(ia, ib)] * round(count * scale)
-    total = round(total * scale)
-    remaining = max(total - len(story_pairs), 0)
-    n3 = round(three_city_share * remaining / 3)
-    n2 = remaining - 3 * n3
-
-    iu, ju = np.triu_indices(n, 1)
-    p = gravity[iu, ju]
-    p = p / p.sum()
-    pair_id = np.full((n, n), -1, dtype=np.int64)
-    pair_id[iu, ju] = np.arange(len(p))
-
-    # Three-city patents first, so that the cap below can count their pair contributions.
-    triples = np.zeros((n3, 3), dtype=np.int64)
-    if n3:
-        first = rng.choice(len(p), size=n3, p=p)
-        d = np.maximum(geo.distance_km, MIN_DISTANCE_KM)
-        for k, row in enumerate(first):
-            a, b = iu[row], ju[row]
-            w = mass**params.alpha / d[a] ** params.gamma
-            w[[a, b]] = 0.0
-            triples[k] = (a, b, rng.choice(n, p=w / w.sum()))
-    from_triples = np.zeros(len(p), dtype=np.int64)
-    for x, y in ((0, 1), (0, 2), (1, 2)):
-        lo = np.minimum(triples[:, x], triples[:, y])
-        hi = np.maximum(triples[:, x], triples[:, y])
-        np.add.at(from_triples, pair_id[lo, hi], 1)
-
-    counts = rng.multinomial(n2, p)
-    if cap is not None:
-        # Cap the gravity pairs below the story pairs; redraw the excess from uncapped pairs.
-        # Each pair's cap is drawn in [0.55, 1] x cap so capped pairs do not pile up at one value.
-        pair_cap = np.floor(cap * rng.uniform(0.55, 1.0, len(p))).astype(np.int64)
-        headroom = np.maximum(pair_cap - from_triples, 0)
-        capped = np.zeros_like(counts, dtype=bool)
-        while (counts > headroom).any():
-            over = counts > headroom
-            excess = int((counts[over] - headroom[over]).sum())
-            counts[over] = headroom[over]
-            capped |= counts >= headroom
-            q = np.where(capped, 0.0, p)
-            counts += rng.multinomial(excess, q / q.sum())
-    pair_rows = np.repeat(np.arange(len(p)), counts)
-    pairs = np.column_stack([iu[pair_rows], ju[pair_rows]])
-    if story_pairs:
-        pairs = np.vstack([np.array(story_pairs, dtype=np.int64), pairs])
-    rng.shuffle(pairs, axis=0)
-
-    # Internal collaboration: the leaders take fixed shares, the rest goes by mass^alpha.
-    rng_internal = np.random.default_rng([seed, _STREAM_INTERNAL, stage_index])
-    leader_share = np.array([internal_leaders.get(int(a), 0.0) for a in geo.adcodes])
-    rest = np.where(leader_share > 0, 0.0, mass**internal_alpha)
-    q = leader_share + (1 - leader_share.sum()) * rest / rest.sum()
-    internal = rng_internal.multinomial(round(internal_ratio * total), q)
-    return StageDraw(label=label, years=years, pairs=pairs, triples=triples, internal=internal)
-
-
-def calibrate_stage(
-    label: str,
-    years: tuple[int, int],
-    targets: Mapping[str, float],
-    *,
-    seed: int = DEFAULT_SEED,
-    alphas: Iterable[float] = np.arange(0.4, 1.61, 0.05),
-    gammas: Iterable[float] = np.arange(0.0, 2.01, 0.1),
-    actives: Iterable[int] = (337,),
-) -> pd.DataFrame:
-    """Grid search of (alpha, gamma) for one stage; rows sorted by the worst relative error.
-
-    Development-time tool: its best row is what :data:`STAGE_PARAMETERS` stores.  ``targets``
-    has ``cities`` and ``pairs`` (the collaborations total is fixed by :data:`STAGE_TOTALS`).
-    """
-    masses = city_masses(seed)
-    n = len(geography().cities)
-    rows = []
-    for active in actives:
-        for alpha in alphas:
-            for gamma in gammas:
-                params = StageParameters(float(alpha), float(gamma), int(active))
-                agg = draw_stage(label, years, seed=seed, masses=masses, params=params).aggregates(
-                    n
-                )
-                err = max(abs(agg[k] / targets[k] - 1) for k in ("cities", "pairs"))
-                rows.append(
-                    {
-                        "active": int(active),
-                        "alpha": round(float(alpha), 3),
-                        "gamma": round(float(gamma), 3),
-                        **agg,
-                        "worst_error": err,
-                    }
-                )
-    return pd.DataFrame(rows).sort_values("worst_error").reset_index(drop=True)
 
 
 def draw_stages(
@@ -472,7 +106,7 @@ def draw_stages(
     scale: float = 1.0,
     stages: Iterable[tuple[int, int]] = DEFAULT_STAGES,
 ) -> list[StageDraw]:
-    """Draw every stage with the calibrated parameters (one shared set of city masses)."""
+    """Draw every stage with the calibrated structures (one shared set of city masses)."""
     masses = city_masses(seed)
     return [
         draw_stage(stage_label(*years), tuple(years), seed=seed, masses=masses, scale=scale)
@@ -1058,6 +692,7 @@ DEMO_FILES = {
     "patents_gbk": "patents_gbk.csv",
     "covariates": "city_covariates.csv",
     "manifest": "manifest.json",
+    "readme": "README.md",
 }
 
 
@@ -1069,8 +704,13 @@ def write_demo(
     ``patents.csv`` (UTF-8) holds every record, ``patents_gbk.csv`` its first ``gbk_rows`` rows
     encoded GBK (the same patents, for testing encoding detection: do not ingest both),
     ``city_covariates.csv`` the yearly covariates, ``manifest.json`` the notice, seed, the
-    messy-row counts and the stage aggregates counted from the generator's own city sets.
+    messy-row counts and the figures the study reports as measured on ``patents.csv`` by
+    pyreslib's own ingest, metrics, Infomap and resilience index
+    (:func:`pyreslib.demo_calibration.measured_shape`), and ``README.md`` describes it all.
+    Only these five files are written (others in ``out_dir`` are left alone).
     """
+    from pyreslib.demo_calibration import measured_shape
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     patents = generate_patents(seed=seed, scale=scale)
@@ -1081,7 +721,7 @@ def write_demo(
         paths["patents_gbk"], index=False, encoding="gbk", lineterminator="\n"
     )
     covariates.to_csv(paths["covariates"], index=False, lineterminator="\n")
-    aggregates = stage_aggregates(draw_stages(seed=seed, scale=scale))
+    shape = measured_shape(paths["patents"])
     manifest = {
         "notice": SYNTHETIC_NOTICE,
         "generator": "pyreslib.datasets.write_demo",
@@ -1093,13 +733,198 @@ def write_demo(
             "covariates": len(covariates),
         },
         "messy_rows": patents.attrs.get("messy", {}),
-        "stage_aggregates": aggregates.to_dict(orient="records"),
+        "measured_on_patents_csv": {
+            label: {k: _plain(v) for k, v in row.items()} for label, row in shape.iterrows()
+        },
         "covariate_columns": COVARIATE_COLUMNS,
     }
     paths["manifest"].write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    paths["readme"].write_text(_demo_readme(manifest, patents, shape), encoding="utf-8")
     return paths
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return round(float(value), 6)
+
+
+def _demo_readme(manifest: dict, patents: pd.DataFrame, shape: pd.DataFrame) -> str:
+    """The demo folder's README: what it is, how it was made, what it measures."""
+    from pyreslib.demo_calibration import SHAPE_TARGETS
+    from pyreslib.demo_networks import STORY_PAIRS, structure_table
+
+    geo = geography()
+    name = dict(zip(geo.cities["adcode"], geo.cities["name_en"], strict=True))
+    study = study_aggregates().set_index("stage")
+    rows = manifest["rows"]
+    messy = manifest["messy_rows"]
+
+    def cell(value: float, target: float | None, digits: int) -> str:
+        shown = f"{value:,.{digits}f}"
+        return shown if target is None or pd.isna(target) else f"{shown} ({target:,.{digits}f})"
+
+    lines = [
+        "| figure | " + " | ".join(shape.index) + " |",
+        "|---|" + "---|" * len(shape),
+    ]
+    figures = [
+        ("cities", 0, "cities"), ("pairs", 0, "city pairs"),
+        ("collaborations", 0, "cross-city collaborations"),
+        ("average_degree", 2, "average degree"),
+        ("closeness_above_mean_pct", 1, "closeness above the mean, %"),
+        ("zero_betweenness_pct", 1, "zero betweenness, %"),
+        ("betweenness_above_mean_pct", 1, "betweenness above the mean, %"),
+        ("modules", 0, "Infomap modules"), ("largest_module", 0, "largest module (cities)"),
+        ("network_resilience", 2, "network resilience D (study preset)"),
+    ]
+    published_d = {"2011-2014": 0.01, "2015-2017": 0.77, "2018-2021": 0.99}
+    for key, digits, label in figures:
+        cells = []
+        for stage, row in shape.iterrows():
+            if key in ("cities", "pairs", "collaborations", "average_degree"):
+                target = study.at[stage, key] if stage in study.index else None
+            elif key == "network_resilience":
+                target = published_d.get(stage)
+            else:
+                target = SHAPE_TARGETS.get(stage, {}).get(key)
+                target = target if isinstance(target, (int, float)) else None
+            cells.append(cell(float(row[key]), target, digits))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    tops = [", ".join(name[c] for c in row["top_by_degree"]) for _, row in shape.iterrows()]
+    lines.append("| top three by degree | " + " | ".join(tops) + " |")
+    firsts = ["yes" if row["beijing_first"] else "no" for _, row in shape.iterrows()]
+    lines.append("| Beijing first on degree, closeness, betweenness | " + " | ".join(firsts)
+                 + " |")
+    measured = "\n".join(lines)
+
+    table = structure_table().set_index("stage").T
+    structure = "\n".join(
+        ["| field | " + " | ".join(table.columns) + " |", "|---|" + "---|" * len(table.columns)]
+        + [f"| `{field}` | " + " | ".join(_short(v) for v in values) + " |"
+           for field, values in table.iterrows()]
+    )
+    story = "; ".join(
+        f"{stage} " + ", ".join(f"{name[a]}-{name[b]} {n}" for (a, b), n in pairs.items())
+        for stage, pairs in STORY_PAIRS.items()
+    )
+    old_names = patents["申请人地址"].str.extractall(f"({'|'.join(_HISTORICAL.values())})")[0]
+    historical = ", ".join(f"{k} {v}" for k, v in old_names.value_counts().sort_index().items())
+    return f"""# ⚠ SYNTHETIC DEMO DATA — not real patents, applicants, addresses or statistics ⚠
+
+Every file in this folder was **generated** by `pyreslib.datasets.write_demo("data/demo")`
+(seed {manifest["seed"]}, scale {manifest["scale"]}); this README too. No record describes a
+real patent; organisation names, addresses and city covariates are invented. Only the city
+geography they are built on is real (`../china_cities.csv`, `../china_city_borders.csv`; see
+`../PROVENANCE.md`). Anything computed from these files — tables, figures, reports — must say
+**synthetic demo data**.
+
+Regenerate (byte-identical with the same pyreslib version):
+
+```bash
+python -c "from pyreslib.datasets import write_demo; write_demo('data/demo')"
+```
+
+## Files
+
+| file | rows | what |
+|---|---|---|
+| `patents.csv` | {rows["patents"]:,} | cooperative patent records, UTF-8, the export format `pyreslib.ingest` reads |
+| `patents_gbk.csv` | {rows["patents_gbk"]:,} | the first {rows["patents_gbk"]:,} rows of `patents.csv`, **GBK-encoded** (tests encoding detection; the same patents, so do not ingest both files together) |
+| `city_covariates.csv` | {rows["covariates"]:,} | synthetic yearly covariates, 337 units x 2011-2021 |
+| `manifest.json` | | seed, row counts, messy-row counts, the figures below |
+| `demo.toml` | | the demo's run configuration (`pyreslib demo`); not written by `write_demo` |
+
+### `patents.csv` columns
+
+| column | meaning |
+|---|---|
+| `申请号` | application number, `CN` + year + kind (1 invention, 2 utility model) + 7-digit serial + `.` + check digit |
+| `申请日` | application date, `YYYY-MM-DD` |
+| `申请人` | applicants, joined by `;` |
+| `申请人地址` | one address per applicant, same order, joined by `;` (e.g. `江苏省南京市高新区科技路12号`) |
+
+### `city_covariates.csv` columns (all SYNTHETIC)
+
+| column | unit | model (x = centred log innovation mass, t = year - 2011, u = persistent city effect) |
+|---|---|---|
+| `adcode` | | 6-digit code of `../china_cities.csv` (the 337 prefecture-level units) |
+| `year` | | 2011-2021 |
+| `gdp_per_capita` | yuan | ln = 10.6 + 0.15 x + 0.07 t + u + e |
+| `education_spending` | million yuan | ln = 8.3 + 0.35 x + 0.08 t + u + e |
+| `st_spending` | million yuan | science & technology expenditure; ln = 5.6 + 0.50 x + 0.10 t + u + e |
+
+They are correlated with the innovation mass on purpose, so ERGM node covariates have something
+to find.
+
+## How the patents were generated
+
+The formulas are in the docstrings of `pyreslib/demo_networks.py` (which cities collaborate, how
+often; the calibration procedure in `pyreslib/demo_calibration.py`) and `pyreslib/datasets.py`
+(patents from city sets). In short, per stage:
+
+1. Each of the 337 units has an innovation mass (lognormal, boosted for the real NEV centres,
+   growing yearly, smaller cities faster). The stage's cities are the national hubs (Beijing,
+   Shanghai, Nanjing), the cities of the study's strongest pairs and then the largest by mass
+   (with noise); the least of them form small detached groups.
+2. Regional hubs (the largest remaining city of a province) link to Beijing and to each other;
+   every other city joins a hub's group (a national hub's, or the regional hub with the
+   largest mass / distance^reach) and links to its hub or, in a chain, to a member placed
+   before it. Some close a triangle with a neighbour of their contact, some link to a sibling,
+   brokers link among themselves and to the hubs; the rest stay leaves.
+3. Collaborations per pair follow a score (a factor for national, member, triangle and core
+   links, times powers of the two cities' masses and degrees), at least one per pair; the
+   study's strongest pairs have fixed counts ({story}); no other pair exceeds the stage's cap.
+4. 6 % of the collaborations are three-city patents on triangles of the network. Single-city
+   collaborations total 1.05 x the cross-city ones; Beijing, Nanjing, Hangzhou and Shanghai
+   lead them.
+5. Applicants come from a made-up pool of organisations per city; no made-up word contains the
+   name of any city.
+
+The calibrated structure of each stage (`pyreslib.demo_networks.STAGE_STRUCTURE`):
+
+{structure}
+
+## What the demo measures, next to the study
+
+Measured on `patents.csv` as `pyreslib demo` measures it: ingested like any export (messy rows
+and all), then pyreslib's centralities, Infomap (seed 2023, 10 trials, as `demo.toml`) and the
+study preset of network resilience (entropy weights, as `demo.toml`). The study's figures in
+brackets; stage 3's collaborations total is not stated by the study (9,500 is this data set's
+choice), nor are its Infomap modules.
+
+{measured}
+
+The calibration holds for seed {manifest["seed"]} at scale 1.0; other seeds give networks of the
+same design, not the study's numbers.
+
+## Messy rows (deliberate, counted; also in `manifest.json`)
+
+| kind | rows | what an ingester should do |
+|---|---|---|
+| historical names | {messy.get("historical_name", 0)} | old units in addresses ({historical}); resolve through `../china_city_aliases.csv` |
+| full-width separators | {messy.get("fullwidth_separator", 0)} | applicants and addresses joined by `；` instead of `;` |
+| duplicated patent ids | {messy.get("duplicate_id", 0)} | exact copies of earlier rows; keep one |
+| unresolvable co-applicant | {messy.get("unresolvable_coapplicant", 0)} | a foreign, Hong Kong or Taiwan applicant ("Tokyo, Japan", "海外", "香港特别行政区…") appended to a cross-city patent; drop the applicant, count it, keep the patent |
+| unresolvable only | {messy.get("unresolvable_only", 0)} | patents whose two applicants are all unresolvable; no city, nothing to count |
+| English addresses | {messy.get("english_address", 0)} | one applicant's address in English ("No. 27 Keji Road, Yinchuan, Ningxia, China") |
+
+With these handled (as `pyreslib.ingest.ingest_file` does), the figures above are exact.
+"""
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
 
 
 def load_demo() -> tuple[Path, Path]:
