@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml | check-tools
 	echo "$(abspath $(R_LIB))" > $(VENV)/pyreslib-r-library
 	touch $@
 
-$(R_LIB)/.restored: renv.lock r/setup.R r/Makevars.cxx17 | check-tools
+$(R_LIB)/.restored: renv.lock r/setup.R r/required-packages.txt r/Makevars.cxx17 | check-tools
 	Rscript r/setup.R $(R_LIB)
 	touch $@
 

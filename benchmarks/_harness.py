@@ -79,6 +79,7 @@ class Measurement:
     anchor_seconds: float | None = None
     target: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    table: str = ""  # an optional markdown table printed under the bullet points
 
     @property
     def ratio(self) -> float | None:
@@ -107,4 +108,6 @@ class Measurement:
         for key, value in self.extra.items():
             rows.append(f"- {key}: {value}")
         rows.append("")
+        if self.table:
+            rows += [self.table.rstrip("\n"), ""]
         return rows

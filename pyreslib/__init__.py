@@ -3,9 +3,14 @@
 Stages of the data's journey, one module each: :mod:`pyreslib.ingest` (patent records in),
 :mod:`pyreslib.network` (stage city networks and geography), :mod:`pyreslib.metrics`
 (indicators and centralities), :mod:`pyreslib.community` (Infomap),
-:mod:`pyreslib.resilience` (coupling coordination, node resilience, robustness),
-:mod:`pyreslib.ergm` (statnet ``ergm`` through rpy2), :mod:`pyreslib.report` and
-:mod:`pyreslib.cli`.
+:mod:`pyreslib.resilience` (coupling coordination, node resilience),
+:mod:`pyreslib.robustness`, :mod:`pyreslib.ergm` (statnet ``ergm`` through rpy2) and
+:mod:`pyreslib.models` (the study's ERGMs per stage).
+
+The main job: :mod:`pyreslib.analysis` runs every step and returns one result (no file
+written); :mod:`pyreslib.outputs` writes it (results.json, tables, figures, report.html);
+:mod:`pyreslib.cli` is the command line.  :mod:`pyreslib.study` holds the reference study's
+facts; :mod:`pyreslib.datasets` and :mod:`pyreslib.demo_data` make the synthetic demo data.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pyreslib.errors import (
     DegeneracyError,
     FormulaError,
     InputError,
+    OutputError,
     PyreslibError,
     REnvironmentError,
     RError,
@@ -32,6 +38,7 @@ __all__ = [
     "DegeneracyError",
     "FormulaError",
     "InputError",
+    "OutputError",
     "PyreslibError",
     "REnvironmentError",
     "RError",

@@ -23,6 +23,14 @@ def r_dir() -> Path:
     return _first_existing(_PACKAGE_DIR.parent / "r", _PACKAGE_DIR / "_r")
 
 
+def required_r_packages() -> tuple[str, ...]:
+    """The R packages pyreslib needs: ``r/required-packages.txt``, one name a line, ``#``
+    comments (the one list r/setup.R, the bridge and ``pyreslib_versions()`` use)."""
+    text = (r_dir() / "required-packages.txt").read_text(encoding="utf-8")
+    names = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(name for name in names if name)
+
+
 def data_dir() -> Path:
     """Folder holding the bundled city geography and demo data."""
     return _first_existing(_PACKAGE_DIR.parent / "data", _PACKAGE_DIR / "_data")

@@ -366,6 +366,10 @@ def _english_variants(name: str) -> list[str]:
 
 
 @functools.cache
-def default_resolver() -> CityResolver:
-    """A shared :class:`CityResolver` with the default settings (built once per process)."""
-    return CityResolver()
+def default_resolver(prefecture_level_only: bool = False) -> CityResolver:
+    """A shared :class:`CityResolver` with the default settings (built once per process).
+
+    ``prefecture_level_only`` resolves only to the 337 prefecture-level units
+    (:data:`PREFECTURE_LEVEL_KINDS`): a county-level unit such as 仙桃 stays unresolved.
+    """
+    return CityResolver(kinds=PREFECTURE_LEVEL_KINDS if prefecture_level_only else None)

@@ -1,19 +1,32 @@
 """The ``pyreslib run`` and ``pyreslib demo`` subcommands (the main job).
 
-``pyreslib run CONFIG.toml --out DIR`` runs :func:`pyreslib.pipeline.run` with a TOML
-configuration (:mod:`pyreslib.config`); ``pyreslib demo --out DIR`` does the same with the
-bundled synthetic demo data and ``data/demo/demo.toml``.  Both show a progress bar per step
-and end with a summary table; the demo also prints its stage aggregates next to the reference
-study's, with the relative differences.
+``pyreslib run CONFIG.toml --out DIR`` computes the analysis a TOML configuration
+(:mod:`pyreslib.config`) describes (:func:`pyreslib.analysis.run`) and writes it to DIR
+(:func:`pyreslib.outputs.write`); ``pyreslib demo --out DIR`` does the same with the bundled
+synthetic demo data and ``data/demo/demo.toml``.  The config (every number within its
+range) and the output folder (:mod:`pyreslib.outputs.folder`) are checked before any work
+starts.  Both show a progress bar per step (:class:`RichProgress`, the observer the
+computation reports to) and end with a summary table; the demo also prints this run's stage
+aggregates next to the reference study's, with the relative differences.
+
+When a part of the analysis that was asked for fails (an ERGM fit, a goodness of fit) the run
+still writes everything else, says what failed on stderr (even with ``--quiet``) and exits
+with 3 (``pyreslib.cli.EXIT_PART_FAILED``); ``--keep-going`` makes that exit 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
+import time
 from pathlib import Path
+from typing import Self
 
-__all__ = ["add_run_commands", "demo_config_path"]
+from pyreslib.cli import check_stop_signals
+from pyreslib.progress import Progress
+
+__all__ = ["RichProgress", "add_run_commands", "demo_config_path"]
 
 
 def demo_config_path() -> Path:
@@ -25,15 +38,20 @@ def demo_config_path() -> Path:
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR",
-                        help="output folder (replaced as a whole; must be new, empty or an "
-                        "earlier pyreslib output)")
+                        help="output folder: new, empty or exactly an earlier pyreslib output "
+                        "(replaced as a whole); never a folder holding the config or its "
+                        "input files")
     parser.add_argument("--no-ergm", action="store_true",
                         help="skip the ERGM step (no R needed); same as [ergm] enabled = false")
     parser.add_argument("--allow-outside", action="store_true",
                         help="allow an output folder outside the current directory; same as "
                         "[output] allow_outside = true")
     parser.add_argument("--quiet", action="store_true",
-                        help="no progress bars or summary, only errors")
+                        help="no progress bars or summary, only errors and failed parts")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="exit 0 even when a part of the analysis that was asked for "
+                        "failed (an ERGM fit, a goodness of fit); without it such a run writes "
+                        "its outputs and exits 3")
 
 
 def add_run_commands(subparsers) -> None:
@@ -75,48 +93,155 @@ def _overrides(args: argparse.Namespace) -> dict:
 
 def _run_command(args: argparse.Namespace) -> int:
     from pyreslib.config import load_config
-    from pyreslib.pipeline import run
 
-    cfg = load_config(args.config, _overrides(args))
-    result = run(cfg, args.out, progress=not args.quiet)
-    if not args.quiet:
-        _print_summary(result)
-    return 0
+    result = _run_and_write(load_config(args.config, _overrides(args)), args)
+    return _exit_code(result, args)
 
 
 def _demo_config(args: argparse.Namespace):
-    from pyreslib import datasets
     from pyreslib.config import load_config
+    from pyreslib.demo_data import load_demo
 
     overrides = _overrides(args)
-    load_demo = getattr(datasets, "load_demo", None)
-    if load_demo is not None:
-        # The generator writes the demo files on first use (or finds them in data/demo/).
-        patents, covariates = load_demo()
-        overrides.setdefault("input", {}).update(
-            {"patents": str(patents), "covariates": str(covariates)})
+    patents, covariates = load_demo()  # the committed demo files (data/demo/)
+    overrides.setdefault("input", {}).update(
+        {"patents": str(patents), "covariates": str(covariates)})
     return load_config(demo_config_path(), overrides)
 
 
 def _demo_command(args: argparse.Namespace) -> int:
-    from pyreslib.pipeline import run
-
-    cfg = _demo_config(args)
-    result = run(cfg, args.out, progress=not args.quiet)
+    result = _run_and_write(_demo_config(args), args)
     if not args.quiet:
-        _print_summary(result)
-        _print_comparison(result)
-    return 0
+        _print_comparison(result.comparison_to_study())
+    return _exit_code(result, args)
 
 
-def _print_summary(result) -> None:
+def _run_and_write(cfg, args: argparse.Namespace):
+    from pyreslib import analysis, outputs
+
+    outputs.check_destination(args.out, cfg)  # a bad --out is refused before any work
+    with RichProgress(enabled=not args.quiet) as progress:
+        result = analysis.run(cfg, progress=progress)
+        written = outputs.write(result, args.out, progress=progress)
+    if not args.quiet:
+        _print_summary(result, written, progress.timings)
+    return result
+
+
+def failed_parts(result) -> list[str]:
+    """What was asked for and failed in ``result``, one short line each (empty: nothing)."""
+    if result.ergm is None:
+        return []
+    return [f"ERGM {what} on {stage}: {_first_line(message)}"
+            for stage, what, message in result.ergm.failures()]
+
+
+def _first_line(message: str, limit: int = 120) -> str:
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _exit_code(result, args: argparse.Namespace) -> int:
+    """0, or 3 when a requested part failed (said on stderr even with --quiet), unless
+    --keep-going."""
+    from pyreslib.cli import EXIT_PART_FAILED
+
+    failed = failed_parts(result)
+    if not failed:
+        return 0
+    shown = failed[:5] + ([f"... and {len(failed) - 5} more"] if len(failed) > 5 else [])
+    code = 0 if args.keep_going else EXIT_PART_FAILED
+    print(f"pyreslib {args.command}: {len(failed)} requested part(s) of the analysis failed "
+          f"(outputs written to {args.out}; see ergm_failures in results.json); exit {code}"
+          + (" (--keep-going)" if args.keep_going else ", or 0 with --keep-going") + ":\n"
+          + "\n".join(f"  - {line}" for line in shown), file=sys.stderr)
+    return code
+
+
+class RichProgress(Progress):
+    """The progress display of the command line: one rich bar per step, advanced as the
+    step's units finish, with the step's time kept in :attr:`timings` (seconds).
+
+    Every event also checks the stop signals (:func:`pyreslib.cli.check_stop_signals`).
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.timings: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+        self._tasks: dict[str, object] = {}
+        self._bars = None
+
+    def __enter__(self) -> Self:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Bars
+
+            self._bars = Bars(TextColumn("{task.description:<28}"), BarColumn(),
+                              MofNCompleteColumn(), TimeElapsedColumn(),
+                              TextColumn("{task.fields[detail]}"))
+            self._bars.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bars is not None:
+            self._bars.__exit__(*exc)
+
+    def started(self, step: str, total: int) -> None:
+        check_stop_signals()
+        self._started[step] = time.perf_counter()
+        if self._bars is not None:
+            self._tasks[step] = self._bars.add_task(step, total=total, detail="")
+
+    def working_on(self, step: str, detail: str) -> None:
+        check_stop_signals()
+        if step in self._tasks:
+            self._bars.update(self._tasks[step], detail=detail)
+
+    def advanced(self, step: str, detail: str = "") -> None:
+        check_stop_signals()
+        if step in self._tasks:
+            self._bars.update(self._tasks[step], advance=1, detail=detail)
+
+    def finished(self, step: str) -> None:
+        if step in self._tasks:
+            task = self._tasks[step]
+            self._bars.update(task, completed=self._bars.tasks[task].total, detail="")
+        self.timings[step] = time.perf_counter() - self._started.pop(step)
+
+
+def _summary_rows(results: dict) -> list[tuple[str, ...]]:
+    """(stage, cities, pairs, collaborations, avg degree, D, modules, R random) rows of
+    results.json's numbers, as the summary table shows them."""
+    rows = []
+    for entry in results["stages"]:
+        net, res = entry["network"], entry["resilience"]
+        rob = entry.get("robustness") or {}
+        rows.append((
+            entry["label"], f"{net['nodes']:.0f}", f"{net['edges']:.0f}",
+            f"{net['weight']:.0f}", f"{net['avg_degree']:.2f}",
+            _fmt(res.get("D")), str(entry["communities"]["count"]), _fmt(rob.get("random")),
+        ))
+    return rows
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_summary(result, written, timings: dict[str, float]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    if result.results.get("synthetic"):
-        console.print("[bold white on red] SYNTHETIC DEMO DATA [/] "
-                      + str(result.results.get("notice") or ""))
+    results = written.results
+    if result.synthetic:
+        console.print("[bold white on red] SYNTHETIC DEMO DATA [/] " + str(result.notice))
     table = Table(title="Summary (D: network resilience; R random: robustness to random failure)",
                   title_justify="left")
     # short headers: the table must fit an 80-column terminal without truncation
@@ -124,10 +249,10 @@ def _print_summary(result) -> None:
                    "R random"):
         table.add_column(column, justify="left" if column == "stage" else "right",
                          no_wrap=column == "stage")
-    for row in result.summary_rows():
+    for row in _summary_rows(results):
         table.add_row(*row)
     console.print(table)
-    fits = result.results.get("ergm") or []
+    fits = results.get("ergm") or []
     if fits:
         ergm = Table(title="ERGM fits", title_justify="left")
         for column in ("stage", "model", "AIC", "BIC", "converged"):
@@ -137,14 +262,14 @@ def _print_summary(result) -> None:
             ergm.add_row(fit["stage"], fit["model"], _num(fit["aic"]), _num(fit["bic"]),
                          "yes" if fit["converged"] else "[red]no")
         console.print(ergm)
-    for failure in result.results.get("ergm_failures") or []:
+    for failure in results.get("ergm_failures") or []:
         console.print(f"[yellow]ERGM {failure['model']} on {failure['stage']} failed: "
                       f"{failure['error']}")
     for note in result.notes:
         console.print(f"[yellow]note: {note}")
-    timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
-    console.print(f"wrote {result.out_dir} ({len(result.figures)} figures, "
-                  f"{len(result.tables)} table files): open {result.out_dir / 'report.html'}")
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+    console.print(f"wrote {written.out_dir} ({len(written.figures)} figures, "
+                  f"{len(written.tables)} table files): open {written.out_dir / 'report.html'}")
     console.print(f"[dim]time per step: {timing}")
 
 
@@ -152,26 +277,33 @@ def _num(value) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
 
-def _print_comparison(result) -> None:
+def _print_comparison(rows) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    frame = result.comparison_to_study
-    if frame is None:
+    if rows is None:
         return
-    table = Table(title="Demo stage aggregates vs the study (SPEC.md section 8)",
+    table = Table(title="This run next to the reference study (docs/method.md)",
                   title_justify="left")
-    for column in ("stage", "quantity", "demo", "study", "difference"):
+    for column in ("stage", "quantity", "this run", "study", "difference"):
         table.add_column(column, justify="left" if column in ("stage", "quantity") else "right",
                          no_wrap=column == "stage")
-    for row in frame.itertuples(index=False):
-        study = "not stated" if math.isnan(row.study) else f"{row.study:,.2f}".rstrip("0").rstrip(".")
-        diff = row.relative_difference
-        if math.isnan(diff):
-            shown = "-"
-        else:
-            colour = "green" if abs(diff) <= 0.05 else "red"
-            shown = f"[{colour}]{diff:+.1%}"
-        demo = f"{row.demo:,.2f}".rstrip("0").rstrip(".")
-        table.add_row(row.stage, row.quantity, demo, study, shown)
+    for row in rows:
+        study = "not stated" if math.isnan(row.study) else _short(row.study)
+        table.add_row(row.stage, row.quantity, _short(row.this_run), study, _difference(row))
     Console().print(table)
+
+
+def _difference(row) -> str:
+    """The row's difference (percent if relative, points if absolute), green within the
+    study's tolerance, red outside."""
+    if row.within_tolerance is None:
+        return "-"
+    colour = "green" if row.within_tolerance else "red"
+    value = f"{row.difference:+.1%}" if row.kind == "relative" else f"{row.difference:+,.2f}"
+    return f"[{colour}]{value}"
+
+
+def _short(value: float) -> str:
+    """A number with at most two decimals and no trailing zeros (628, 3.93, 8.05)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -1,4 +1,4 @@
-"""Community level: Infomap modules of the stage networks and their stability (SPEC section 3).
+"""Community level: Infomap modules of the stage networks and their stability (method.md, 3).
 
 Infomap (Rosvall & Bergstrom 2008, PNAS 105, 1118) finds the partition that minimises the map
 equation, the description length of a random walk on the network.  Here it runs two-level,

@@ -3,7 +3,7 @@
 A configuration has one table per stage of the pipeline (``[input]``, ``[stages]``,
 ``[metrics]``, ``[communities]``, ``[resilience]``, ``[robustness]``, ``[ergm]``,
 ``[figures]``, ``[output]``) plus top-level ``title`` and ``seed``.  Every key is optional
-except ``input.patents``; the defaults are the choices SPEC.md fixes.  A complete example with
+except ``input.patents``; the defaults are those of docs/method.md.  A complete example with
 every key is :data:`EXAMPLE_TOML` (and ``data/demo/demo.toml``).
 
 Validation is strict because a typo in a config silently falling back to a default would change
@@ -12,6 +12,36 @@ allowed set and a file that does not exist are each an error naming the file and
 
     demo.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed in
     [ergm]: enabled, gof_nsim, models, threshold, mcmc_samplesize
+
+Every number has a documented range (:func:`_bounded` on its field; the config reference in
+the README lists them), checked before any work starts, so that a typo such as
+``repeats = 50000000000`` is a message instead of a memory error an hour later.  The ranges:
+
+========================  ==========================  ==========================================
+key                       range                       why that bound
+========================  ==========================  ==========================================
+seed                      1 .. 2,147,483,647          R's seed is a 32-bit integer; Infomap
+                                                      needs at least 1
+stages.threshold          1 .. 1,000,000              minimum joint patents of a kept pair
+communities.trials        1 .. 1,000                  Infomap runs per stage
+resilience.floor          0 <= floor < 1              share added after min-max normalisation
+resilience.top_nodes      1 .. 1,000                  cities listed per stage
+robustness.repeats        1 .. 10,000                 random removal orders per stage
+ergm.gof_nsim             0 (skip), or 2 .. 10,000    networks simulated per goodness of fit
+ergm.mcmc_samplesize      0 (ergm's default, 1024),   MCMC sample per MCMC-MLE iteration
+                          or 100 .. 1,000,000         (memory grows with it)
+ergm.threshold            1 .. 1,000,000              minimum joint patents of an ERGM tie
+figures.dpi               10 .. 600                   a 600 dpi map is already 7,000 px wide
+figures.classes           2 .. 9                      natural-break classes on the maps
+figures.top_n             1 .. 100                    cities per ranking panel
+figures.label_cities      0 .. 100                    city names written on each map
+output.significant_digits 1 .. 17                     a float64 has at most 17
+========================  ==========================  ==========================================
+
+Lists must not be empty where something is switched on (``robustness.strategies`` with
+robustness enabled, ``ergm.models`` with the ERGM step enabled) and must not repeat an item.
+Messages quote at most a short excerpt of a long value.  A config saved with a UTF-8 byte
+order mark (as Windows Notepad does) reads like one without.
 
 Relative paths are resolved against the folder holding the config file, so a project folder
 can be moved as a whole.
@@ -28,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from pyreslib.errors import ConfigError, InputError
+from pyreslib.study import COVARIATE_COLUMNS, STAGE_LABELS
 
 __all__ = [
     "CommunitiesConfig",
@@ -40,16 +71,30 @@ __all__ = [
     "ResilienceConfig",
     "RobustnessConfig",
     "StagesConfig",
-    "check_output_dir",
+    "bounds",
     "load_config",
     "parse_config",
 ]
 
-DEFAULT_STAGE_LABELS = ("2011-2014", "2015-2017", "2018-2021")
-
 
 def _choice(*allowed: str) -> dict:
     return {"choices": allowed}
+
+
+def _bounded(low: float, high: float, *, zero: str = "", below_high: bool = False) -> dict:
+    """Field metadata: the value must lie in [low, high] (or [low, high) with ``below_high``);
+    ``zero`` names what 0 means when 0 is allowed outside the range."""
+    return {"bounds": (low, high), "zero": zero, "below_high": below_high}
+
+
+def bounds(cls: type, name: str) -> tuple[float, float]:
+    """The (low, high) range of the number ``name`` of the config dataclass ``cls``, e.g.
+    ``bounds(StagesConfig, "threshold")`` (used by command-line options that mirror a key)."""
+    return next(f.metadata["bounds"] for f in fields(cls) if f.name == name)
+
+
+SEED_MAX = 2**31 - 1
+"""The largest seed: R's ``set.seed`` takes a 32-bit integer."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +123,13 @@ class InputConfig:
 class StagesConfig:
     """``[stages]``: year ranges ("YYYY-YYYY") and the minimum pair weight kept as an edge."""
 
-    labels: list[str] = field(default_factory=lambda: list(DEFAULT_STAGE_LABELS))
-    threshold: int = 1
+    labels: list[str] = field(default_factory=lambda: list(STAGE_LABELS))
+    threshold: int = field(default=1, metadata=_bounded(1, 1_000_000))
 
 
 @dataclass(frozen=True)
 class MetricsConfig:
-    """``[metrics]``: binary (SPEC default) or weighted path lengths, clustering, centralities."""
+    """``[metrics]``: binary (the default) or weighted path lengths, clustering, centralities."""
 
     weighted: bool = False
     cumulative_degree_distribution: bool = False
@@ -94,7 +139,7 @@ class MetricsConfig:
 class CommunitiesConfig:
     """``[communities]``: Infomap trials per run (the seed is the top-level ``seed``)."""
 
-    trials: int = 10
+    trials: int = field(default=10, metadata=_bounded(1, 1000))
 
 
 @dataclass(frozen=True)
@@ -102,19 +147,21 @@ class ResilienceConfig:
     """``[resilience]``: the network resilience index and how node resilience is normalised.
 
     ``preset`` names the index of :func:`pyreslib.resilience.network_resilience`: ``"study"``
-    (the reference study's three dimensions, floor 1e-4) or ``"four_dimensions"``; ``floor``
-    left out takes the preset's.  ``node_normalisation``: ``"within_stage"`` or ``"pooled"``
-    (across the stages compared, so that scores are comparable from stage to stage).
+    (the reference study's three dimensions) or ``"four_dimensions"``.  ``floor`` defaults to
+    the study preset's 1e-4 (a stage worst on every indicator gets D = 0.01); the
+    four-dimension index is documented with 0.01, so set ``floor = 0.01`` with it.
+    ``node_normalisation``: ``"within_stage"`` or ``"pooled"`` (across the stages compared, so
+    that scores are comparable from stage to stage).
     """
 
     preset: str = field(default="study", metadata=_choice("study", "four_dimensions"))
     weights: str = field(default="entropy", metadata=_choice("entropy", "equal"))
     normalisation: str = field(default="minmax", metadata=_choice("minmax", "logistic"))
-    floor: float | None = None
+    floor: float = field(default=1e-4, metadata=_bounded(0.0, 1.0, below_high=True))
     node_weights: str = field(default="entropy", metadata=_choice("entropy", "equal"))
     node_normalisation: str = field(default="within_stage",
                                     metadata=_choice("within_stage", "pooled"))
-    top_nodes: int = 10
+    top_nodes: int = field(default=10, metadata=_bounded(1, 1000))
 
 
 @dataclass(frozen=True)
@@ -124,7 +171,7 @@ class RobustnessConfig:
     enabled: bool = True
     strategies: list[str] = field(default_factory=lambda: ["random", "degree", "betweenness"],
                                   metadata=_choice("random", "degree", "betweenness"))
-    repeats: int = 50
+    repeats: int = field(default=50, metadata=_bounded(1, 10_000))
     recalculate: bool = True
 
 
@@ -133,16 +180,18 @@ class ErgmConfig:
     """``[ergm]``: which models to fit per stage and how much goodness of fit to simulate.
 
     ``enabled = false`` skips R entirely.  ``models`` are names known to
-    :mod:`pyreslib.models` ("study", "extended").  ``gof_nsim = 0`` skips goodness of fit.
-    ``mcmc_samplesize`` (0 = ergm's default) trades accuracy of MCMC-MLE for speed.
+    :mod:`pyreslib.models` ("study", "extended"); with the step enabled the list may not be
+    empty.  ``gof_nsim = 0`` skips goodness of fit.  ``mcmc_samplesize`` (0 = ergm's default)
+    trades accuracy of MCMC-MLE for speed.  Ranges: see the module docstring.
     """
 
     enabled: bool = True
     models: list[str] = field(default_factory=lambda: ["study", "extended"],
                               metadata=_choice("study", "extended"))
-    gof_nsim: int = 50
-    mcmc_samplesize: int = 0
-    threshold: int = 1
+    gof_nsim: int = field(default=50, metadata=_bounded(2, 10_000, zero="skip"))
+    mcmc_samplesize: int = field(default=0, metadata=_bounded(100, 1_000_000,
+                                                               zero="ergm's default"))
+    threshold: int = field(default=1, metadata=_bounded(1, 1_000_000))
 
 
 @dataclass(frozen=True)
@@ -150,10 +199,10 @@ class FiguresConfig:
     """``[figures]``: resolution, natural-break classes on the maps, cities in rankings."""
 
     enabled: bool = True
-    dpi: int = 110
-    classes: int = 5
-    top_n: int = 20
-    label_cities: int = 8
+    dpi: int = field(default=110, metadata=_bounded(10, 600))
+    classes: int = field(default=5, metadata=_bounded(2, 9))
+    top_n: int = field(default=20, metadata=_bounded(1, 100))
+    label_cities: int = field(default=8, metadata=_bounded(0, 100))
 
 
 @dataclass(frozen=True)
@@ -167,7 +216,7 @@ class OutputConfig:
     """
 
     allow_outside: bool = False
-    significant_digits: int = 6
+    significant_digits: int = field(default=6, metadata=_bounded(1, 17))
 
 
 @dataclass(frozen=True)
@@ -175,7 +224,7 @@ class Config:
     """A validated run configuration (see the module docstring)."""
 
     title: str = "Collaborative innovation network resilience"
-    seed: int = 2023
+    seed: int = field(default=2023, metadata=_bounded(1, SEED_MAX))
     input: InputConfig = field(default_factory=InputConfig)
     stages: StagesConfig = field(default_factory=StagesConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
@@ -209,13 +258,30 @@ _TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "tru
                Path: "a path (string)"}
 
 
+def _excerpt(value: Any, limit: int = 40) -> str:
+    """``repr(value)``, cut to ``limit`` characters: messages never quote long user text."""
+    shown = repr(value) if not isinstance(value, dict) else "{...}"
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def _describe(value: Any) -> str:
     kind = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array",
             dict: "table"}.get(type(value), type(value).__name__)
-    shown = repr(value) if not isinstance(value, dict) else "{...}"
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{kind} {shown}"
+    return f"{kind} {_excerpt(value)}"
+
+
+def _check_bounds(value: float, key: str, where: str, meta: dict) -> None:
+    low, high = meta["bounds"]
+    zero, below_high = meta["zero"], meta["below_high"]
+    if (zero and value == 0) or (low <= value < high if below_high else low <= value <= high):
+        return
+    if below_high:
+        allowed = f"in [{low:g}, {high:g})"
+    else:
+        allowed = f"between {low:,} and {high:,}"
+    if zero:
+        allowed = f"0 ({zero}) or {allowed}"
+    raise ConfigError(f"{where}: key '{key}' must be {allowed}, got {_excerpt(value)}.")
 
 
 def _type_word(tp: Any) -> str:
@@ -287,16 +353,19 @@ def _check_value(value: Any, tp: Any, key: str, where: str, meta: dict, base: Pa
                 f"(relative paths are read from the config file's folder, {base})."
             )
         return path
+    if "bounds" in meta:
+        _check_bounds(value, key, where, meta)
     choices = meta.get("choices")
     if choices and value not in choices:
         raise ConfigError(
             f"{where}: key '{key}' must be one of {', '.join(repr(c) for c in choices)}, "
-            f"got {value!r}."
+            f"got {_excerpt(value)}."
         )
     return value
 
 
 def _unknown_key(where: str, key: str, allowed: list[str], section: str | None) -> ConfigError:
+    key = key if len(key) <= 40 else key[:39] + "…"
     full = f"{section}.{key}" if section else key
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f" (did you mean '{section + '.' if section else ''}{close[0]}'?)" if close else ""
@@ -337,42 +406,37 @@ def _check_semantics(cfg: Config, where: str) -> None:
             f"{where}: key 'input.patents' is required: the patent export to read "
             "(a path relative to the config file)."
         )
-    positive = {
-        "stages.threshold": cfg.stages.threshold, "communities.trials": cfg.communities.trials,
-        "robustness.repeats": cfg.robustness.repeats, "ergm.threshold": cfg.ergm.threshold,
-        "figures.dpi": cfg.figures.dpi, "output.significant_digits": cfg.output.significant_digits,
-        "resilience.top_nodes": cfg.resilience.top_nodes, "figures.top_n": cfg.figures.top_n,
-    }
-    for key, value in positive.items():
-        if value < 1:
-            raise ConfigError(f"{where}: key '{key}' must be at least 1, got {value}.")
-    for key, value in {"ergm.gof_nsim": cfg.ergm.gof_nsim,
-                       "ergm.mcmc_samplesize": cfg.ergm.mcmc_samplesize,
-                       "figures.label_cities": cfg.figures.label_cities}.items():
-        if value < 0:
-            raise ConfigError(f"{where}: key '{key}' must be 0 or more, got {value}.")
-    if cfg.ergm.gof_nsim == 1:
-        raise ConfigError(f"{where}: key 'ergm.gof_nsim' must be 0 (skip) or at least 2, got 1.")
-    if not 2 <= cfg.figures.classes <= 9:
-        raise ConfigError(
-            f"{where}: key 'figures.classes' must be between 2 and 9, got {cfg.figures.classes}."
-        )
-    if cfg.resilience.floor is not None and not 0 <= cfg.resilience.floor < 1:
-        raise ConfigError(
-            f"{where}: key 'resilience.floor' must be in [0, 1), got {cfg.resilience.floor}."
-        )
     if not cfg.stages.labels:
         raise ConfigError(f"{where}: key 'stages.labels' must list at least one stage.")
+    _check_list(cfg.stages.labels, "stages.labels", where)
+    if cfg.robustness.enabled:
+        _check_list(cfg.robustness.strategies, "robustness.strategies", where,
+                    off="[robustness] enabled = false")
+    if cfg.ergm.enabled:
+        _check_list(cfg.ergm.models, "ergm.models", where, off="[ergm] enabled = false")
+    too_long = [label for label in cfg.stages.labels if len(label) > 40]
+    if too_long:
+        raise ConfigError(f"{where}: key 'stages.labels': a label looks like '2011-2014', got "
+                          f"{_describe(too_long[0])}.")
     try:
         parse_stages(cfg.stages.labels)
     except InputError as exc:  # the ingest module's message says what is wrong with the label
         raise ConfigError(f"{where}: key 'stages.labels': {exc}") from None
-    if cfg.ergm.enabled and cfg.ergm.models and cfg.input.covariates is None:
+    if cfg.ergm.enabled and cfg.input.covariates is None:
         raise ConfigError(
             f"{where}: key 'input.covariates' is required when [ergm] is enabled (a CSV with "
-            "adcode, year, gdp_per_capita, education_spending, st_spending); or set "
-            "ergm.enabled = false."
+            f"{', '.join(COVARIATE_COLUMNS)}); or set ergm.enabled = false."
         )
+
+
+def _check_list(items: list, key: str, where: str, *, off: str = "") -> None:
+    if not items:
+        what = f"; list at least one, or set {off} to switch the step off" if off else ""
+        raise ConfigError(f"{where}: key '{key}' is empty{what}.")
+    repeated = sorted({item for i, item in enumerate(items) if item in items[:i]})
+    if repeated:
+        raise ConfigError(f"{where}: key '{key}' lists {_excerpt(repeated[0])} more than once; "
+                          "give each once.")
 
 
 def parse_config(data: dict, *, where: str = "config", base: str | Path = ".") -> Config:
@@ -392,8 +456,12 @@ def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path.name}: saved as UTF-16; save the config as UTF-8.")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark (Windows Notepad writes one) is not part of the TOML
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid TOML: {exc}.") from None
     except UnicodeDecodeError:
@@ -404,24 +472,6 @@ def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = 
             table.update(values)
     cfg = parse_config(data, where=path.name, base=path.resolve().parent)
     return replace(cfg, source=path.resolve())
-
-
-def check_output_dir(out_dir: str | Path, cfg: Config, *, cwd: str | Path | None = None) -> Path:
-    """The absolute output folder, refused when outside ``cwd`` (default: the current working
-    directory) unless ``output.allow_outside`` is set."""
-    out = Path(out_dir).expanduser().resolve()
-    root = Path(cwd or Path.cwd()).resolve()
-    if not cfg.output.allow_outside and not out.is_relative_to(root):
-        raise ConfigError(
-            f"output folder {out} is outside the working tree {root}; write inside it, or set "
-            "allow_outside = true in [output] (pyreslib run/demo: --allow-outside)."
-        )
-    if out == root:
-        raise ConfigError(
-            f"output folder {out} is the working directory itself; name a sub-folder such as "
-            "'results'."
-        )
-    return out
 
 
 def _to_plain(value: Any) -> Any:
@@ -465,7 +515,7 @@ trials = 10
 preset = "study"             # or "four_dimensions"
 weights = "entropy"          # or "equal"
 normalisation = "minmax"     # or "logistic"
-# floor = 1e-4               # default: the preset's (1e-4 "study", 0.01 "four_dimensions")
+floor = 1e-4                 # the study preset's; 0.01 with "four_dimensions"
 node_weights = "entropy"
 node_normalisation = "within_stage"   # or "pooled" (comparable across stages)
 top_nodes = 10

@@ -15,7 +15,7 @@ lowered the loss: stage 1's detached groups (2, 3, 2, 3) -> (2, 3, 2, 3, 2, 3), 
 then stage 3, then stage 2 between them.  Stage 3's weights come from one more run that moved
 only the weights, with the target of at most 10 Infomap modules (the study gives none for stage
 3; fewer, larger modules keep its map readable and follow the stages' trend): it found 11.  What the stored structures measure is in
-data/demo/README.md (written by :func:`pyreslib.datasets.write_demo`) and checked by
+data/demo/README.md (written by :func:`pyreslib.demo_data.write_demo`) and checked by
 tests/test_datasets.py; other seeds give networks of the same design but are not guaranteed
 within the study's tolerances.
 """

@@ -14,18 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pyreslib._resources import data_dir
+from pyreslib.cities import PREFECTURE_LEVEL_KINDS, city_table
 from pyreslib.errors import InputError
 
-__all__ = ["DEFAULT_SEED", "MASS_BOOST", "CityMasses", "Geography", "city_masses", "geography"]
+__all__ = [
+    "DEFAULT_SEED",
+    "MASS_BOOST",
+    "PREFECTURE_LEVEL_KINDS",
+    "CityMasses",
+    "Geography",
+    "city_masses",
+    "geography",
+]
 
-PREFECTURE_LEVEL_KINDS = (
-    "municipality",
-    "prefecture_city",
-    "autonomous_prefecture",
-    "prefecture",
-    "league",
-)
 
 DEFAULT_SEED = 20231
 
@@ -90,27 +91,17 @@ class Geography:
 
 @functools.cache
 def geography() -> Geography:
-    """Load the city seats and borders from the bundled data (cached)."""
-    folder = data_dir()
-    cities = pd.read_csv(folder / "china_cities.csv", dtype={"adcode": "int64"})
-    cities = cities[cities["kind"].isin(PREFECTURE_LEVEL_KINDS)]
-    cities = cities.sort_values("adcode").reset_index(drop=True)
-    lon = np.radians(cities["lon"].to_numpy(dtype=float))
-    lat = np.radians(cities["lat"].to_numpy(dtype=float))
-    # Haversine great-circle distance, Earth radius 6371.0088 km (IUGG mean radius).
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    distance = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-    borders = pd.read_csv(folder / "china_city_borders.csv")
-    position = {int(a): i for i, a in enumerate(cities["adcode"])}
-    border = np.zeros((len(cities), len(cities)), dtype=bool)
-    for a, b in zip(borders["adcode_a"], borders["adcode_b"], strict=True):
-        if int(a) in position and int(b) in position:
-            border[position[int(a)], position[int(b)]] = border[
-                position[int(b)], position[int(a)]
-            ] = True
-    return Geography(cities=cities, distance_km=distance, border=border)
+    """The prefecture-level units with great-circle distances and shared borders (cached).
+
+    Distances and borders are :func:`pyreslib.network.distance_matrix` and
+    :func:`pyreslib.network.border_matrix` of the units, in adcode order.
+    """
+    from pyreslib.network import border_matrix, distance_matrix
+
+    cities = city_table(PREFECTURE_LEVEL_KINDS).sort_values("adcode").reset_index(drop=True)
+    adcodes = cities["adcode"].tolist()
+    return Geography(cities=cities, distance_km=distance_matrix(adcodes).to_numpy(),
+                     border=border_matrix(adcodes).to_numpy().astype(bool))
 
 
 # --- city masses ----------------------------------------------------------------------------

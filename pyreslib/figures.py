@@ -1,6 +1,6 @@
 """Figures of a run, each a function that takes plain tables or graphs and returns a Figure.
 
-Matplotlib with the Agg backend (no display needed).  The figures follow SPEC.md section 7:
+Matplotlib with the Agg backend (no display needed).  The figures follow docs/method.md, 7:
 
 - :func:`stage_map` - one stage over province outlines: node size by node resilience, line
   width by pair strength, fill by internal strength, each in ``classes`` (default five)
@@ -10,8 +10,10 @@ Matplotlib with the Agg backend (no display needed).  The figures follow SPEC.md
 - :func:`node_resilience_ranking` - the top cities by node resilience per stage;
 - :func:`network_resilience_figure` - dimension scores U_i and C, T, D across stages;
 - :func:`robustness_figure` - giant-component share under failure and attack;
-- :func:`ergm_coefficients_figure` - ERGM estimates with confidence intervals;
-- :func:`gof_figure` - ERGM goodness-of-fit panels.
+- :func:`ergm_coefficients_figure` - ERGM estimates with confidence intervals.
+
+The goodness-of-fit panels are :meth:`pyreslib.ergm.diagnostics.GOFResults.plot`
+(``ERGMResults.gof().plot()``): one picture for the API and the report.
 
 City labels use ``name_en`` (pinyin) so that no CJK font is needed.  Province outlines come from
 ``data/china_provinces.geojson`` (see data/PROVENANCE.md); the map is plate carrée with the
@@ -48,7 +50,6 @@ __all__ = [
     "classify",
     "degree_distribution_figure",
     "ergm_coefficients_figure",
-    "gof_figure",
     "load_provinces",
     "modules_figure",
     "natural_breaks",
@@ -201,7 +202,7 @@ def stage_map(
     coords: pd.DataFrame | None = None,
     ax=None,
 ) -> Figure:
-    """One stage network on the map of China (SPEC.md section 7).
+    """One stage network on the map of China (docs/method.md, section 7).
 
     Node size: ``node_scores`` (node resilience) in ``classes`` natural-break classes.  Line
     width: pair strength (edge ``weight``), in natural-break classes.  Node fill: internal
@@ -525,67 +526,5 @@ def ergm_coefficients_figure(frame: pd.DataFrame, *, level: float = 0.95) -> Fig
         ax.set_xlabel(f"estimate with {level:.0%} confidence interval")
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
         ax.legend(fontsize=7, title="stage (filled: CI excludes 0)", title_fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-_GOF_TITLES = {"degree": "degree", "espartners": "edge-wise shared partners",
-               "dspartners": "dyad-wise shared partners", "distance": "geodesic distance",
-               "model": "model statistics", "triadcensus": "triad census"}
-
-
-def gof_figure(tables: Mapping[str, pd.DataFrame], *, title: str | None = None,
-               max_values: int = 25) -> Figure:
-    """Goodness-of-fit panels: for each statistic, the observed network (black line) against
-    the simulated mean (dashed) and the 95 % simulation band (grey; ``q025``-``q975``, else
-    ``min``-``max``).
-
-    ``tables``: statistic name -> DataFrame indexed by value with columns ``obs, mean`` and
-    ``q025, q975`` or ``min, max`` (:attr:`pyreslib.ergm.diagnostics.GOFResults.tables`).
-    Shares are shown for distributions (the counts divided by the observed total), z-scores
-    relative to the band for the model statistics; values with nothing observed or simulated,
-    and unreachable pairs ("Inf"), are left out of the panel (they stay in the table).
-    """
-    if not tables:
-        raise InputError("gof_figure: no goodness-of-fit tables given.")
-    names = list(tables)
-    ncols = min(2, len(names))
-    nrows = math.ceil(len(names) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.4 * nrows + 0.4),
-                             squeeze=False)
-    flat = axes.ravel()
-    for ax in flat[len(names):]:
-        ax.set_visible(False)
-    for ax, name in zip(flat, names):
-        table = tables[name].copy()
-        lo_col, hi_col = ("q025", "q975") if {"q025", "q975"} <= set(table.columns) else (
-            "min", "max")
-        if name != "model":
-            table = table[[str(i) != "Inf" for i in table.index]]
-            keep = (table["obs"] > 0) | (table[hi_col] > 0)
-            table = table[keep].head(max_values)
-            total = table["obs"].sum() or 1.0
-            shown = table[["obs", "mean", lo_col, hi_col]] / total
-            ylabel = "share of observed total"
-        else:
-            spread = (table[hi_col] - table[lo_col]).replace(0, 1.0) / 3.92
-            shown = table[["obs", "mean", lo_col, hi_col]].sub(table["mean"], axis=0).div(
-                spread, axis=0)
-            ylabel = "z (simulated sd units)"
-        x = np.arange(len(shown))
-        ax.fill_between(x, shown[lo_col], shown[hi_col], color="#cccccc", step="mid",
-                        label="95 % of simulations")
-        ax.plot(x, shown["mean"], ls="--", color="#555555", lw=1, label="simulated mean")
-        ax.plot(x, shown["obs"], color="black", lw=1.6, marker="o", ms=3, label="observed")
-        labels = [str(i) for i in shown.index]
-        if name != "model" and len(labels) > 15:  # every other label, so they stay readable
-            labels = [lab if j % 2 == 0 else "" for j, lab in enumerate(labels)]
-        ax.set_xticks(x, labels, fontsize=7, rotation=90 if name == "model" else 0)
-        ax.set_title(_GOF_TITLES.get(name, name), fontsize=10)
-        ax.set_ylabel(ylabel, fontsize=8)
-        ax.grid(True, lw=0.3, alpha=0.5)
-    flat[0].legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -1,6 +1,6 @@
 """Patent records in: reading exports, mapping columns, splitting applicants, resolving cities.
 
-The journey of a record (SPEC.md section 1):
+The journey of a record (docs/method.md, section 1):
 
 1. :func:`read_records` reads a CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with or without BOM,
    GBK/GB18030, detected) or an Excel file (.xlsx, .xls) and renames the columns it recognises
@@ -50,6 +50,7 @@ import pandas as pd
 
 from pyreslib.cities import CityResolver, default_resolver
 from pyreslib.errors import InputError
+from pyreslib.study import STAGES as STUDY_STAGES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,11 +67,7 @@ class Stage(NamedTuple):
         return self.start <= year <= self.end
 
 
-DEFAULT_STAGES: tuple[Stage, ...] = (
-    Stage("2011-2014", 2011, 2014),
-    Stage("2015-2017", 2015, 2017),
-    Stage("2018-2021", 2018, 2021),
-)
+DEFAULT_STAGES: tuple[Stage, ...] = tuple(Stage(*stage) for stage in STUDY_STAGES)
 """The reference study's three stages."""
 
 VALID_YEARS = (1900, 2100)
@@ -1321,7 +1318,7 @@ def ingest_file(
     valid_years: tuple[int, int] = VALID_YEARS,
     chunk_rows: int = 250_000,
 ) -> IngestResult:
-    """Read a patent export and build one city network per stage (SPEC.md section 1).
+    """Read a patent export and build one city network per stage (docs/method.md, section 1).
 
     Counting rule, per stage: a city pair (a, b), a != b, gains 1 for every patent with
     applicants in both a and b (a patent with applicants in k distinct cities adds 1 to each of

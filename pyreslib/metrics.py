@@ -1,11 +1,11 @@
-"""Network-level indicators and node-level centralities of stage networks (SPEC sections 2 and 4).
+"""Network-level indicators and node-level centralities of stage networks (docs/method.md, 2, 4).
 
 Every function takes a stage network as :mod:`pyreslib.network` builds it: a
 :class:`networkx.Graph` whose nodes are city codes and whose edges carry an integer ``weight``
 (the number of joint patents of the pair).  The work is done by igraph's C core (the graph is
 converted once per call); the tests check every number against networkx or a hand calculation.
 
-Binary by default.  Following SPEC section 4, path lengths, clustering, hierarchy and
+Binary by default.  Following docs/method.md (section 4), path lengths, clustering, hierarchy and
 assortativity use the *binary* network (a path's length counts its edges) unless
 ``weighted=True``.  The weighted variants are:
 
@@ -231,7 +231,7 @@ def _onnela_clustering(conv: _Converted) -> np.ndarray:
 def network_indicators(
     G: nx.Graph, *, weighted: bool = False, distance: Distance = _inverse_weight
 ) -> pd.Series:
-    r"""Every network-level indicator of SPEC section 2 for one stage network.
+    r"""Every network-level indicator of docs/method.md, section 2, for one stage network.
 
     Returns a Series with:
 
@@ -427,7 +427,7 @@ def degree_distribution_fit(
 def node_centralities(
     G: nx.Graph, *, weighted: bool = False, distance: Distance = _inverse_weight
 ) -> pd.DataFrame:
-    r"""Degree, closeness, betweenness centrality and strength of every node (SPEC section 4).
+    r"""Degree, closeness, betweenness centrality and strength of every node (method.md, 4).
 
     Indexed by node (name ``node``), in the graph's node order.  Freeman (1978/79, Social
     Networks 1, 215) centralities, normalised to [0, 1]:

@@ -1,6 +1,6 @@
 """Ready-made ERGM specifications of the reference study, fitted per stage in one call.
 
-The study (SPEC.md section 6) explains the binary stage network by
+The study (docs/method.md, section 6) explains the binary stage network by
 
     edges + nodecov(economic development) + nodecov(education spending)
           + nodecov(science & technology spending) + edgecov(geographic proximity)
@@ -20,22 +20,21 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from pyreslib import study
 from pyreslib.ergm import ERGM, ERGMResults, compare
 from pyreslib.ergm.compare import Comparison
 from pyreslib.errors import ComparisonWarning, InputError, PyreslibError
 
-NODE_COVARIATES = {
-    "economic": "gdp_per_capita",
-    "education": "education_spending",
-    "science": "st_spending",
-}
-EDGE_COVARIATES = ("proximity", "adjacency")
+NODE_COVARIATES = {c.name: c.column for c in study.COVARIATES}
+"""Formula name -> column of the covariates file (:data:`pyreslib.study.COVARIATES`)."""
+EDGE_COVARIATES = study.EDGE_COVARIATES
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,7 @@ def study_model() -> ModelSpec:
     """The reference study's stage model (dyad-independent, fit by exact MLE)."""
     return ModelSpec(
         "study",
-        "edges + nodecov('economic') + nodecov('education') + nodecov('science') "
-        "+ edgecov('proximity') + edgecov('adjacency')",
+        study.STUDY_FORMULA,
         "edges, three node covariates (log GDP per capita, log education and S&T spending, "
         "z-scored in the stage), geographic proximity (-ln km), shared border",
     )
@@ -72,6 +70,40 @@ def extended_model(gwesp_decay: float = 0.5, gwdegree_decay: float = 0.5) -> Mod
 MODELS: dict[str, Callable[[], ModelSpec]] = {"study": study_model, "extended": extended_model}
 
 
+def read_covariates(path: str | Path) -> pd.DataFrame:
+    """The covariates file: a CSV with :data:`pyreslib.study.COVARIATE_COLUMNS` (one row per
+    city and year), every one of them numeric; ``adcode`` and ``year`` as integers.
+
+    A missing column or a value that is not a number is an :class:`InputError` naming the file
+    (and the row: the header is row 1).
+    """
+    path = Path(path)
+    columns = study.COVARIATE_COLUMNS
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"covariates file {path}: cannot read it as CSV ({exc}).") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"covariates file {path}: missing column(s) {missing}; expected "
+            f"{list(columns)} (one row per city and year)."
+        )
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+            raise InputError(
+                f"covariates file {path}, row {row}: column {column!r} holds "
+                f"{frame[column].iloc[row - 2]!r}, not a number; fix or remove that row."
+            )
+        frame[column] = values
+    frame["adcode"] = frame["adcode"].astype("int64")
+    frame["year"] = frame["year"].astype("int64")
+    return frame
+
+
 def stage_node_covariates(
     covariates: pd.DataFrame,
     adcodes: Sequence[int],
@@ -87,7 +119,7 @@ def stage_node_covariates(
     ``economic, education, science``.  A city without any value in the stage is an error
     naming the cities: nothing is dropped silently.
     """
-    needed = {"adcode", "year", *NODE_COVARIATES.values()}
+    needed = set(study.COVARIATE_COLUMNS)
     missing_cols = needed - set(covariates.columns)
     if missing_cols:
         raise InputError(f"covariates: missing column(s) {sorted(missing_cols)}; expected "
@@ -153,13 +185,19 @@ class StageFits:
     failures: dict[tuple[str, str], str]
 
     def to_frame(self) -> pd.DataFrame:
-        frames = []
-        for (stage, model), res in self.fits.items():
-            f = res.to_frame().reset_index()
-            f.insert(0, "model", model)
-            f.insert(0, "stage", stage)
-            frames.append(f)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return estimates_table(self.fits)
+
+
+def estimates_table(fits: Mapping[tuple[str, str], ERGMResults]) -> pd.DataFrame:
+    """Every fit's estimates table (:meth:`ERGMResults.to_frame`), one block per fit, with
+    ``stage`` and ``model`` columns first; ``fits`` is keyed by (stage, model)."""
+    frames = []
+    for (stage, model), res in fits.items():
+        f = res.to_frame().reset_index()
+        f.insert(0, "model", model)
+        f.insert(0, "stage", stage)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def stage_years(label: str) -> tuple[int, int]:

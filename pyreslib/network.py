@@ -1,4 +1,4 @@
-"""Stage city networks (SPEC.md section 1), their export, and the geography the ERGM needs.
+"""Stage city networks (docs/method.md, section 1), their export, and the ERGM's geography.
 
 A stage network is a :class:`networkx.Graph` with int adcode nodes carrying ``name_zh``,
 ``name_en`` and ``internal`` (the city's internal collaborations in the stage), edges carrying
@@ -51,11 +51,11 @@ def stage_network(
     """The weighted undirected city network of one stage.
 
     ``pairs`` has columns ``city_a, city_b, weight`` (adcodes; each unordered pair once).
-    Per SPEC.md section 1 the nodes are the cities with at least one cross-city pair; pairs with
-    ``weight < threshold`` are left out first. ``internal`` (adcode -> internal collaborations)
-    becomes the ``internal`` node attribute (0 where absent); with
+    Per docs/method.md (section 1) the nodes are the cities with at least one cross-city pair;
+    pairs with ``weight < threshold`` are left out first. ``internal`` (adcode -> internal
+    collaborations) becomes the ``internal`` node attribute (0 where absent); with
     ``include_internal_only=True`` cities with internal collaboration but no pair are added as
-    isolated nodes (a departure from SPEC, off by default).
+    isolated nodes (a departure from the method, off by default).
     """
     missing = {"city_a", "city_b", "weight"} - set(pairs.columns)
     if missing:
@@ -134,7 +134,7 @@ def weighted_adjacency(graph: nx.Graph, *, label: str = "adcode") -> pd.DataFram
 
 
 def binary_adjacency(graph: nx.Graph, threshold: int = 1, *, label: str = "adcode") -> pd.DataFrame:
-    """0/1 matrix: 1 where the pair's weight is at least ``threshold`` (SPEC.md section 1)."""
+    """0/1 matrix: 1 where the pair's weight is at least ``threshold`` (method.md, section 1)."""
     if threshold < 1:
         raise InputError(f"threshold={threshold!r}: must be >= 1.")
     weighted = weighted_adjacency(graph, label=label)
@@ -149,39 +149,52 @@ def _labels(graph: nx.Graph, nodes: list[int], label: str) -> pd.Index:
     raise InputError(f"label={label!r}: use 'adcode', 'name_zh' or 'name_en'.")
 
 
-def write_stage_outputs(result, out_dir: str | Path, *, encoding: str = "utf-8") -> list[Path]:
-    """Write an :class:`~pyreslib.ingest.IngestResult` to ``out_dir``; returns the paths.
+def write_stage_outputs(result, out_dir: str | Path, *, encoding: str = "utf-8",
+                        inputs: Iterable[str | Path] = ()) -> list[Path]:
+    """Write an :class:`~pyreslib.ingest.IngestResult` to the folder ``out_dir``; returns the
+    paths.
 
     Files: ``ingest_report.json``, ``unresolved.csv`` (row, patent_id, applicant, address,
-    reason), ``rejected_rows.csv`` (row, patent_id, column, value, reason), ``internal.csv``
-    (every city's internal strength per stage), and per stage ``stage_<label>_edges.csv``
-    (``city_a, city_b, weight``; adcodes, city_a < city_b), ``stage_<label>_nodes.csv``
-    (``adcode, name_zh, internal``) and ``stage_<label>_adjacency.csv`` (weighted matrix
-    labelled by adcode, with a ``name_zh`` column). ``encoding="utf-8-sig"`` makes files that
-    Excel opens with the Chinese names intact.
+    reason), ``rejected_rows.csv`` (row, patent_id, column, value, reason), each list also as
+    ``.json`` with the raw values, ``internal.csv`` (every city's internal strength per
+    stage), and per stage ``stage_<label>_edges.csv`` (``city_a, city_b, weight``; adcodes,
+    city_a < city_b), ``stage_<label>_nodes.csv`` (``adcode, name_zh, internal``) and
+    ``stage_<label>_adjacency.csv`` (weighted matrix labelled by adcode, with a ``name_zh``
+    column). ``encoding="utf-8-sig"`` makes CSVs that Excel opens with the Chinese names
+    intact.  Text cells a spreadsheet would evaluate as a formula get a leading ``'``
+    (:mod:`pyreslib.outputs.spreadsheet`).
+
+    The folder follows the rules of every pyreslib output folder
+    (:mod:`pyreslib.outputs.folder`): written whole or not at all, refused when it holds any of
+    ``inputs`` or anything pyreslib did not write, replaced only when it is exactly an
+    earlier output.
     """
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot create the folder ({exc.strerror}).") from None
-    written = [result.report.to_json(out / "ingest_report.json")]
+    import json
 
-    def csv(frame: pd.DataFrame, name: str, index: bool = False) -> None:
-        path = out / name
-        frame.to_csv(path, index=index, encoding=encoding)
-        written.append(path)
+    from pyreslib.outputs.folder import atomic, check_folder, write_file
+    from pyreslib.outputs.spreadsheet import csv_text, write_records
 
-    csv(result.unresolved, "unresolved.csv")
-    csv(result.rejected, "rejected_rows.csv")
-    csv(result.internal, "internal.csv")
-    for label, graph in result.networks.items():
-        csv(edge_table(graph), f"stage_{label}_edges.csv")
-        csv(node_table(graph)[["adcode", "name_zh", "internal"]], f"stage_{label}_nodes.csv")
-        adjacency = weighted_adjacency(graph)
-        adjacency.insert(0, "name_zh", [graph.nodes[n]["name_zh"] for n in adjacency.index])
-        csv(adjacency, f"stage_{label}_adjacency.csv", index=True)
-    return written
+    out = check_folder(out_dir, inputs=inputs)
+    written: list[Path] = []
+    with atomic(out, command="networks") as folder:
+
+        def csv(frame: pd.DataFrame, name: str, index: bool = False) -> None:
+            written.append(write_file(folder / name, csv_text(frame, index=index),
+                                      encoding=encoding))
+
+        written.append(write_file(folder / "ingest_report.json", json.dumps(
+            result.report.to_dict(), ensure_ascii=False, indent=2)))
+        written += write_records(result.unresolved, folder, "unresolved", encoding=encoding)
+        written += write_records(result.rejected, folder, "rejected_rows", encoding=encoding)
+        csv(result.internal, "internal.csv")
+        for label, graph in result.networks.items():
+            csv(edge_table(graph), f"stage_{label}_edges.csv")
+            csv(node_table(graph)[["adcode", "name_zh", "internal"]],
+                f"stage_{label}_nodes.csv")
+            adjacency = weighted_adjacency(graph)
+            adjacency.insert(0, "name_zh", [graph.nodes[n]["name_zh"] for n in adjacency.index])
+            csv(adjacency, f"stage_{label}_adjacency.csv", index=True)
+    return [out / path.relative_to(folder) for path in written]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +251,7 @@ def distance_matrix(adcodes: Iterable[int] | nx.Graph | None = None) -> pd.DataF
 def proximity_matrix(
     adcodes: Iterable[int] | nx.Graph | None = None, *, transform: str = "neg_log"
 ) -> pd.DataFrame:
-    """Geographic proximity, larger = closer (SPEC.md section 6), diagonal 0.
+    """Geographic proximity, larger = closer (docs/method.md, section 6), diagonal 0.
 
     ``transform``: ``"neg_log"`` = -ln(d_km) (default), ``"inverse"`` = 1/d_km. Distances
     under 1 km are floored at 1 km so two seats in one place do not give an infinite value.

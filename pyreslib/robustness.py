@@ -1,4 +1,4 @@
-r"""Robustness of stage networks under random failure and targeted attack (SPEC section 5).
+r"""Robustness of stage networks under random failure and targeted attack (method.md, 5).
 
 Resilience measured by what the network survives.  Cities are removed one at a time, either at
 random (failure) or by a targeted attack on the highest degree or betweenness (recomputed on

@@ -43,18 +43,29 @@ pyreslib_call <- function(fun, args) {
   list(value = value, warnings = warnings)
 }
 
-# terms: list of list(name = "gwesp", args = list(0.25, fixed = TRUE)); validated in Python.
-pyreslib_formula <- function(terms, nw) {
+# terms: list of list(name = "gwesp", args = list(0.25, fixed = TRUE), offset = FALSE);
+# validated in Python. Arguments are literal values (a dyad list arrives as an integer matrix);
+# they are embedded in the call as values, never parsed.
+pyreslib_rhs <- function(terms) {
   rhs <- NULL
   for (term in terms) {
     args <- if (is.null(term$args)) list() else term$args
     one <- as.call(c(list(as.name(term$name)), args))
+    if (isTRUE(term$offset)) one <- call("offset", one)
     rhs <- if (is.null(rhs)) one else call("+", rhs, one)
   }
+  rhs
+}
+
+pyreslib_formula <- function(terms, nw) {
   env <- new.env(parent = asNamespace("ergm"))
   assign("nw", nw, envir = env)
-  f <- stats::as.formula(call("~", as.name("nw"), rhs), env = env)
-  f
+  stats::as.formula(call("~", as.name("nw"), pyreslib_rhs(terms)), env = env)
+}
+
+# A one-sided formula (constraints, proposal hints) from validated terms.
+pyreslib_one_sided <- function(terms) {
+  stats::as.formula(call("~", pyreslib_rhs(terms)), env = new.env(parent = asNamespace("ergm")))
 }
 
 # adj: numeric matrix; vertex_names: character; node_covariates: named list of vectors;
@@ -87,27 +98,77 @@ pyreslib_reference <- function(reference) {
          stop("unknown reference measure: ", reference))
 }
 
+# control: named list of literals checked in Python; proposal hints arrive as term lists.
 pyreslib_control <- function(control, seed) {
+  for (key in c("MCMC.prop", "obs.MCMC.prop")) {
+    if (!is.null(control[[key]])) control[[key]] <- pyreslib_one_sided(control[[key]])
+  }
   control$seed <- seed
   do.call(ergm::control.ergm, control)
 }
 
+# Parallel MCMC (control$parallel): ergm starts its PSOCK workers itself, and a fit must leave
+# that to ergm, because ergm seeds the workers' random streams from the master generator at the
+# moment it starts them (once for the MCMC-MLE, again for the log-likelihood's bridge sampler);
+# only then does a parallel fit equal statnet's for the same seed. But parallel's accept
+# timeout is 30 days, so an unreachable host would hang the fit. Hence, first, one worker is
+# started on each distinct host with `timeout` seconds to connect back (and stopped): a host
+# that cannot be reached, refuses ssh without a password (BatchMode) or has no R is an error
+# naming it, before any work. During the fit ssh runs in batch mode with a connect timeout.
+pyreslib_check_workers <- function(hosts, timeout) {
+  rshcmd <- paste0("ssh -o BatchMode=yes -o ConnectTimeout=", ceiling(timeout))
+  for (host in unique(hosts)) {
+    one <- tryCatch(
+      suppressWarnings(parallel::makePSOCKcluster(host, timeout = timeout, rshcmd = rshcmd)),
+      error = function(e) stop("pyreslib_worker_start: could not start an R worker on host '",
+                               host, "' within ", timeout, " seconds (", conditionMessage(e),
+                               ")", call. = FALSE))
+    parallel::stopCluster(one)
+  }
+  rshcmd
+}
+
+# constraints: NULL or a term list (validated in Python); offset_coef: NULL or numbers;
+# workers: NULL or host names ("localhost" for local workers); verbose: ergm's verbose level.
 pyreslib_fit <- function(nw, terms, estimate, seed, control, response = NULL,
-                         reference = NULL, eval_loglik = TRUE) {
+                         reference = NULL, eval_loglik = TRUE, constraints = NULL,
+                         offset_coef = NULL, workers = NULL, worker_timeout = 60,
+                         verbose = 0L) {
   f <- pyreslib_formula(terms, nw)
+  cons <- if (is.null(constraints)) ~. else pyreslib_one_sided(constraints)
+  if (!is.null(workers)) {
+    rshcmd <- pyreslib_check_workers(workers, worker_timeout)
+    old <- parallel:::getClusterOption("rshcmd")
+    parallel:::setDefaultClusterOptions(rshcmd = rshcmd)
+    on.exit(parallel:::setDefaultClusterOptions(rshcmd = old), add = TRUE)
+    control$parallel <- if (all(workers == "localhost")) length(workers) else workers
+    control$parallel.type <- "PSOCK"
+  }
   ctrl <- pyreslib_control(control, seed)
   set.seed(seed)
-  if (is.null(response)) {
-    fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik)
-  } else {
-    # ergm.count registers the Poisson/Geometric references and the count terms on load.
-    loadNamespace("ergm.count")
-    fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
-                      response = response, reference = pyreslib_reference(reference))
-  }
+  withCallingHandlers({
+    if (is.null(response)) {
+      fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
+                        constraints = cons, offset.coef = offset_coef, verbose = verbose)
+    } else {
+      # ergm.count registers the Poisson/Geometric references and the count terms on load.
+      loadNamespace("ergm.count")
+      fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
+                        constraints = cons, offset.coef = offset_coef, verbose = verbose,
+                        response = response, reference = pyreslib_reference(reference))
+    }
+  }, warning = function(w) {
+    # ergm warns about any parallel setting that is not a number, yet passes a vector of host
+    # names on to parallel::makeCluster, which starts one worker per host (checked above).
+    if (grepl("Unrecognized value passed to parallel=", conditionMessage(w), fixed = TRUE)) {
+      invokeRestart("muffleWarning")
+    }
+  })
   list(fit = fit, info = pyreslib_fit_info(fit))
 }
 
+# The numbers of summary(fit), logLik(fit), AIC(fit) and BIC(fit), as plain vectors. ergm gives
+# no deviance table (NA) when it performed no optimisation (every term extreme or offset).
 pyreslib_fit_info <- function(fit) {
   s <- summary(fit)
   coefs <- s$coefficients
@@ -115,6 +176,7 @@ pyreslib_fit_info <- function(fit) {
   aic <- tryCatch(as.numeric(stats::AIC(fit)), error = function(e) NA_real_)
   bic <- tryCatch(as.numeric(stats::BIC(fit)), error = function(e) NA_real_)
   dev <- s$devtable
+  if (!is.matrix(dev)) dev <- NULL
   nw <- fit$network
   list(
     names = rownames(coefs),
@@ -132,6 +194,7 @@ pyreslib_fit_info <- function(fit) {
     nobs = as.numeric(stats::nobs(fit)),
     n_nodes = as.numeric(network::network.size(nw)),
     n_edges = as.numeric(network::network.edgecount(nw)),
+    n_dyads = as.numeric(network::network.dyadcount(nw)),
     estimate = as.character(fit$estimate),
     estimate_desc = as.character(s$estimate.desc),
     iterations = if (is.null(fit$iterations)) NA_real_ else as.numeric(fit$iterations),
@@ -139,9 +202,20 @@ pyreslib_fit_info <- function(fit) {
     failure = isTRUE(fit$failure),
     independence = isTRUE(s$independence),
     estimable = as.logical(fit$estimable),
+    drop = if (is.null(fit$drop)) rep(0, nrow(coefs)) else as.numeric(fit$drop),
+    offset = if (is.null(fit$offset)) rep(FALSE, nrow(coefs)) else as.logical(fit$offset),
+    sample_edges = pyreslib_sample_edges(fit),
     ergm_version = as.character(utils::packageVersion("ergm")),
     r_version = R.version.string
   )
+}
+
+# Edge counts of the networks in the last MCMC sample (the sample holds statistics relative to
+# the observed ones), when the model has an edges term; NULL otherwise.
+pyreslib_sample_edges <- function(fit) {
+  s <- fit$sample
+  if (is.null(s) || !("edges" %in% colnames(s[[1]]))) return(NULL)
+  as.numeric(as.matrix(s)[, "edges"]) + network::network.edgecount(fit$network)
 }
 
 # Simulate networks from an ERGM with given coefficients on an empty network of n nodes.
@@ -155,13 +229,34 @@ pyreslib_simulate <- function(n_nodes, directed, terms, coef, seed, nsim, node_c
   lapply(sims, function(s) network::as.matrix.network(s, matrix.type = "adjacency"))
 }
 
-pyreslib_versions <- function() {
-  pkgs <- c("ergm", "network", "statnet.common", "ergm.count", "coda")
+# Versions of `packages` (the list of r/required-packages.txt, handed over by the bridge).
+pyreslib_versions <- function(packages) {
+  pkgs <- as.character(packages)
   vapply(pkgs, function(p) tryCatch(as.character(utils::packageVersion(p)),
                                     error = function(e) NA_character_), character(1))
 }
 
 pyreslib_control_names <- function() names(formals(ergm::control.ergm))
+
+# What each control.ergm setting takes, from its default: "logical", "character", "choice"
+# (one of `choices`, as match.arg takes it), "numeric", or "other" (a call or function).
+pyreslib_control_spec <- function() {
+  defaults <- formals(ergm::control.ergm)
+  defaults <- defaults[names(defaults) != "..."]
+  kind <- vapply(defaults, function(d) {
+    if (is.null(d)) "null"
+    else if (is.logical(d) && length(d) == 1) "logical"
+    else if (is.character(d) && length(d) == 1) "character"
+    else if (is.call(d) && identical(d[[1]], as.name("c")) &&
+             all(vapply(as.list(d)[-1], is.character, logical(1)))) "choice"
+    else if (is.numeric(d)) "numeric"
+    else "other"
+  }, character(1))
+  choices <- lapply(names(defaults), function(n) {
+    if (kind[[n]] == "choice") vapply(as.list(defaults[[n]])[-1], as.character, "") else character()
+  })
+  list(names = names(defaults), kind = unname(kind), choices = choices)
+}
 
 # ---- diagnostics ---------------------------------------------------------------------------
 

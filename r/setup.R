@@ -24,7 +24,8 @@ if (!requireNamespace("renv", lib.loc = lib, quietly = TRUE)) {
 message("pyreslib set-up: restoring R packages pinned in renv.lock into ", lib)
 renv::restore(lockfile = "renv.lock", library = lib, prompt = FALSE, repos = repos,
               clean = FALSE)
-for (pkg in c("ergm", "network", "statnet.common", "ergm.count", "coda")) {
+required <- trimws(sub("#.*", "", readLines("r/required-packages.txt")))
+for (pkg in required[nzchar(required)]) {
   if (!requireNamespace(pkg, lib.loc = lib, quietly = TRUE))
     stop("pyreslib set-up: R package '", pkg, "' failed to install into ", lib)
 }

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
+
+# ergm's progress is shown by default while an MCMC fit runs; the tests run quietly (also in the
+# `pyreslib run` processes they start). A test of the default removes the variable.
+os.environ.setdefault("PYRESLIB_ERGM_VERBOSE", "0")
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pyreslib.cli import build_parser, main
 
@@ -110,3 +113,86 @@ def test_python_dash_m_runs_the_cli(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "stage_2018-2021_edges.csv").is_file()
+
+
+HOSTILE = (
+    "申请号,申请日,申请人,申请人地址\n"
+    "CN1,2012-01-01,甲;乙,北京;上海\n"
+    'CN2,2012-01-01,"=HYPERLINK(""http://evil"",""x"");乙","=cmd|\' /C calc\'!A0;上海"\n'
+    "CN3,@2012,丙;丁,北京;上海\n"
+    "-2+3,2013-01-01,+戊;己,北京;上海\n"
+)
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_cells_a_spreadsheet_would_run_are_written_as_text_and_kept_raw_in_json(tmp_path, excel):
+    patents = tmp_path / "hostile.csv"
+    patents.write_text(HOSTILE, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["networks", str(patents), "--out", str(out), "--quiet"]
+    assert main(args + (["--excel-friendly"] if excel else [])) == 0
+    encoding = "utf-8-sig" if excel else "utf-8"
+    unresolved = pd.read_csv(out / "unresolved.csv", encoding=encoding, dtype=str)
+    assert unresolved["applicant"].tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")"]
+    assert unresolved["address"].tolist() == ["'=cmd|' /C calc'!A0"]
+    rejected = pd.read_csv(out / "rejected_rows.csv", encoding=encoding, dtype=str)
+    assert "'@2012" in rejected["value"].tolist()
+    for name in ("unresolved.csv", "rejected_rows.csv"):
+        for cell in pd.read_csv(out / name, encoding=encoding, dtype=str).stack():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    raw = json.loads((out / "unresolved.json").read_text(encoding="utf-8"))
+    assert raw[0]["applicant"] == '=HYPERLINK("http://evil","x")'
+    assert raw[0]["address"] == "=cmd|' /C calc'!A0"
+    assert "@2012" in [r["value"] for r in json.loads(
+        (out / "rejected_rows.json").read_text(encoding="utf-8"))]
+
+
+def test_networks_refuses_the_folder_of_its_own_input(tmp_path, capsys):
+    data = tmp_path / "d"
+    data.mkdir()
+    patents = data / "x.csv"
+    patents.write_bytes((FIXTURES / "patents_utf8.csv").read_bytes())
+    assert main(["networks", str(patents), "--out", str(data)]) == 2
+    assert "holds this command's own input x.csv" in " ".join(capsys.readouterr().err.split())
+    assert [p.name for p in data.iterdir()] == ["x.csv"]
+
+
+def test_networks_replaces_its_own_earlier_output_but_keeps_a_users_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["networks", str(FIXTURES / "patents_utf8.csv"), "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    assert main(args) == 0  # exactly what the first run wrote: replaced
+    (out / "my_edges.xlsx").write_bytes(b"mine")
+    assert main(args) == 2
+    assert "did not write there: my_edges.xlsx" in " ".join(capsys.readouterr().err.split())
+    assert (out / "my_edges.xlsx").read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("value", ["0", "1000001", str(2**64), "x"])
+def test_threshold_is_bounded(tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as info:
+        main(["networks", str(FIXTURES / "patents_utf8.csv"), "--out", str(tmp_path / "o"),
+              "--threshold", value])
+    assert info.value.code == 2
+    assert "--threshold" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys, signum):
+    from pyreslib.outputs import folder
+
+    real, calls = folder._write_bytes, []
+
+    def write_then_signal(path, data):
+        calls.append(path)
+        real(path, data)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(folder, "_write_bytes", write_then_signal)
+    out = tmp_path / "out"
+    assert main(["networks", str(FIXTURES / "patents_utf8.csv"), "--out", str(out)]) == 128 + signum
+    assert f"interrupted ({signal.Signals(signum).name})" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # main() put the handlers back

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from pyreslib.config import EXAMPLE_TOML, Config, check_output_dir, load_config, parse_config
+from pyreslib.config import EXAMPLE_TOML, Config, load_config, parse_config
 from pyreslib.errors import ConfigError, InputError
+from pyreslib.outputs import check_destination as check_output_dir
 
 
 @pytest.fixture
@@ -219,3 +221,109 @@ def test_to_dict_writes_file_names_not_machine_paths(project):
     assert plain["input"]["patents"] == "patents.csv"
     assert "source" not in plain
     assert isinstance(Config().to_dict()["stages"]["labels"], list)
+
+
+# ----------------------------------------------------------------------------------------------
+# every number has a range, checked before any work
+# ----------------------------------------------------------------------------------------------
+
+MINIMAL = '[input]\npatents = "patents.csv"\ncovariates = "covariates.csv"\n'
+
+
+def _numbers(cls=Config, prefix=""):
+    """(key, field) of every int and float key of the config, sections included."""
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from _numbers(hints[f.name], f"{f.name}.")
+        elif hints[f.name] in (int, float):
+            yield prefix + f.name, f
+
+
+def _with(key: str, value) -> str:
+    section, _, name = key.rpartition(".")
+    if not section:
+        return f"{name} = {value}\n" + MINIMAL
+    return MINIMAL + f"[{section}]\n{name} = {value}\n"
+
+
+def test_every_config_number_has_a_documented_range():
+    keys = dict(_numbers())
+    assert len(keys) == 14
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for key, f in keys.items():
+        assert "bounds" in f.metadata, key
+        low, high = f.metadata["bounds"]
+        assert low <= f.default <= high or (f.metadata["zero"] and f.default == 0), key
+        high_text = f"{high:,}" if isinstance(high, int) else f"< {high:g}"
+        line = rf"^{key.rpartition('.')[2]} = .*#.*{re.escape(high_text)}"
+        assert re.search(line, readme, flags=re.MULTILINE), f"README: no range of {key}"
+
+
+@pytest.mark.parametrize("key", [k for k, _ in _numbers()])
+def test_numbers_beyond_their_range_are_refused_with_the_range(project, key):
+    f = dict(_numbers())[key]
+    high = f.metadata["bounds"][1]
+    for value in (2**63 + 5, -(2**31), high + 1 if isinstance(high, int) else high):
+        message = config_error(project, _with(key, value))
+        assert message.startswith(f"run.toml: key '{key}' must be "), message
+        assert f"{high:,}" in message or f"{high:g}" in message
+        assert len(message) < 200
+
+
+def test_the_seed_fits_r_and_infomap(project):
+    assert load_config(write(project, _with("seed", 2**31 - 1))).seed == 2**31 - 1
+    for seed in (0, 2**31, 2**64):
+        assert "must be between 1 and 2,147,483,647" in config_error(project, _with("seed", seed))
+
+
+def test_zero_means_the_default_where_documented(project):
+    cfg = load_config(write(project, MINIMAL + "[ergm]\nmcmc_samplesize = 0\ngof_nsim = 0\n"))
+    assert cfg.ergm.mcmc_samplesize == 0 and cfg.ergm.gof_nsim == 0
+    message = config_error(project, MINIMAL + "[ergm]\nmcmc_samplesize = 5\n")
+    assert message == ("run.toml: key 'ergm.mcmc_samplesize' must be 0 (ergm's default) or "
+                       "between 100 and 1,000,000, got 5.")
+    assert "must be in [0, 1), got nan" in config_error(
+        project, MINIMAL + "[resilience]\nfloor = nan\n")
+
+
+@pytest.mark.parametrize("section, key, off", [
+    ("robustness", "strategies", "[robustness] enabled = false"),
+    ("ergm", "models", "[ergm] enabled = false"),
+])
+def test_an_empty_list_for_a_step_that_is_on_is_an_error(project, section, key, off):
+    message = config_error(project, MINIMAL + f"[{section}]\n{key} = []\n")
+    assert message == (f"run.toml: key '{section}.{key}' is empty; list at least one, or set "
+                       f"{off} to switch the step off.")
+    cfg = load_config(write(project, MINIMAL + f"[{section}]\nenabled = false\n{key} = []\n"))
+    assert getattr(getattr(cfg, section), key) == []
+
+
+def test_an_item_listed_twice_is_an_error(project):
+    message = config_error(project, MINIMAL + '[robustness]\nstrategies = ["degree", "degree"]\n')
+    assert message == ("run.toml: key 'robustness.strategies' lists 'degree' more than once; "
+                       "give each once.")
+
+
+def test_a_config_saved_with_a_byte_order_mark_reads(project):
+    path = project / "run.toml"
+    path.write_bytes("\ufeff".encode() + ('title = "网络"\n' + MINIMAL).encode("utf-8"))
+    assert load_config(path).title == "网络"
+    path.write_bytes(MINIMAL.encode("utf-16"))
+    with pytest.raises(ConfigError, match="saved as UTF-16; save the config as UTF-8"):
+        load_config(path)
+
+
+def test_messages_quote_only_an_excerpt_of_long_values(project):
+    long = "x" * 100_000
+    for text in (MINIMAL + f'[ergm]\nmodels = ["{long}"]\n',
+                 MINIMAL + f'[stages]\nlabels = ["{long}"]\n',
+                 MINIMAL + f"[ergm]\n{long} = 1\n",
+                 f'seed = "{long}"\n' + MINIMAL):
+        message = config_error(project, text)
+        assert len(message) < 400, message[:500]

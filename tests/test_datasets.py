@@ -23,16 +23,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyreslib import community, datasets, demo_calibration, demo_networks, metrics, resilience
+from pyreslib import (
+    community,
+    datasets,
+    demo_calibration,
+    demo_data,
+    demo_networks,
+    metrics,
+    resilience,
+    study,
+)
 from pyreslib._resources import data_dir
 from pyreslib.errors import InputError
+from tests.test_study import STUDY
 
 DEMO = data_dir() / "demo"
-STUDY = {  # SPEC.md section 8, typed in by hand
-    "2011-2014": {"cities": 92, "pairs": 181, "collaborations": 628, "average_degree": 3.93},
-    "2015-2017": {"cities": 158, "pairs": 415, "collaborations": 2740, "average_degree": 5.25},
-    "2018-2021": {"cities": 257, "pairs": 1032, "average_degree": 8.03},
-}
 SHAPE = {  # the study's centrality shares and Infomap modules (docs/method.md), by hand
     "2011-2014": {"closeness": 66.3, "zero_betweenness": 55.43, "betweenness": 20.65,
                   "modules": 12, "largest_module": 32},
@@ -87,7 +92,7 @@ def resolve(address: str, by_name, by_english) -> int | None:
 
 
 def count_stages(records: pd.DataFrame) -> dict[str, dict]:
-    """SPEC.md section 1, by hand: pair counts and internal strength per stage."""
+    """docs/method.md, section 1, by hand: pair counts and internal strength per stage."""
     by_name, by_english = _city_lookup()
     records = records.drop_duplicates("申请号")
     pairs = {label: Counter() for label in STAGES}
@@ -135,9 +140,9 @@ def ingested_networks():
 
 
 def test_same_seed_gives_the_same_frame_and_another_seed_does_not():
-    first = datasets.generate_patents(seed=7, scale=0.2)
-    again = datasets.generate_patents(seed=7, scale=0.2)
-    other = datasets.generate_patents(seed=8, scale=0.2)
+    first = demo_data.generate_patents(seed=7, scale=0.2)
+    again = demo_data.generate_patents(seed=7, scale=0.2)
+    other = demo_data.generate_patents(seed=8, scale=0.2)
     pd.testing.assert_frame_equal(first, again)
     assert not first.equals(other)
     assert list(first.columns) == ["申请号", "申请日", "申请人", "申请人地址"]
@@ -145,7 +150,7 @@ def test_same_seed_gives_the_same_frame_and_another_seed_does_not():
 
 def test_committed_demo_is_exactly_what_the_generator_writes(tmp_path):
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    written = datasets.write_demo(tmp_path)
+    written = demo_data.write_demo(tmp_path)
     for role in ("patents", "patents_gbk", "covariates", "manifest", "readme"):
         assert written[role].read_bytes() == (DEMO / written[role].name).read_bytes(), role
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"  # left alone
@@ -156,13 +161,14 @@ def test_everything_says_synthetic():
     assert "SYNTHETIC" in readme.splitlines()[0]
     manifest = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
     assert "SYNTHETIC" in manifest["notice"]
-    assert "SYNTHETIC" in datasets.generate_patents(scale=0.05).attrs["notice"]
-    assert "SYNTHETIC" in datasets.generate_covariates(years=[2011]).attrs["notice"]
+    assert "SYNTHETIC" in demo_data.generate_patents(scale=0.05).attrs["notice"]
+    assert "SYNTHETIC" in demo_data.generate_covariates(years=[2011]).attrs["notice"]
     assert "SYNTHETIC" in datasets.__doc__.splitlines()[0]
+    assert "SYNTHETIC" in demo_data.__doc__.splitlines()[0]
 
 
 def test_load_demo_returns_the_committed_files():
-    patents, covariates = datasets.load_demo()
+    patents, covariates = demo_data.load_demo()
     assert patents == DEMO / "patents.csv" and patents.is_file()
     assert covariates == DEMO / "city_covariates.csv" and covariates.is_file()
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 5.5e6  # "under ~5 MB"
@@ -172,14 +178,14 @@ def test_load_demo_returns_the_committed_files():
 
 
 def test_stage_aggregates_counted_by_hand_are_within_2_percent_of_the_study(counted):
-    for label, study in STUDY.items():
-        for quantity, target in study.items():
+    for label, reported in STUDY.items():
+        for quantity, target in reported.items():
             assert counted[label][quantity] == pytest.approx(target, rel=0.02), (label, quantity)
     assert counted["2018-2021"]["collaborations"] == 9500  # the demo's documented choice
 
 
 def test_stage_aggregates_through_ingest_are_within_2_percent_of_the_study(ingested_networks):
-    table = datasets.compare_to_study(ingested_networks)
+    table = study.compare_to_study(ingested_networks)
     checked = table.dropna(subset=["study"])
     assert len(checked) == 11  # stage 3's collaborations total is not in the study
     assert (checked["relative_difference"].abs() <= 0.02).all(), checked.to_string()
@@ -198,10 +204,10 @@ def networkx_shares(G: nx.Graph) -> dict[str, float]:
 
 
 def test_centrality_shares_are_within_5_points_of_the_studys(ingested_networks):
-    for label, study in SHAPE.items():
+    for label, reported in SHAPE.items():
         ours = networkx_shares(ingested_networks[label])
         for share in ("closeness", "zero_betweenness", "betweenness"):
-            assert ours[share] == pytest.approx(study[share], abs=5), (label, share, ours)
+            assert ours[share] == pytest.approx(reported[share], abs=5), (label, share, ours)
 
 
 def test_beijing_leads_every_centrality_and_the_top_three_by_degree_are_the_studys(
@@ -328,7 +334,7 @@ def test_the_gbk_slice_is_gbk_and_holds_the_first_rows(committed_patents):
 
 def test_made_up_addresses_name_only_their_own_city():
     by_name, by_english = _city_lookup()
-    pool = datasets.applicant_pool()
+    pool = demo_data.applicant_pool()
     adcodes = datasets.geography().adcodes
     for i, (start, size) in enumerate(zip(pool.start, pool.size, strict=True)):
         for address in pool.addresses[start : start + size]:
@@ -340,7 +346,7 @@ def test_made_up_addresses_name_only_their_own_city():
 
 def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
     covariates = pd.read_csv(DEMO / "city_covariates.csv")
-    assert list(covariates.columns) == list(datasets.COVARIATE_COLUMNS)
+    assert list(covariates.columns) == list(demo_data.COVARIATE_COLUMNS)
     assert len(covariates) == 337 * 11 and not covariates.isna().any().any()
     assert (covariates[["gdp_per_capita", "education_spending", "st_spending"]] > 0).all().all()
     mass = pd.Series(datasets.city_masses().base, index=datasets.geography().adcodes)
@@ -353,35 +359,6 @@ def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
     assert (
         10_000 < covariates["gdp_per_capita"].min() and covariates["gdp_per_capita"].max() < 400_000
     )
-
-
-# --- study table and comparison -------------------------------------------------------------
-
-
-def test_study_aggregates_are_spec_section_8():
-    table = datasets.study_aggregates().set_index("stage")
-    for label, study in STUDY.items():
-        for quantity, value in study.items():
-            assert table.at[label, quantity] == value
-    assert np.isnan(table.at["2018-2021", "collaborations"])
-
-
-def test_compare_to_study_by_hand():
-    graph = nx.Graph(stage="2011-2014")
-    graph.add_edge(1, 2, weight=3)
-    graph.add_edge(2, 3, weight=1)
-    table = datasets.compare_to_study([graph]).set_index("quantity")
-    assert table.loc["cities", "demo"] == 3 and table.loc["pairs", "demo"] == 2
-    assert table.loc["collaborations", "demo"] == 4
-    assert table.loc["average_degree", "demo"] == pytest.approx(4 / 3)
-    assert table.loc["cities", "relative_difference"] == pytest.approx(3 / 92 - 1)
-    same = datasets.compare_to_study({"2011-2014": graph})
-    assert same["demo"].tolist() == table["demo"].tolist()
-
-
-def test_compare_to_study_says_what_to_pass_when_a_graph_has_no_stage():
-    with pytest.raises(InputError, match="graph.graph\\['stage'\\]"):
-        datasets.compare_to_study([nx.path_graph(3)])
 
 
 # --- properties and benchmark records -------------------------------------------------------
@@ -425,7 +402,7 @@ def test_calibration_never_returns_worse_than_its_start():
 @settings(max_examples=15, deadline=None)
 @given(n=st.integers(0, 300), k=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
 def test_generate_records_gives_n_rows_of_k_applicants(n, k, seed):
-    records = datasets.generate_records(n, seed=seed, applicants_per_patent=k)
+    records = demo_data.generate_records(n, seed=seed, applicants_per_patent=k)
     assert len(records) == n and records["申请号"].is_unique
     assert (records["申请人"].str.count(";") == k - 1).all()
     assert (records["申请人地址"].str.count(";") == k - 1).all()
@@ -433,7 +410,7 @@ def test_generate_records_gives_n_rows_of_k_applicants(n, k, seed):
 
 def test_generate_records_is_deterministic_and_rejects_nonsense():
     pd.testing.assert_frame_equal(
-        datasets.generate_records(50, seed=3), datasets.generate_records(50, seed=3)
+        demo_data.generate_records(50, seed=3), demo_data.generate_records(50, seed=3)
     )
     with pytest.raises(InputError, match="applicants_per_patent"):
-        datasets.generate_records(10, applicants_per_patent=0)
+        demo_data.generate_records(10, applicants_per_patent=0)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import time
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pyreslib.ergm import ERGM, bridge, simulate
-from pyreslib.errors import InputError, RError
+from pyreslib.ergm import ERGM, bridge, r_console, simulate
+from pyreslib.errors import DegeneracyError, EstimateWarning, InputError, RError, RWarning
 
 pytestmark = pytest.mark.r
 
@@ -89,7 +91,8 @@ def test_control_settings_are_checked_against_control_ergm():
     model = ERGM(np.array([[0, 1], [1, 0]]), "edges")
     with pytest.raises(InputError, match="'MCMC.samplesizes' is not a control.ergm setting"):
         model.fit(control={"MCMC.samplesizes": 10})
-    with pytest.raises(InputError, match="only numbers, strings, booleans"):
+    with pytest.raises(InputError, match=r"control\['MCMC.samplesize'\]=\{'nested': 1\}: give a "
+                                         r"whole number from 1 to 10,000,000"):
         model.fit(control={"MCMC.samplesize": {"nested": 1}})
 
 
@@ -105,3 +108,192 @@ def test_a_routine_mcmc_fit_raises_no_warnings(simulated_gwesp_network):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ERGM(simulated_gwesp_network, "edges + gwesp(0.25, fixed=TRUE)").fit(seed=3)
+
+
+# ---- what statnet returns when an estimate does not exist ------------------------------------
+
+@pytest.fixture(scope="module")
+def mesa(r):
+    """faux.mesa.high from the installed ergm: labelled adjacency and Grade/Race/Sex."""
+    r('data(faux.mesa.high, package = "ergm", envir = globalenv())')
+    names = [str(v) for v in r("network.vertex.names(faux.mesa.high)")]
+    adjacency = pd.DataFrame(bridge.as_matrix(r("as.matrix(faux.mesa.high)")), index=names,
+                             columns=names)
+    covariates = pd.DataFrame({a: list(r(f'faux.mesa.high %v% "{a}"'))
+                               for a in ("Grade", "Race", "Sex")}, index=names)
+    return adjacency, covariates
+
+
+def test_a_level_without_ties_gets_minus_inf_and_a_warning_naming_it(mesa):
+    adjacency, covariates = mesa
+    with pytest.warns(EstimateWarning, match=r"nodematch.Race.Black, nodematch.Race.Other at "
+                                              r"their smallest attainable value \(estimate -Inf\)"):
+        res = ERGM(adjacency, "edges + nodematch('Race', diff=TRUE)",
+                   node_covariates=covariates).fit(seed=1)
+    assert res.params["nodematch.Race.Black"] == -np.inf
+    assert res.bse["nodematch.Race.Black"] == 0 and res.pvalues["nodematch.Race.Black"] == 0
+    assert np.isfinite(res.params["nodematch.Race.Hisp"]) and np.isfinite(res.llf)
+    assert list(res.extreme[res.extreme != 0].index) == ["nodematch.Race.Black",
+                                                         "nodematch.Race.Other"]
+    assert not res.offset.any()
+    assert any("nodematch.Race.Black" in w for w in res.warnings)
+
+
+def test_linearly_dependent_terms_get_na_and_every_warning_is_kept_in_order(mesa):
+    adjacency, covariates = mesa
+    with pytest.warns(RWarning) as caught:
+        res = ERGM(adjacency, "edges + nodefactor('Sex', levels=TRUE)",
+                   node_covariates=covariates).fit(seed=1)
+    assert np.isnan(res.params["nodefactor.Sex.M"]) and np.isfinite(res.llf)
+    # R's own warning first, then pyreslib's naming the NA term; both also issued in Python
+    assert "linear dependence" in res.warnings[0] and "2 * edges" in res.warnings[0]
+    assert "nodefactor.Sex.M is undefined (NA)" in res.warnings[1]
+    assert [str(w.message) for w in caught if issubclass(w.category, RWarning)] == res.warnings
+
+
+@pytest.mark.filterwarnings("ignore::pyreslib.errors.RWarning")
+@pytest.mark.parametrize(("adjacency", "value"), [
+    (np.zeros((10, 10)), -np.inf),  # empty: edges at its smallest value
+    (1 - np.eye(6), np.inf),  # complete: at its largest
+    (np.array([[0, 1], [1, 0]]), np.inf),  # a 2-node network with its one tie
+])
+def test_an_empty_or_complete_network_is_fit_as_statnet_fits_it(adjacency, value):
+    res = ERGM(adjacency, "edges").fit(seed=1)
+    # statnet: no optimisation, the estimate at infinity, no log-likelihood (NA)
+    assert res.params["edges"] == value and res.bse["edges"] == 0
+    assert np.isnan(res.llf) and np.isnan(res.aic) and np.isnan(res.bic)
+    assert any("attainable value" in w for w in res.warnings)
+
+
+@pytest.mark.filterwarnings("ignore::pyreslib.errors.RWarning")
+def test_where_statnet_itself_fails_on_an_empty_network_the_error_says_why():
+    with pytest.raises(DegeneracyError, match=r"the network is empty \(no ties\).*statnet's "
+                                              r"ergm cannot fit this model: it fails with"):
+        ERGM(np.zeros((8, 8)), "edges + gwesp(0.25, fixed=TRUE)").fit(seed=1, verbose=False)
+
+
+def test_offsets_fix_coefficients_as_offset_coef_says(mesa):
+    adjacency, covariates = mesa
+    res = ERGM(adjacency, "edges + offset(nodematch('Race', diff=TRUE, levels=c(1, 4)))",
+               node_covariates=covariates).fit(seed=1, offset_coef=[-np.inf, -np.inf])
+    assert list(res.params.index) == ["edges", "offset(nodematch.Race.Black)",
+                                      "offset(nodematch.Race.Other)"]
+    assert list(res.offset) == [False, True, True] and (res.params.iloc[1:] == -np.inf).all()
+    assert not any("attainable" in w for w in res.warnings)  # fixed by the user, not extreme
+    with pytest.raises(InputError, match=r"offset_coef: ergm refused the offset coefficients"):
+        ERGM(adjacency, "edges + offset(nodematch('Race', diff=TRUE, levels=c(1, 4)))",
+             node_covariates=covariates).fit(seed=1, offset_coef=[-np.inf])
+
+
+# ---- degeneracy: an MCMC sample stuck at or near an extreme graph ----------------------------
+
+@pytest.mark.filterwarnings("ignore::pyreslib.errors.RWarning")
+def test_a_sample_stuck_near_the_empty_graph_raises_with_the_fit_attached(florentine):
+    adjacency, _ = florentine
+    model = ERGM(adjacency, "edges + offset(triangle)")
+    with pytest.raises(DegeneracyError, match=r"of the networks in the last MCMC sample are at "
+                                              r"or near the empty graph") as err:
+        model.fit(seed=1, offset_coef=[0.55], control={"MCMLE.maxit": 2}, verbose=False)
+    assert err.value.results is not None and err.value.results.n_edges == 20
+
+
+@pytest.mark.filterwarnings("ignore::pyreslib.errors.RWarning")
+def test_a_sample_that_does_not_move_is_degenerate_as_ergm_finds(florentine):
+    adjacency, _ = florentine
+    with pytest.raises(DegeneracyError, match=r"the MCMC sample did not move.*statnet stops "
+                                              r"here too: \"Unconstrained MCMC sampling did "
+                                              r"not mix at all"):
+        ERGM(adjacency, "edges + offset(triangle)").fit(seed=1, offset_coef=[1.0],
+                                                       verbose=False)
+
+
+# ---- R's progress while a fit runs ----------------------------------------------------------
+
+def test_progress_goes_to_the_console_when_verbose(florentine):
+    adjacency, covariates = florentine
+    model = ERGM(adjacency, "edges + nodecov('wealth')", node_covariates=covariates)
+    lines: list[str] = []
+    model.fit(seed=1, verbose=True, console=lines.append)
+    assert "Starting maximum pseudolikelihood estimation (MPLE):" in lines
+    lines.clear()
+    model.fit(seed=1, console=lines.append)  # dyad-independent: quiet by default
+    assert lines == []
+    stream = io.StringIO()
+    with r_console(stream):  # a default destination, e.g. the CLI's progress display
+        model.fit(seed=1, verbose=1)
+    assert "Finished MPLE." in stream.getvalue()
+
+
+def test_mcmc_fits_show_progress_by_default_unless_the_environment_says_not(
+        florentine, monkeypatch, capsys):
+    model = ERGM(florentine[0], "edges + triangle")
+    lines: list[str] = []
+    monkeypatch.setenv("PYRESLIB_ERGM_VERBOSE", "0")
+    model.fit(seed=3, console=lines.append)
+    assert lines == []
+    monkeypatch.delenv("PYRESLIB_ERGM_VERBOSE")
+    model.fit(seed=3, console=lines.append)
+    assert any(line.startswith("Iteration 1 of at most") for line in lines)
+    capsys.readouterr()
+    model.fit(seed=3)  # by default on sys.stderr
+    assert "Iteration 1 of at most" in capsys.readouterr().err
+    with r_console(False):  # e.g. a command run with --quiet: logging only
+        model.fit(seed=3)
+    model.fit(seed=3, console=False)
+    assert capsys.readouterr().err == ""
+
+
+# ---- covariate alignment (issue 14) ---------------------------------------------------------
+
+def test_covariates_match_by_position_when_either_side_has_no_labels(florentine):
+    adjacency, covariates = florentine
+    plain = adjacency.to_numpy()
+    by_label = ERGM(adjacency, "edges + nodecov('wealth')", node_covariates=covariates)
+    by_position = ERGM(plain, "edges + nodecov('wealth')",
+                       node_covariates=covariates.reset_index(drop=True))
+    np.testing.assert_array_equal(by_label.node_covariates["wealth"].to_numpy(),
+                                  by_position.node_covariates["wealth"].to_numpy())
+    with pytest.raises(InputError, match=r"17 rows for 16 vertices.*rows 16..16 have no vertex"):
+        ERGM(plain, "edges + nodecov('wealth')",
+             node_covariates=pd.concat([covariates, covariates.iloc[:1]]).reset_index(drop=True))
+    with pytest.raises(InputError, match=r"indexed by labels \(first: \['Acciaiuoli'"):
+        ERGM(plain, "edges + nodecov('wealth')", node_covariates=covariates)
+
+
+def test_labelled_covariates_must_name_exactly_the_vertices(florentine):
+    adjacency, covariates = florentine
+    partial = covariates.rename(index={"Medici": "Medicis"})
+    with pytest.raises(InputError, match=r"1 vertices have no row \(first: \['Medici'\]\); 1 "
+                                         r"rows name no vertex of the network \(first: "
+                                         r"\['Medicis'\]\)"):
+        ERGM(adjacency, "edges + nodecov('wealth')", node_covariates=partial)
+    numbered = adjacency.set_axis([str(i) for i in range(15, -1, -1)], axis=0).set_axis(
+        [str(i) for i in range(15, -1, -1)], axis=1)
+    with pytest.raises(InputError, match=r"ambiguous"):
+        ERGM(numbered, "edges + nodecov('wealth')",
+             node_covariates=covariates.reset_index(drop=True))
+
+
+# ---- parallel workers ------------------------------------------------------------------------
+
+def test_an_unreachable_worker_host_is_an_error_within_the_timeout(florentine):
+    adjacency, _ = florentine
+    started = time.monotonic()
+    with pytest.raises(InputError, match=r"control\['parallel'\]: could not start an R worker "
+                                         r"on host '192.0.2.1' within 3 seconds"):
+        ERGM(adjacency, "edges + triangle").fit(seed=1, control={"parallel": ["192.0.2.1"]},
+                                               worker_timeout=3, verbose=False)
+    assert time.monotonic() - started < 30
+
+
+def test_statnets_fast_mcmc_profile_is_accepted(florentine):
+    # MCMLE.effectiveSize=NULL (with Hummel termination) is statnet's documented fast setting;
+    # None stands for R's NULL where NULL means something.
+    from pyreslib.ergm import validate_control
+
+    checked = validate_control({"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None,
+                                "MCMC.samplesize": None})
+    assert checked == {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None,
+                       "MCMC.samplesize": None}
+    with pytest.raises(InputError, match="MCMLE.interval"):
+        validate_control({"MCMLE.interval": None})

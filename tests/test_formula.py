@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyreslib.ergm import ERGM, parse_formula
+from pyreslib.ergm.formula import parse_constraints, parse_proposal
+from pyreslib.ergm.terms import BINARY_TERMS, CONSTRAINTS, PROPOSAL_HINTS, VALUED_TERMS
 from pyreslib.errors import FormulaError
 
 NODE = ["gdp", "education", "st"]
@@ -99,3 +101,114 @@ def test_valued_terms_only_in_valued_models():
 def test_any_r_metacharacter_is_rejected(junk):
     with pytest.raises(FormulaError):
         parse_formula(f"edges + {junk}")
+
+
+# ---- the formula language statnet users write -------------------------------------------------
+
+def test_offsets_and_level_selections_parse_and_render_as_written():
+    text = ("edges + nodematch('Race', diff=TRUE, levels=-c(1, 4)) + "
+            "offset(nodematch('Race', diff=TRUE, levels=c(1, 4))) + "
+            "nodefactor('Race', levels=c('Hisp', 'White')) + nodemix('Race', levels2=NULL) + "
+            "nodematch('Race', keep=c(2, 3)) + nodefactor('Race', levels=TRUE)")
+    f = parse_formula(text, node_covariates=["Race"])
+    assert [t.offset for t in f.terms] == [False, False, True, False, False, False, False]
+    assert f.terms[1].kwargs == (("diff", True), ("levels", (-1.0, -4.0)))
+    assert f.terms[3].kwargs == (("levels", ("Hisp", "White")),)
+    assert f.terms[4].kwargs == (("levels2", None),)
+    assert f.has_offsets and str(f) == text
+    assert parse_formula(str(f), node_covariates=["Race"]) == f
+
+
+def test_constraints_and_proposal_hints_are_one_sided_formulas():
+    c = parse_constraints("~bd(maxout=3) + blockdiag('Race') + fixallbut(free)",
+                          node_covariates=["Race"], dyad_lists=["free"], directed=False)
+    assert [t.name for t in c.terms] == ["bd", "blockdiag", "fixallbut"]
+    assert c.dyad_lists == ("free",) and c.dyad_dependent  # bd couples dyads: MCMC
+    assert str(c) == "~bd(maxout=3) + blockdiag('Race') + fixallbut(free)"
+    assert not parse_constraints("~fixallbut(free)", dyad_lists=["free"]).dyad_dependent
+    assert str(parse_proposal("~sparse + .triadic")) == "~sparse + .triadic"
+    with pytest.raises(FormulaError, match="offset\\(\\) belongs in the model formula"):
+        parse_constraints("~offset(edges)")
+
+
+def test_integers_keep_r_s_l_suffix_and_numbers_stay_within_32_bits():
+    f = parse_formula("edges + kstar(2L) + gwesp(0.25, fixed=TRUE, cutoff=2147483647)")
+    assert f.terms[1].args == (2,) and str(f.terms[1]) == "kstar(2L)"
+    with pytest.raises(FormulaError, match="out of range"):
+        parse_formula("edges + gwesp(1e400)")
+    with pytest.raises(FormulaError, match="out of range"):
+        parse_formula("edges + kstar(-2147483648)")
+
+
+FORMULA_CHARACTERS = st.sampled_from(
+    ["edges", "offset", "c", "(", ")", ",", "+", "-", "=", "~", "1", "2.5", "'a'", "TRUE",
+     "NULL", "nodematch", "levels", "gdp", " ", "gwesp", "fixed", "1L", "e9"])
+
+
+@given(st.lists(FORMULA_CHARACTERS, max_size=30))
+def test_any_sequence_of_formula_tokens_parses_or_raises_formula_error(tokens):
+    text = "".join(tokens)
+    try:
+        f = parse_formula(text, node_covariates=["gdp"])
+    except FormulaError:
+        return
+    assert parse_formula(str(f), node_covariates=["gdp"]) == f  # and renders back
+
+
+# ---- the allow-lists against the installed ergm ------------------------------------------------
+
+ARGUMENTS_OF = """
+function(kind, name, directed) {
+  ns <- asNamespace("ergm")
+  found <- NULL
+  for (pkg in c("ergm", "ergm.count")) {
+    p <- asNamespace(pkg)
+    f <- paste0(kind, ".", name)
+    if (is.null(found) && exists(f, envir = p, inherits = FALSE)) found <- get(f, envir = p)
+  }
+  if (is.null(found)) return(list(found = FALSE))
+  captured <- NULL
+  # Every term and constraint declares its arguments to ergm's check.ErgmTerm; capture them.
+  trace_check <- function(nw, arglist, directed = NULL, bipartite = NULL, nonnegative = FALSE,
+                          varnames = NULL, vartypes = NULL, defaultvalues = list(),
+                          required = NULL, ...) {
+    captured <<- list(directed = directed, varnames = varnames)
+    stop("captured")
+  }
+  original <- get("check.ErgmTerm", envir = ns)
+  unlockBinding("check.ErgmTerm", ns)
+  assign("check.ErgmTerm", trace_check, envir = ns)
+  on.exit({assign("check.ErgmTerm", original, envir = ns); lockBinding("check.ErgmTerm", ns)})
+  try(suppressWarnings(found(network::network.initialize(4, directed = directed), list())),
+      silent = TRUE)
+  list(found = TRUE, captured = !is.null(captured),
+       directed = if (is.null(captured$directed)) NA else captured$directed,
+       varnames = as.character(captured$varnames))
+}
+"""
+
+ALLOW_LISTS = [("InitErgmTerm", BINARY_TERMS), ("InitWtErgmTerm", VALUED_TERMS),
+               ("InitErgmConstraint", CONSTRAINTS), ("InitErgmConstraint", PROPOSAL_HINTS)]
+
+
+@pytest.mark.r
+@pytest.mark.parametrize(("kind", "table"), ALLOW_LISTS, ids=[k for k, _ in ALLOW_LISTS[:3]]
+                         + ["hints"])
+def test_every_allowed_term_has_ergm_s_own_argument_names_order_and_directedness(r, kind, table):
+    from pyreslib.ergm import bridge
+
+    r('suppressPackageStartupMessages({library(ergm); library(ergm.count)})')
+    arguments_of = r(ARGUMENTS_OF)
+    for name, spec in table.items():
+        for directed in (False, True):
+            got = bridge.as_dict(arguments_of(kind, name, directed))
+            assert bool(got["found"][0]), f"{kind}.{name} does not exist in the installed ergm"
+            if not bool(got["captured"][0]):  # declares no arguments (e.g. CMP)
+                assert spec.args == (), name
+                continue
+            varnames = list(got["varnames"])
+            ours = [a for a, _ in spec.args]
+            assert varnames[: len(ours)] == ours, (name, varnames)
+            need = got["directed"][0]
+            expected = None if need is None or str(need) == "NA" else bool(need)
+            assert spec.directed == expected, (name, need)

@@ -233,7 +233,7 @@ def test_parse_stages_rejects_bad_ranges(text):
         parse_stages(text)
 
 
-# An independent, deliberately plain implementation of SPEC.md section 1 to check against.
+# An independent, deliberately plain implementation of docs/method.md, section 1, to check.
 def count_by_hand(patents: list[list[int]]) -> tuple[dict, dict]:
     pairs: dict[tuple[int, int], int] = {}
     internal: dict[int, int] = {}

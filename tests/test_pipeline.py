@@ -1,12 +1,13 @@
-"""The main job end to end on a small hand-made patent file: what a run writes, that its numbers
-agree with independent calculations, that it is reproducible and that it never leaves a
-half-written output folder."""
+"""The main job end to end on a small hand-made patent file: what a run computes
+(pyreslib.analysis) and writes (pyreslib.outputs), that its numbers agree with independent
+calculations, that it is reproducible and that it never leaves a half-written output folder."""
 
 from __future__ import annotations
 
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -18,10 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pyreslib import analysis, outputs
 from pyreslib.config import load_config
 from pyreslib.errors import ConfigError, InputError
 from pyreslib.metrics import NETWORK_INDICATORS
-from pyreslib.pipeline import MARKER, round_floats, run
+from pyreslib.outputs import MARKER, round_floats
 
 # (adcode, address prefix, applicant city name) of the cities in the hand-made file
 CITIES = {
@@ -54,7 +56,7 @@ def _patents(seed: int = 7) -> list[tuple[str, int, list[int]]]:
 
 
 def _expected(patents):
-    """Stage pair weights and internal strengths by SPEC section 1, counted here by hand."""
+    """Stage pair weights and internal strengths by method.md section 1, counted by hand."""
     pairs = {s: Counter() for s in STAGES}
     internal = {s: Counter() for s in STAGES}
     for _, year, cities in patents:
@@ -109,17 +111,23 @@ dpi = 40
     return config
 
 
+def run(config, out_dir, *, cwd):
+    """What `pyreslib run` does: compute, then write; returns (analysis result, written)."""
+    result = analysis.run(config)
+    return result, outputs.write(result, out_dir, cwd=cwd)
+
+
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     """One complete run (figures on, ERGM off) shared by the tests that only read it."""
     folder = tmp_path_factory.mktemp("project")
     config = _write_project(folder)
-    result = run(config, folder / "out", progress=False, cwd=folder)
-    return folder, result
+    result, written = run(config, folder / "out", cwd=folder)
+    return folder, result, written
 
 
 def test_a_run_writes_the_documented_outputs(finished):
-    folder, result = finished
+    folder, _, result = finished
     out = folder / "out"
     assert result.out_dir == out.resolve()
     for name in ("results.json", "report.html", MARKER, "ingest/ingest_report.json",
@@ -133,7 +141,7 @@ def test_a_run_writes_the_documented_outputs(finished):
 
 
 def test_results_json_follows_the_schema(finished):
-    folder, _ = finished
+    folder, _, _ = finished
     results = json.loads((folder / "out" / "results.json").read_text(encoding="utf-8"))
     assert {"stages", "ergm", "schema_version", "config", "ingest", "synthetic"} <= set(results)
     assert [s["label"] for s in results["stages"]] == STAGES
@@ -146,14 +154,32 @@ def test_results_json_follows_the_schema(finished):
     assert results["synthetic"] is False
 
 
+def test_the_comparison_with_the_study_labels_this_runs_values_this_run(finished):
+    folder, result, _ = finished
+    results = json.loads((folder / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["schema_version"] == 2  # 2: comparison_to_study's "demo" became "this_run"
+    rows = results["comparison_to_study"]
+    assert [(r["stage"], r["quantity"]) for r in rows] == [
+        (s, q) for s in STAGES for q in ("cities", "pairs", "collaborations", "average_degree")]
+    for row in rows:
+        assert set(row) == {"stage", "quantity", "this_run", "study", "relative_difference",
+                            "note"}
+    cities = next(r for r in rows if r["stage"] == STAGES[0] and r["quantity"] == "cities")
+    assert cities["this_run"] == result.networks[STAGES[0]].number_of_nodes()
+    assert cities["study"] == 92
+    assert not any("demo" in r["note"] for r in rows)  # a real run: no note about the demo data
+    table = (folder / "out" / "tables" / "comparison_to_study.csv").read_text(encoding="utf-8")
+    assert table.splitlines()[0] == "stage,quantity,this run,study,relative_difference,note"
+
+
 def test_networks_match_a_hand_count_of_the_patents(finished):
-    _, result = finished
+    _, result, written = finished
     pairs, internal = _expected(_patents())
     for stage in STAGES:
         G = result.networks[stage]
         got = {tuple(sorted((a, b))): w for a, b, w in G.edges(data="weight")}
         assert got == dict(pairs[stage])
-        entry = next(s for s in result.results["stages"] if s["label"] == stage)
+        entry = next(s for s in written.results["stages"] if s["label"] == stage)
         assert entry["network"]["nodes"] == len({c for p in pairs[stage] for c in p})
         assert entry["network"]["edges"] == len(pairs[stage])
         assert entry["network"]["weight"] == sum(pairs[stage].values())
@@ -162,8 +188,8 @@ def test_networks_match_a_hand_count_of_the_patents(finished):
 
 
 def test_network_indicators_agree_with_networkx(finished):
-    _, result = finished
-    for entry in result.results["stages"]:
+    _, result, written = finished
+    for entry in written.results["stages"]:
         G = result.networks[entry["label"]]
         net = entry["network"]
         assert net["density"] == pytest.approx(nx.density(G), rel=1e-5)
@@ -173,9 +199,9 @@ def test_network_indicators_agree_with_networkx(finished):
 
 
 def test_resilience_follows_the_coupling_coordination_formulas(finished):
-    _, result = finished
-    a = result.results["resilience_weights"]["dimensions"]
-    for entry in result.results["stages"]:
+    _, _, written = finished
+    a = written.results["resilience_weights"]["dimensions"]
+    for entry in written.results["stages"]:
         res = entry["resilience"]
         U = [res["U"][d] for d in a]
         n = len(U)
@@ -187,27 +213,35 @@ def test_resilience_follows_the_coupling_coordination_formulas(finished):
 
 
 def test_communities_cover_every_city(finished):
-    _, result = finished
-    for entry in result.results["stages"]:
+    _, _, written = finished
+    for entry in written.results["stages"]:
         comm = entry["communities"]
         assert sum(comm["sizes"]) == entry["network"]["nodes"]
         assert comm["count"] == len(comm["sizes"])
 
 
 def test_report_names_the_sections_and_embeds_the_figures(finished):
-    folder, result = finished
+    folder, _, written = finished
     page = (folder / "out" / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == len(result.figures)
+    assert page.count("data:image/png;base64,") == len(written.figures)
     assert "SYNTHETIC DEMO DATA" not in page  # real input: no banner
+    # the report cites the project's own method document, which exists and has the sections
+    from pyreslib._resources import project_root
+
+    cited = set(re.findall(r"docs/method\.md, section (\d)", page))
+    assert cited and "SPEC" not in page
+    if project_root() is not None:
+        method = (project_root() / "docs" / "method.md").read_text(encoding="utf-8")
+        assert all(f"\n## {n}. " in method for n in cited)
     for heading in ("Network resilience", "Communities", "Node resilience", "Robustness"):
         assert f"<h2>{heading}</h2>" in page
 
 
 def test_results_json_is_byte_identical_across_processes(tmp_path):
     config = _write_project(tmp_path, figures=False)
-    run(config, tmp_path / "a", progress=False, cwd=tmp_path)
-    code = ("import sys; from pyreslib.pipeline import run; "
-            "run(sys.argv[1], sys.argv[2], progress=False, cwd=sys.argv[3])")
+    run(config, tmp_path / "a", cwd=tmp_path)
+    code = ("import sys; from pyreslib import analysis, outputs; "
+            "outputs.write(analysis.run(sys.argv[1]), sys.argv[2], cwd=sys.argv[3])")
     subprocess.run([sys.executable, "-c", code, str(config), str(tmp_path / "b"), str(tmp_path)],
                    check=True, env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
     first = (tmp_path / "a" / "results.json").read_bytes()
@@ -222,22 +256,24 @@ def test_a_failed_run_leaves_no_output_folder(tmp_path):
         json.dumps(STAGES), json.dumps([*STAGES, "2019-2020"]))
     config.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=r"stage\(s\) \['2019-2020'\] have no cross-city"):
-        run(config, tmp_path / "out", progress=False, cwd=tmp_path)
+        run(config, tmp_path / "out", cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["covariates.csv", "patents.csv",
                                                           "run.toml"]
 
 
 def test_an_earlier_output_is_replaced_but_a_foreign_folder_is_not(tmp_path):
     config = _write_project(tmp_path, figures=False)
-    run(config, tmp_path / "out", progress=False, cwd=tmp_path)
-    (tmp_path / "out" / "stale.txt").write_text("from an earlier run", encoding="utf-8")
-    run(config, tmp_path / "out", progress=False, cwd=tmp_path)
-    assert not (tmp_path / "out" / "stale.txt").exists()
+    result, _ = run(config, tmp_path / "out", cwd=tmp_path)
+    outputs.write(result, tmp_path / "out", cwd=tmp_path)  # exactly what the first run wrote
+    (tmp_path / "out" / "notes.txt").write_text("my notes", encoding="utf-8")
+    with pytest.raises(ConfigError, match="did not write there: notes.txt"):
+        outputs.write(result, tmp_path / "out", cwd=tmp_path)
+    assert (tmp_path / "out" / "notes.txt").read_text(encoding="utf-8") == "my notes"
     foreign = tmp_path / "thesis"
     foreign.mkdir()
     (foreign / "chapter1.tex").write_text("keep me", encoding="utf-8")
     with pytest.raises(ConfigError, match="is not an earlier pyreslib output"):
-        run(config, foreign, progress=False, cwd=tmp_path)
+        outputs.write(result, foreign, cwd=tmp_path)
     assert (foreign / "chapter1.tex").read_text(encoding="utf-8") == "keep me"
 
 
@@ -245,7 +281,7 @@ def test_output_outside_the_working_tree_is_refused(tmp_path, tmp_path_factory):
     config = _write_project(tmp_path, figures=False)
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "out"
     with pytest.raises(ConfigError, match="outside the working tree"):
-        run(config, elsewhere, progress=False, cwd=tmp_path)
+        run(config, elsewhere, cwd=tmp_path)
     assert not elsewhere.exists()
 
 
@@ -258,6 +294,23 @@ def test_cli_run_without_ergm(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "Summary" in printed and "2015-2017" in printed
     assert json.loads((tmp_path / "results" / "results.json").read_text())["ergm"] == []
+
+
+def test_cli_refuses_a_foreign_output_folder_before_any_work(tmp_path, monkeypatch, capsys):
+    from pyreslib.cli import main
+
+    # the run itself would fail at ingest (a stage without patents): the folder is named first
+    config = _write_project(tmp_path, figures=False)
+    text = config.read_text(encoding="utf-8").replace(
+        json.dumps(STAGES), json.dumps([*STAGES, "2019-2020"]))
+    config.write_text(text, encoding="utf-8")
+    (tmp_path / "thesis").mkdir()
+    (tmp_path / "thesis" / "chapter1.tex").write_text("keep me", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config), "--out", "thesis", "--quiet"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "is not an earlier pyreslib output" in err and "2019-2020" not in err
+    assert [p.name for p in (tmp_path / "thesis").iterdir()] == ["chapter1.tex"]
 
 
 def test_cli_reports_config_errors_in_one_line(tmp_path, monkeypatch, capsys):
@@ -294,7 +347,7 @@ def test_a_run_with_ergm_reports_every_fit(tmp_path):
     config = _write_project(tmp_path, ergm=True, figures=True)
     cfg = load_config(config)
     try:
-        result = run(cfg, tmp_path / "out", progress=False, cwd=tmp_path)
+        analysed, result = run(cfg, tmp_path / "out", cwd=tmp_path)
     except Exception as exc:  # R or statnet missing on this machine
         from pyreslib.errors import REnvironmentError
 
@@ -309,4 +362,27 @@ def test_a_run_with_ergm_reports_every_fit(tmp_path):
         # AIC = -2 llf + 2 k: a check of the bridge's numbers against their definition
         assert fit["aic"] == pytest.approx(-2 * fit["llf"] + 2 * len(fit["params"]), rel=1e-4)
     assert (tmp_path / "out" / "figures" / "ergm_coefficients.png").is_file()
-    assert (tmp_path / "out" / "figures" / "gof_2011-2014_study.png").is_file()
+    # one goodness-of-fit picture: the report's is the API's res.gof().plot()
+    from pyreslib.report import save_figure
+
+    gof = analysed.ergm.fits[("2011-2014", "study")].gof
+    again = save_figure(gof.plot(title="study model, stage 2011-2014"), tmp_path / "again.png",
+                        dpi=cfg.figures.dpi)
+    shown = tmp_path / "out" / "figures" / "gof_2011-2014_study.png"
+    assert shown.read_bytes() == again.read_bytes()
+
+
+@pytest.mark.slow
+def test_cli_demo_prints_this_run_next_to_the_study(tmp_path, monkeypatch, capsys):
+    from pyreslib.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["demo", "--out", "demo-output", "--no-ergm"]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC DEMO DATA" in printed
+    assert "This run next to the reference study" in printed and "this run" in printed
+    (row,) = [line for line in printed.splitlines() if "2018-2021" in line and
+              "collaborations" in line]
+    assert "9,500" in row and "not stated" in row
+    assert json.loads((tmp_path / "demo-output" / "results.json").read_text())["synthetic"]

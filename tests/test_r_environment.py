@@ -38,7 +38,8 @@ def _run(code: str, **env_changes: str | None) -> str:
 
 def test_missing_r_package_names_the_package_and_the_fix(tmp_path):
     out = _run(FIT_TWO_NODES, PYRESLIB_R_LIBRARY=str(tmp_path))
-    assert "REnvironmentError: R package(s) ergm, network, statnet.common, coda not found" in out
+    assert ("REnvironmentError: R package(s) ergm, network, statnet.common, ergm.count, coda "
+            "not found") in out
     assert "make setup" in out
 
 
@@ -84,3 +85,32 @@ def test_ctrl_c_during_an_mcmc_fit_stops_r_promptly():
     assert "KeyboardInterrupt: interrupted while fitting ERGM" in err
     assert child.returncode != 0
     assert stopped_after < 30, stopped_after
+
+
+def test_one_list_of_required_r_packages_serves_setup_bridge_and_versions():
+    from pyreslib._resources import r_dir
+    from pyreslib.ergm import bridge
+
+    listed = bridge.REQUIRED_R_PACKAGES
+    assert {"ergm", "network", "statnet.common", "ergm.count", "coda"} <= set(listed)
+    versions = bridge.r_versions()
+    assert tuple(versions) == listed and all(v != "NA" for v in versions.values())
+    # r/setup.R checks the packages of the same file after restoring them
+    setup = (r_dir() / "setup.R").read_text(encoding="utf-8")
+    assert 'readLines("r/required-packages.txt")' in setup
+    assert '"ergm.count"' not in setup
+
+
+def test_starting_r_keeps_the_programs_ctrl_c_handler():
+    # rpy2's start-up resets SIGINT to Python's default; the CLI's handler (which stops a run and
+    # cleans its output folder) must survive it, or a Ctrl-C while R starts is lost.
+    out = _run(textwrap.dedent("""
+        import signal
+        def handler(signum, frame):
+            pass
+        signal.signal(signal.SIGINT, handler)
+        from pyreslib.ergm import bridge
+        bridge.session()
+        print("kept" if signal.getsignal(signal.SIGINT) is handler else "lost")
+    """))
+    assert out.strip().splitlines()[-1] == "kept", out

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pyreslib.pipeline import run
-from tests.test_pipeline import _write_project
+from tests.test_pipeline import _write_project, run
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), None)
@@ -90,7 +89,7 @@ def report(tmp_path_factory) -> tuple[Path, int]:
     text = config.read_text(encoding="utf-8").replace(
         'covariates = "covariates.csv"', 'covariates = "covariates.csv"\nsynthetic = true')
     config.write_text(text, encoding="utf-8")
-    result = run(config, folder / "out", progress=False, cwd=folder)
+    _, result = run(config, folder / "out", cwd=folder)
     return folder / "out" / "report.html", len(result.figures)
 
 

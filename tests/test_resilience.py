@@ -538,7 +538,7 @@ def test_the_resilience_section_names_the_preset_and_the_node_normalisation():
 
     base = {"input": {"patents": __file__}, "ergm": {"enabled": False}}
     cfg = parse_config(base)
-    assert (cfg.resilience.preset, cfg.resilience.floor) == ("study", None)  # floor: the preset's
+    assert (cfg.resilience.preset, cfg.resilience.floor) == ("study", 1e-4)  # the preset's floor
     assert cfg.resilience.node_normalisation == "within_stage"
     chosen = parse_config({**base, "resilience": {"preset": "four_dimensions", "floor": 0.02,
                                                   "node_normalisation": "pooled"}})

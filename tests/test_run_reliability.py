@@ -1,7 +1,9 @@
-"""A whole run repeats byte for byte, and Ctrl-C mid-fit leaves nothing that looks finished."""
+"""A whole run repeats byte for byte, and Ctrl-C, SIGTERM or SIGHUP mid-fit leave nothing that
+looks finished; the next run to the same folder succeeds."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pyreslib import datasets
+from pyreslib import demo_data
+from tests.bad_inputs.folders import dead_pid
 from tests.test_pipeline import _write_project
 
 pytestmark = pytest.mark.r
@@ -34,9 +37,9 @@ def test_the_same_config_and_seed_give_byte_identical_results_json_with_ergm(tmp
     assert b'"ergm": [' in a and b'"aic"' in a  # the fits are in it, not skipped
 
 
-def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):
-    patents, covariates = datasets.load_demo()
-    config = tmp_path / "slow.toml"
+def _demo_config(folder: Path, name: str, ergm: str) -> Path:
+    patents, covariates = demo_data.load_demo()
+    config = folder / name
     config.write_text(f"""title = "interrupt test"
 seed = 3
 [input]
@@ -46,17 +49,74 @@ covariates = "{covariates}"
 enabled = false
 [ergm]
 enabled = true
-models = ["extended"]
-mcmc_samplesize = 400000
+{ergm}
 [figures]
 enabled = false
 """, encoding="utf-8")
+    return config
+
+
+# the extended model's MCMC with a sample of 400,000 takes many minutes
+SLOW_ERGM = 'models = ["extended"]\nmcmc_samplesize = 400000'
+
+
+def _wait_until_r_runs(child: subprocess.Popen, timeout: float = 300) -> None:
+    """Return once the child has loaded R (the ERGM step has begun) and R has had a few
+    seconds to start and enter the fit."""
+    maps = Path(f"/proc/{child.pid}/maps")
+    if not maps.exists():  # no /proc: ingest, metrics and communities take a few seconds
+        time.sleep(25)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert child.poll() is None, child.communicate()
+        if "libR.so" in maps.read_text():
+            time.sleep(6)  # R's start-up and library(ergm) take about 3 s
+            assert child.poll() is None, child.communicate()
+            return
+        time.sleep(0.2)
+    pytest.fail("the run did not reach the ERGM step")
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".out")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp_path, signum):
+    config = _demo_config(tmp_path, "slow.toml", SLOW_ERGM)
     child = subprocess.Popen([sys.executable, "-m", "pyreslib", "run", str(config), "--out", "out"],
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # ingest, metrics and communities take a few seconds; the extended model's MCMC with a
-    # sample of 400,000 takes many minutes, so after 20 s the run is inside an MCMC fit.
-    time.sleep(20)
-    assert child.poll() is None, child.communicate()
+    _wait_until_r_runs(child)
+    sent = time.monotonic()
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=120)
+    assert time.monotonic() - sent < 60
+    assert child.returncode == 128 + signum, err[-2000:]
+    assert f"interrupted ({signal.Signals(signum).name})" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+    if signum != signal.SIGTERM:
+        return
+    # the rerun to the same folder, with an ERGM that takes seconds, succeeds; it also removes
+    # what a run killed outright (SIGKILL) while writing would have left
+    killed = tmp_path / f".out.partial-{dead_pid()}"
+    killed.mkdir()
+    (killed / "results.json").write_text('{"stages": [', encoding="utf-8")
+    quick = _demo_config(tmp_path, "quick.toml", 'models = ["study"]\ngof_nsim = 0')
+    rerun = _cli("run", str(quick), "--out", "out", "--quiet", cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert [fit["model"] for fit in results["ergm"]] == ["study"] * 3
+    assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):
+    config = _demo_config(tmp_path, "slow.toml", SLOW_ERGM)
+    child = subprocess.Popen([sys.executable, "-m", "pyreslib", "run", str(config), "--out", "out"],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_until_r_runs(child)
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=120)

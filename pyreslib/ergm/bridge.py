@@ -6,6 +6,13 @@ re-issued as Python warnings carrying R's own message; R errors come back as dat
 raised as :class:`~pyreslib.errors.RError` with R's message.  numpy and pandas values are
 converted inside :func:`to_r`, under a *local* rpy2 converter, never a global ``activate()``.
 
+What R prints (ergm's progress and notices) goes to :mod:`logging` (logger ``pyreslib.r``) and,
+while a console is active (:func:`console_output`, used by a fit with ``verbose`` on), to that
+console: a text stream (``sys.stderr`` by default) or a function called with each line.
+:func:`r_console` sets the default console for a block of code (the CLI routes it into its
+progress display).  :func:`collect_warnings` records every warning issued through this module
+(R's, and pyreslib's own via :func:`warn`) while it is active, in order.
+
 The R library that ``make`` restores (renv.lock) is found without any environment variable:
 the set-up writes its path to ``<venv>/pyreslib-r-library``; in a checkout, ``.rlib/R-x.y``
 is used as well.  ``PYRESLIB_R_LIBRARY`` overrides both.
@@ -20,19 +27,19 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pyreslib._resources import project_root, r_dir
+from pyreslib._resources import project_root, r_dir, required_r_packages
 from pyreslib.errors import REnvironmentError, RError, RWarning
 
 log = logging.getLogger("pyreslib.r")
 
-REQUIRED_R_PACKAGES = ("ergm", "network", "statnet.common", "coda")
+REQUIRED_R_PACKAGES = required_r_packages()  # r/required-packages.txt
 # The R side, one file per topic, all sourced into one environment (r/setup.R is the set-up
 # script and is never sourced): fitting and diagnostics, after-the-fit inference, and pooled
 # multi-network models.
@@ -41,6 +48,12 @@ FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the py
 
 _lock = threading.RLock()
 _session: _RSession | None = None
+
+# Where R's console output goes besides logging (innermost last), the defaults set by
+# r_console() (innermost last), and the lists collecting warnings (collect_warnings()).
+_consoles: list[Callable[[str], None]] = []
+_default_consoles: list[Any] = []
+_collectors: list[list[str]] = []
 
 
 def r_library_candidates() -> list[Path]:
@@ -83,6 +96,11 @@ def _check_r_installation() -> None:
 class _RSession:
     def __init__(self) -> None:
         _check_r_installation()
+        # Starting R (rpy2's import) resets SIGINT to Python's default handler; put back the
+        # one the program had (the CLI's, which stops a run cleanly) so a Ctrl-C while R starts
+        # is not lost.
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        sigint_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
         try:
             import rpy2  # noqa: F401
             import rpy2.robjects as ro
@@ -105,10 +123,13 @@ class _RSession:
                 f"was built for another R version; reinstall it against this R with "
                 f"`pip install --force-reinstall --no-binary rpy2 'rpy2>=3.5.17,<3.6'`."
             ) from exc
+        if sigint_handler is not None and signal.getsignal(signal.SIGINT) is not sigint_handler:
+            signal.signal(signal.SIGINT, sigint_handler)
         self.ro = ro
-        # R's console output (ergm's progress messages) goes to logging, not stdout.
-        callbacks.consolewrite_print = lambda text: log.info(text.rstrip())
-        callbacks.consolewrite_warnerror = lambda text: log.info(text.rstrip())
+        # R's console output (ergm's progress messages) goes to logging, and to the active
+        # console (console_output) if any; never straight to stdout.
+        callbacks.consolewrite_print = _console_write
+        callbacks.consolewrite_warnerror = _console_write
         libs = [str(p) for p in r_library_candidates()]
         if libs:
             ro.r[".libPaths"](ro.StrVector(libs + list(ro.r[".libPaths"]())))
@@ -188,11 +209,138 @@ def named_list(items: dict[str, Any] | Iterable[tuple[str, Any]]):
     return rlist
 
 
+# ---- R's console and warnings -------------------------------------------------------------
+
+def _console_write(text: str) -> None:
+    if _consoles:
+        log.debug(text.rstrip())
+        _consoles[-1](text)
+    else:
+        log.info(text.rstrip())
+
+
+class _Lines:
+    """Deliver R's console text (which arrives in pieces) to ``function`` one line at a time."""
+
+    def __init__(self, function: Callable[[str], None]) -> None:
+        self.function = function
+        self.pending = ""
+
+    def __call__(self, text: str) -> None:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.function(line)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.function(self.pending)
+            self.pending = ""
+
+
+class _Stream:
+    """Write R's console text to a text stream as it arrives (flushed, so progress shows)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def __call__(self, text: str) -> None:
+        stream = sys.stderr if self.stream is None else self.stream
+        stream.write(text)
+        stream.flush()
+
+    def flush(self) -> None:
+        pass
+
+
+def resolve_console(console: Any) -> Any:
+    """``console``, or the innermost :func:`r_console` default when it is None; ``False``
+    means R's output stays in logging only."""
+    if console is None and _default_consoles:
+        return _default_consoles[-1]
+    return console
+
+
+def _sink(console: Any):
+    if console is None or hasattr(console, "write"):
+        return _Stream(console)  # None: sys.stderr as it is at the time of writing
+    if callable(console):
+        return _Lines(console)
+    raise TypeError(f"console={console!r}: give a text stream (with .write) or a function "
+                    "taking one line of text.")
+
+
+def check_console(console: Any, what: str = "console") -> None:
+    """Raise :class:`~pyreslib.errors.InputError` unless ``console`` is usable as a console."""
+    from pyreslib.errors import InputError
+
+    if console is not None and console is not False and not hasattr(console, "write") and (
+            not callable(console)):
+        raise InputError(f"{what}={console!r}: give a text stream (e.g. sys.stderr, a file "
+                         "opened for writing), a function taking one line of text, or False "
+                         "(R's output to logging only).")
+
+
+@contextlib.contextmanager
+def console_output(console: Any = None) -> Iterator[None]:
+    """Show what R prints while the block runs: on ``console`` (a text stream, or a function
+    called with each line), or by default on the :func:`r_console` default, else ``sys.stderr``;
+    ``False`` leaves it in logging only."""
+    console = resolve_console(console)
+    if console is False:
+        yield
+        return
+    sink = _sink(console)
+    _consoles.append(sink)
+    try:
+        yield
+    finally:
+        _consoles.remove(sink)
+        sink.flush()
+
+
+@contextlib.contextmanager
+def r_console(console: Any) -> Iterator[None]:
+    """Make ``console`` (a text stream, or a function called with each line of R's output, or
+    ``False`` for logging only) the default destination of R's progress for fits run with
+    ``verbose`` on inside the block.
+
+    >>> with r_console(lambda line: progress.log(line)):   # e.g. a rich progress display
+    ...     results = model.fit(seed=1)
+    """
+    check_console(console, "r_console")
+    _default_consoles.append(console)
+    try:
+        yield
+    finally:
+        _default_consoles.pop()
+
+
+@contextlib.contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Record, in order, the text of every warning issued through :func:`call` and :func:`warn`
+    while the block runs (whatever the Python warning filters do with them)."""
+    messages: list[str] = []
+    _collectors.append(messages)
+    try:
+        yield messages
+    finally:
+        _collectors.remove(messages)
+
+
+def warn(message: str, category: type[Warning], stacklevel: int = 2) -> None:
+    """Issue a warning and record it with the active :func:`collect_warnings` blocks."""
+    for collected in _collectors:
+        collected.append(message)
+    warnings.warn(category(message), stacklevel=stacklevel + 1)
+
+
 def call(function: str, *, context: str, **kwargs: Any):
     """Run ``function`` (defined in one of :data:`R_SOURCES`) with converted arguments.
 
     R warnings are re-issued as :class:`RWarning` (or a subclass chosen by
-    :func:`classify_warning`); an R error raises :class:`RError` naming ``context``.
+    :func:`classify_warning`), each distinct message once per call; an R error raises
+    :class:`RError` naming ``context``.
     """
     with _lock:
         s = session()
@@ -209,9 +357,10 @@ def call(function: str, *, context: str, **kwargs: Any):
         if interrupted.is_set():
             raise KeyboardInterrupt(f"interrupted while {context}")
         out = dict(zip(result.names, result))
-    for message in out.get("warnings", []):
-        warnings.warn(classify_warning(str(message))(f"R warning during {context}: {message}"),
-                      stacklevel=3)
+    # ergm repeats some warnings within one call (nobs() is evaluated by summary, logLik,
+    # AIC and BIC alike); each distinct message is issued once.
+    for message in dict.fromkeys(str(m) for m in out.get("warnings", [])):
+        warn(f"R warning during {context}: {message}", classify_warning(message), stacklevel=3)
     if "error" in out:
         message = str(out["error"][0])
         raise RError(f"R failed during {context}: {message}")
@@ -287,5 +436,6 @@ def as_frame(rdf) -> pd.DataFrame:
 
 
 def r_versions() -> dict[str, str]:
-    values = call("pyreslib_versions", context="reading R package versions")
+    values = call("pyreslib_versions", context="reading R package versions",
+                  packages=list(REQUIRED_R_PACKAGES))
     return dict(zip(values.names, (str(v) for v in values)))

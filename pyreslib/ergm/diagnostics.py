@@ -2,9 +2,14 @@
 
 Goodness of fit (Hunter, Goodreau & Handcock 2008, *JASA* 103(481), doi:10.1198/016214507000000446):
 networks are simulated from the fitted model and their degree distribution, edgewise shared
-partners, geodesic distances and model statistics are compared with the observed network; the
-Monte Carlo p-value of a value is the share of simulations at least as far from the simulated
-median as the observation (ergm's ``gof``).
+partners, geodesic distances and model statistics are compared with the observed network.
+The Monte Carlo p-value of an observed value :math:`x` against the simulated values
+:math:`x_1, \\dots, x_n` is statnet's (ergm's ``gof.formula``) twice the smaller tail:
+
+.. math::  p = \\min\\Big(1,\\; 2 \\min\\big(\\tfrac1n \\textstyle\\sum_s [x_s \\ge x],\\;
+           \\tfrac1n \\sum_s [x_s \\le x]\\big)\\Big),
+
+so ties count in both tails and a value no simulation reached has p = 0.
 
 MCMC diagnostics follow ergm's ``mcmc.diagnostics``: Geweke's (1992) convergence z-score per
 statistic (first 10 % vs last 50 % of the chain), effective sample size and lag-1
@@ -19,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pyreslib.ergm import bridge
+from pyreslib.ergm.inference import normal_two_sided_p
 from pyreslib.errors import InputError
 
 GOF_STATISTICS = ("degree", "espartners", "distance", "model", "dspartners", "idegree",
@@ -46,13 +51,29 @@ class GOFResults:
     seed: int
     formula: str
 
-    def plot(self, names: tuple[str, ...] | None = None, *, max_values: int = 25):
-        """statnet's GOF panels: boxplots of simulated values, observed as a line."""
+    def plot(self, names: tuple[str, ...] | None = None, *, max_values: int = 25,
+             title: str | None = None):
+        """statnet's GOF panels: boxplots of simulated values, observed as a line.
+
+        One panel per statistic (``names``, default all), two to a row.  Distributions are
+        shown as proportions of each network's total, as statnet's ``plot.gof`` does; model
+        statistics as z-scores against the simulations (their scales differ).  The dashed
+        lines are the simulations' 2.5 % and 97.5 % quantiles.  Values with nothing observed
+        or simulated, values beyond the first ``max_values``, and unreachable pairs ("Inf")
+        are left out of the panels (they stay in the tables).  ``title`` replaces the default
+        heading (the number of simulations and the formula).  This is the figure the report
+        shows.
+        """
         import matplotlib.pyplot as plt
 
         names = tuple(names or self.tables)
-        fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), squeeze=False)
-        for ax, name in zip(axes[0], names):
+        ncols = min(2, len(names))
+        nrows = -(-len(names) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.4 * nrows + 0.4),
+                                 squeeze=False)
+        for ax in axes.ravel()[len(names):]:
+            fig.delaxes(ax)
+        for ax, name in zip(axes.ravel(), names):
             sim = self.simulated[name]
             table = self.tables[name]
             if name != "model":
@@ -79,21 +100,42 @@ class GOFResults:
             ax.plot(positions, hi, color="0.5", lw=0.8, ls="--")
             ax.plot(positions, np.asarray(obs, dtype=float), color="black", lw=1.6, marker="o",
                     ms=3, label="observed")
+            labels = [str(c) for c in shown.columns]
+            if name != "model" and len(labels) > 15:  # every other label, so they stay legible
+                labels = [label if j % 2 == 0 else "" for j, label in enumerate(labels)]
             ax.set_xticks(positions)
-            ax.set_xticklabels([str(c) for c in shown.columns], rotation=90 if name == "model" else 0,
-                               fontsize=7)
+            ax.set_xticklabels(labels, rotation=90 if name == "model" else 0, fontsize=7)
             ax.set_title(GOF_TITLES.get(name, name), fontsize=10)
             ax.set_ylabel("z-score" if name == "model" else "proportion")
         axes[0][0].legend(fontsize=8, loc="upper right")
-        fig.suptitle(f"Goodness of fit ({self.nsim} simulations): {self.formula}", fontsize=9)
+        fig.suptitle(title or f"Goodness of fit ({self.nsim} simulations): {self.formula}",
+                     fontsize=9 if title is None else 10)
         fig.tight_layout()
         return fig
 
 
+def default_gof_statistics(results) -> tuple[str, ...]:
+    """statnet's default GOF statistics for the fit's network, plus the model statistics:
+    in- and out-degree for a directed network, degree for an undirected one, then
+    edge-wise shared partners and geodesic distances; model statistics only for a valued
+    ERGM."""
+    if results.model.response is not None:
+        return ("model",)
+    if results.model.directed:
+        return ("idegree", "odegree", "espartners", "distance", "model")
+    return ("degree", "espartners", "distance", "model")
+
+
 def goodness_of_fit(results, *, nsim: int = 100, seed: int | None = None,
-                    statistics: tuple[str, ...] = ("degree", "espartners", "distance", "model")
-                    ) -> GOFResults:
-    """Wrap ``ergm::gof`` for a fitted model; see :class:`GOFResults`."""
+                    statistics: tuple[str, ...] | str | None = None) -> GOFResults:
+    """Wrap ``ergm::gof`` for a fitted model; see :class:`GOFResults`.
+
+    ``statistics`` defaults to :func:`default_gof_statistics`.  Each table's ``p_value`` is
+    statnet's Monte Carlo p-value, twice the smaller tail (module docstring): a small value
+    says the observed network is unusual under the model for that statistic.
+    """
+    if statistics is None:
+        statistics = default_gof_statistics(results)
     if isinstance(statistics, str):
         statistics = (statistics,)
     unknown = [s for s in statistics if s not in GOF_STATISTICS]
@@ -149,7 +191,9 @@ class MCMCDiagnostics:
                             label=f"chain {chain}")
                 values = part[name].to_numpy()
                 if np.ptp(values) > 0:
-                    kde = stats.gaussian_kde(values)
+                    from scipy.stats import gaussian_kde  # only here: scipy.stats is slow to import
+
+                    kde = gaussian_kde(values)
                     grid = np.linspace(values.min(), values.max(), 200)
                     row[1].plot(grid, kde(grid), lw=1)
             observed = self.table.loc[name, "observed"]
@@ -179,7 +223,7 @@ def mcmc_diagnostics(results) -> MCMCDiagnostics:
         "statistic": names * int(bridge.as_float(value["chains"])),
         "geweke_z": bridge.as_float_array(value["geweke_z"]),
     })
-    geweke["geweke_p"] = 2 * stats.norm.sf(np.abs(geweke["geweke_z"]))
+    geweke["geweke_p"] = normal_two_sided_p(geweke["geweke_z"].to_numpy())
     worst = geweke.loc[geweke.groupby("statistic")["geweke_p"].idxmin()].set_index("statistic")
     table = pd.DataFrame({
         "observed": observed,

@@ -1,154 +1,110 @@
-"""Parse and validate an ERGM formula before any R code exists.
+"""Parse and validate ERGM formulas, constraints and proposal hints before any R code exists.
 
 A formula is the right-hand side of an ``ergm`` model in statnet's own term syntax::
 
     edges + nodecov('gdp') + edgecov('distance') + gwesp(0.25, fixed=TRUE)
+    edges + nodematch('Race', diff=TRUE, levels=-c(1, 4))
+          + offset(nodematch('Race', diff=TRUE, levels=c(1, 4)))
 
-It is tokenised and parsed here into :class:`Term` objects.  Only ergm term names on the
-allow-list below are accepted, arguments must be literals (numbers, quoted strings, TRUE/FALSE,
-``c(...)`` of literals) or the bare name of a covariate the model was given, and covariate
-names must exist in the inputs.  Anything else raises :class:`~pyreslib.errors.FormulaError`
-naming the offending token.  The R side never parses text: it rebuilds the formula as a call
-object from the validated terms (``r/pyreslib.R``: ``pyreslib_formula``), so no user text is
-ever evaluated by R as code.
+Constraints (``ERGM(constraints=...)``) and proposal hints (``control={"MCMC.prop": ...}``)
+are one-sided formulas in the same syntax: ``~bd(maxout=3) + blockdiag('school')``,
+``~sparse + .triadic``.
+
+What is accepted (the grammar, all of it)::
+
+    formula  := ['~'] item ('+' item)*          ('~' only for constraints and hints)
+    item     := 'offset' '(' term ')' | term    (offset only in model formulas)
+    term     := NAME ['(' [arg (',' arg)*] ')']
+    arg      := [NAME '='] value
+    value    := number | '-' number | string | TRUE | FALSE | T | F | NULL
+              | vector | '-' vector | NAME      (a bare NAME only where a covariate or a
+                                                 dyad list is named)
+    vector   := 'c' '(' scalar (',' scalar)* ')'   (all numbers, all strings or all logicals)
+
+Only names on the allow-lists of :mod:`pyreslib.ergm.terms` are accepted, each argument must
+be of the kind that term takes (checked against ergm 4.12's own argument declarations by the
+tests), covariate and dyad-list names must exist in the inputs, and a term that needs a
+directed (undirected) network is refused on an undirected (directed) one.  Numbers are finite
+and below 2^31 in size (ergm's integers are 32-bit); the text is at most 100,000 characters.  Anything else raises
+:class:`~pyreslib.errors.FormulaError` naming the offending token and its position; long text is
+quoted only by an excerpt.  The R side never parses text: it rebuilds each formula as a call
+object from the validated terms (``r/pyreslib.R``: ``pyreslib_formula``).
+
+(A little over 600 lines: the tokeniser, parser and validator of this one grammar are kept
+together; the tables of what each term accepts live in :mod:`pyreslib.ergm.terms`.)
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pyreslib.errors import FormulaError
+from pyreslib.ergm.terms import (
+    BINARY_TERMS,
+    CONSTRAINTS,
+    PROPOSAL_HINTS,
+    VALUED_TERMS,
+    TermSpec,
+)
+from pyreslib.errors import FormulaError, excerpt
 
-Value = float | int | str | bool | tuple
-
-# Argument kinds: "attr" = a node covariate name, "edgecov" = an edge covariate name,
-# "num" = number(s), "bool", "str" = free string literal (never a name of R code), "any" = literal.
-ArgKind = Literal["attr", "edgecov", "num", "bool", "str", "any"]
+# ergm stores integer arguments as R integers (32-bit); larger literals are refused.
+MAX_LITERAL = 2**31 - 1
+# Longer text is refused before it is read: no model needs it, and parsing it would take seconds.
+MAX_LENGTH = 100_000
 
 
 @dataclass(frozen=True)
-class TermSpec:
-    """What one ergm term accepts: its positional argument order and the kind of each."""
+class DyadList:
+    """A reference, by name, to a dyad list given to the model (``ERGM(dyad_lists=...)``)."""
 
-    args: tuple[tuple[str, ArgKind], ...] = ()
-    valued: bool = False  # only meaningful for valued (count) ERGMs (ergm.count)
-    binary: bool = True  # meaningful for binary ERGMs
+    name: str
 
 
-def _spec(*args: tuple[str, ArgKind], valued: bool = False, binary: bool = True) -> TermSpec:
-    return TermSpec(tuple(args), valued=valued, binary=binary)
-
-
-_ATTR_TERM = _spec(("attr", "attr"), ("form", "str"))
-_FACTOR_TERM = _spec(("attr", "attr"), ("base", "num"), ("levels", "any"), ("form", "str"))
-_DECAY_TERM = _spec(("decay", "num"), ("fixed", "bool"), ("cutoff", "num"), ("type", "str"))
-
-# The allow-list: ergm (4.x) and ergm.count terms that pyreslib users need.  Extending it is a
-# one-line change; an unknown name is rejected rather than passed through.
-ERGM_TERMS: dict[str, TermSpec] = {
-    # dyad-independent
-    "edges": _spec(),
-    "density": _spec(),
-    "meandeg": _spec(),
-    "nodecov": _ATTR_TERM,
-    "nodeicov": _ATTR_TERM,
-    "nodeocov": _ATTR_TERM,
-    "nodefactor": _FACTOR_TERM,
-    "nodeifactor": _FACTOR_TERM,
-    "nodeofactor": _FACTOR_TERM,
-    "nodematch": _spec(("attr", "attr"), ("diff", "bool"), ("keep", "num"), ("levels", "any")),
-    "nodemix": _spec(("attr", "attr"), ("base", "num"), ("b1levels", "any"), ("b2levels", "any"),
-                     ("levels", "any"), ("levels2", "any")),
-    "absdiff": _spec(("attr", "attr"), ("pow", "num"), ("form", "str")),
-    "diff": _spec(("attr", "attr"), ("pow", "num"), ("dir", "str"), ("sign.action", "str")),
-    "edgecov": _spec(("x", "edgecov"), ("attrname", "str"), ("form", "str")),
-    "dyadcov": _spec(("x", "edgecov"), ("attrname", "str")),
-    "mutual": _spec(("same", "attr"), ("by", "attr"), ("diff", "bool"), ("keep", "num"),
-                    ("form", "str")),
-    # dyad-dependent
-    "triangle": _spec(("attr", "attr"), ("diff", "bool"), ("levels", "any")),
-    "triangles": _spec(("attr", "attr"), ("diff", "bool"), ("levels", "any")),
-    "kstar": _spec(("k", "num"), ("attr", "attr"), ("levels", "any")),
-    "istar": _spec(("k", "num"), ("attr", "attr"), ("levels", "any")),
-    "ostar": _spec(("k", "num"), ("attr", "attr"), ("levels", "any")),
-    "twopath": _spec(),
-    "threetrail": _spec(("keep", "num"), ("levels", "any")),
-    "cycle": _spec(("k", "num"), ("semi", "bool")),
-    "degree": _spec(("d", "num"), ("by", "attr"), ("homophily", "bool"), ("levels", "any")),
-    "idegree": _spec(("d", "num"), ("by", "attr"), ("homophily", "bool"), ("levels", "any")),
-    "odegree": _spec(("d", "num"), ("by", "attr"), ("homophily", "bool"), ("levels", "any")),
-    "isolates": _spec(),
-    "concurrent": _spec(("by", "attr"), ("levels", "any")),
-    "esp": _spec(("d", "num"), ("type", "str"), ("L.base", "any"), ("Ls.path", "any")),
-    "dsp": _spec(("d", "num"), ("type", "str")),
-    "nsp": _spec(("d", "num"), ("type", "str")),
-    "gwesp": _DECAY_TERM,
-    "gwdsp": _DECAY_TERM,
-    "gwnsp": _DECAY_TERM,
-    "dgwesp": _DECAY_TERM,
-    "gwdegree": _spec(("decay", "num"), ("fixed", "bool"), ("attr", "attr"), ("cutoff", "num"),
-                      ("levels", "any")),
-    "gwidegree": _spec(("decay", "num"), ("fixed", "bool"), ("attr", "attr"), ("cutoff", "num"),
-                       ("levels", "any")),
-    "gwodegree": _spec(("decay", "num"), ("fixed", "bool"), ("attr", "attr"), ("cutoff", "num"),
-                       ("levels", "any")),
-    "altkstar": _spec(("lambda", "num"), ("fixed", "bool")),
-    "transitive": _spec(),
-    "transitiveties": _spec(("attr", "attr"), ("diff", "bool"), ("levels", "any")),
-    "ctriple": _spec(("attr", "attr"), ("diff", "bool"), ("levels", "any")),
-    "ttriple": _spec(("attr", "attr"), ("diff", "bool"), ("levels", "any")),
-    # valued (ergm.count); nodecov / edgecov / nodematch above also work with form="sum"
-    "sum": _spec(("pow", "num"), valued=True, binary=False),
-    "nonzero": _spec(valued=True, binary=False),
-    "atleast": _spec(("threshold", "num"), valued=True, binary=False),
-    "atmost": _spec(("threshold", "num"), valued=True, binary=False),
-    "equalto": _spec(("value", "num"), ("tolerance", "num"), valued=True, binary=False),
-    "greaterthan": _spec(("threshold", "num"), valued=True, binary=False),
-    "smallerthan": _spec(("threshold", "num"), valued=True, binary=False),
-    "ininterval": _spec(("lower", "num"), ("upper", "num"), ("open", "any"), valued=True,
-                        binary=False),
-    "nodesqrtcovar": _spec(("center", "bool"), valued=True, binary=False),
-    "nodecovar": _spec(("center", "bool"), ("transform", "str"), valued=True, binary=False),
-    "transitiveweights": _spec(("twopath", "str"), ("combine", "str"), ("affect", "str"),
-                               valued=True, binary=False),
-    "cyclicalweights": _spec(("twopath", "str"), ("combine", "str"), ("affect", "str"),
-                             valued=True, binary=False),
-    "CMP": _spec(valued=True, binary=False),
-}
-
-for _name in ("nodecov", "nodeicov", "nodeocov", "nodefactor", "nodematch", "nodemix", "absdiff",
-              "diff", "edgecov", "dyadcov", "mutual", "edges", "density", "meandeg"):
-    ERGM_TERMS[_name] = TermSpec(ERGM_TERMS[_name].args, valued=True, binary=True)
+Value = float | int | str | bool | None | tuple | DyadList
 
 
 @dataclass(frozen=True)
 class Term:
-    """One validated term: its ergm name and literal arguments (positional, then named)."""
+    """One validated term: its ergm name, literal arguments (positional, then named), and
+    whether it is an ``offset()`` (its coefficient fixed by ``fit(offset_coef=...)``)."""
 
     name: str
     args: tuple[Value, ...] = ()
     kwargs: tuple[tuple[str, Value], ...] = ()
+    offset: bool = False
     covariates: tuple[str, ...] = field(default=(), compare=False)
     edge_covariates: tuple[str, ...] = field(default=(), compare=False)
+    dyad_dependent: bool = field(default=False, compare=False)
 
     def render(self) -> str:
         """The term in ergm syntax, with canonical quoting (used for display and reports)."""
         parts = [_render_value(v) for v in self.args]
         parts += [f"{k}={_render_value(v)}" for k, v in self.kwargs]
-        return f"{self.name}({', '.join(parts)})" if parts else self.name
+        text = f"{self.name}({', '.join(parts)})" if parts else self.name
+        return f"offset({text})" if self.offset else text
+
+    def __str__(self) -> str:
+        return self.render()
+
+    @property
+    def dyad_lists(self) -> tuple[str, ...]:
+        values = list(self.args) + [v for _, v in self.kwargs]
+        return tuple(v.name for v in values if isinstance(v, DyadList))
 
 
 @dataclass(frozen=True)
 class Formula:
-    """A parsed, validated ERGM right-hand side."""
+    """A parsed, validated ERGM right-hand side (or one-sided constraint / hint formula)."""
 
     terms: tuple[Term, ...]
+    one_sided: bool = False  # constraints and hints render with a leading '~'
 
     def render(self) -> str:
-        return " + ".join(t.render() for t in self.terms)
+        body = " + ".join(t.render() for t in self.terms)
+        return f"~{body}" if self.one_sided else body
 
     def __str__(self) -> str:
         return self.render()
@@ -162,28 +118,35 @@ class Formula:
         return tuple(dict.fromkeys(c for t in self.terms for c in t.edge_covariates))
 
     @property
+    def dyad_lists(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d for t in self.terms for d in t.dyad_lists))
+
+    @property
     def dyad_dependent(self) -> bool:
-        return any(t.name in DYAD_DEPENDENT_TERMS for t in self.terms)
+        return any(t.dyad_dependent for t in self.terms)
 
-
-DYAD_DEPENDENT_TERMS = frozenset({
-    "triangle", "triangles", "kstar", "istar", "ostar", "twopath", "threetrail", "cycle", "degree",
-    "idegree", "odegree", "isolates", "concurrent", "esp", "dsp", "nsp", "gwesp", "gwdsp", "gwnsp",
-    "dgwesp", "gwdegree", "gwidegree", "gwodegree", "altkstar", "transitive", "transitiveties",
-    "ctriple", "ttriple", "mutual", "transitiveweights", "cyclicalweights", "CMP", "nodesqrtcovar",
-    "nodecovar",
-})
+    @property
+    def has_offsets(self) -> bool:
+        return any(t.offset for t in self.terms)
 
 
 def _render_value(value: Value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, DyadList):
+        return value.name
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, str):
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if isinstance(value, tuple):
+        if len(value) > 1 and all(isinstance(v, (int, float)) and v < 0 for v in value):
+            return "-c(" + ", ".join(_render_value(-v) for v in value) + ")"
         return "c(" + ", ".join(_render_value(v) for v in value) + ")"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return repr(value).rstrip("0").rstrip(".") if "e" not in repr(value) else repr(value)
+    if isinstance(value, int):
+        return f"{value}L"
+    if value.is_integer():
+        return str(int(value))
     return repr(value)
 
 
@@ -196,7 +159,7 @@ _TOKEN_RE = re.compile(
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?L?)
   | (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<name>[A-Za-z][A-Za-z0-9._]*|\.[A-Za-z_][A-Za-z0-9._]*)
-  | (?P<punct>[()+,=-])
+  | (?P<punct>[()+,=~-])
     """,
     re.VERBOSE,
 )
@@ -205,7 +168,6 @@ _FORBIDDEN_HINTS = {
     "`": "backticks quote R code",
     ";": "';' separates R statements",
     "$": "'$' extracts from R objects",
-    "~": "give only the right-hand side; the network is supplied by pyreslib",
     "{": "braces are R code blocks",
     "[": "indexing is R code",
     "@": "'@' accesses R slots",
@@ -229,7 +191,34 @@ class _Token:
     pos: int
 
 
-def _tokenise(text: str) -> list[_Token]:
+@dataclass(frozen=True)
+class _Bare:
+    """A bare identifier argument; allowed only where a covariate or dyad list is named."""
+
+    name: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What is being parsed, for messages, and what it may contain."""
+
+    what: str  # "ERGM formula", "constraints", "control['MCMC.prop']"
+    text: str
+    table: Mapping[str, TermSpec]
+    one_sided: bool  # a leading '~' is expected (constraints, hints)
+    offsets: bool  # offset(term) allowed
+
+    @property
+    def where(self) -> str:
+        return f"{self.what} {excerpt(self.text)}"
+
+    def error(self, message: str) -> FormulaError:
+        return FormulaError(f"{self.where}: {message}")
+
+
+def _tokenise(ctx: _Context) -> list[_Token]:
+    text = ctx.text
     tokens: list[_Token] = []
     pos = 0
     while pos < len(text):
@@ -237,9 +226,9 @@ def _tokenise(text: str) -> list[_Token]:
         if m is None:
             ch = text[pos]
             hint = _FORBIDDEN_HINTS.get(ch, "only term names, literals, commas, '=' and '+' are allowed")
-            raise FormulaError(
-                f"ERGM formula {text!r}: character {ch!r} at position {pos} is not allowed "
-                f"({hint}). Write terms like edges + nodecov('gdp') + gwesp(0.25, fixed=TRUE)."
+            raise ctx.error(
+                f"character {ch!r} at position {pos} is not allowed ({hint}). Write terms like "
+                "edges + nodecov('gdp') + gwesp(0.25, fixed=TRUE)."
             )
         kind = m.lastgroup or ""
         if kind != "ws":
@@ -250,28 +239,29 @@ def _tokenise(text: str) -> list[_Token]:
 
 
 # --------------------------------------------------------------------------------------------
-# Parser (recursive descent over: formula := term ('+' term)* ; term := NAME ['(' args ')'])
+# Parser (recursive descent over the grammar in the module docstring; nesting is bounded by the
+# grammar itself: a vector holds only scalars and offset() only one plain term)
+
+_RawArg = tuple[str | None, object, _Token]
 
 
 class _Parser:
-    def __init__(self, text: str):
-        self.text = text
-        self.tokens = _tokenise(text)
+    def __init__(self, ctx: _Context):
+        self.ctx = ctx
+        self.tokens = _tokenise(ctx)
         self.i = 0
 
-    def peek(self) -> _Token:
-        return self.tokens[self.i]
+    def peek(self, ahead: int = 0) -> _Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
 
     def take(self) -> _Token:
         tok = self.tokens[self.i]
-        self.i += 1
+        self.i = min(self.i + 1, len(self.tokens) - 1)
         return tok
 
     def fail(self, tok: _Token, what: str) -> FormulaError:
-        shown = tok.text or "end of formula"
-        return FormulaError(
-            f"ERGM formula {self.text!r}: unexpected {shown!r} at position {tok.pos}; {what}."
-        )
+        shown = excerpt(tok.text, 30) if tok.text else "end of text"
+        return self.ctx.error(f"unexpected {shown} at position {tok.pos}; {what}.")
 
     def expect(self, text: str) -> _Token:
         tok = self.take()
@@ -279,22 +269,44 @@ class _Parser:
             raise self.fail(tok, f"expected {text!r}")
         return tok
 
-    def formula(self) -> list[tuple[_Token, list[tuple[str | None, object, _Token]]]]:
+    def formula(self) -> list[tuple[_Token, list[_RawArg], bool]]:
+        if self.peek().text == "~":
+            if not self.ctx.one_sided:
+                raise self.ctx.error(
+                    "'~' is not allowed: give only the right-hand side; the network is supplied "
+                    "by pyreslib (write 'edges + triangle', not 'nw ~ edges + triangle').")
+            self.take()
         if self.peek().kind == "end":
-            raise FormulaError("ERGM formula is empty; give at least one term, e.g. 'edges'.")
-        terms = [self.term()]
+            raise self.ctx.error("is empty; give at least one term, e.g. 'edges'.")
+        items = [self.item()]
         while self.peek().text == "+":
             self.take()
-            terms.append(self.term())
+            items.append(self.item())
         if self.peek().kind != "end":
             raise self.fail(self.peek(), "terms are joined with '+'")
-        return terms
+        return items
 
-    def term(self):
+    def item(self) -> tuple[_Token, list[_RawArg], bool]:
+        tok = self.peek()
+        if tok.text == "offset" and self.peek(1).text == "(":
+            if not self.ctx.offsets:
+                raise self.fail(tok, "offset() belongs in the model formula")
+            self.take()
+            self.take()
+            inner = self.peek()
+            if inner.text == "offset":
+                raise self.fail(inner, "offset() holds one plain term, not another offset()")
+            name, args = self.term()
+            self.expect(")")
+            return name, args, True
+        name, args = self.term()
+        return name, args, False
+
+    def term(self) -> tuple[_Token, list[_RawArg]]:
         tok = self.take()
         if tok.kind != "name":
             raise self.fail(tok, "expected an ergm term name")
-        args: list[tuple[str | None, object, _Token]] = []
+        args: list[_RawArg] = []
         if self.peek().text == "(":
             self.take()
             if self.peek().text != ")":
@@ -305,75 +317,120 @@ class _Parser:
             self.expect(")")
         return tok, args
 
-    def argument(self):
+    def argument(self) -> _RawArg:
         start = self.peek()
-        if start.kind == "name" and self.tokens[self.i + 1].text == "=":
+        if start.kind == "name" and self.peek(1).text == "=":
             self.take()
             self.take()
             return start.text, self.value(), start
         return None, self.value(), start
 
-    def value(self):
+    def value(self) -> object:
         tok = self.peek()
         if tok.text == "-":
             self.take()
+            if self.peek().text == "c" and self.peek(1).text == "(":
+                vector = self.vector()
+                if not all(_is_number(v) for v in vector):
+                    raise self.fail(tok, "'-' may only precede a number or c(numbers)")
+                return tuple(-v for v in vector)
             num = self.take()
             if num.kind != "number":
-                raise self.fail(num, "'-' may only precede a number")
-            return -_number(num.text)
-        if tok.kind == "number":
-            self.take()
-            return _number(tok.text)
-        if tok.kind == "string":
-            self.take()
-            return _unquote(tok.text)
+                raise self.fail(num, "'-' may only precede a number or c(numbers)")
+            return -self.number(num)
+        scalar = self.scalar()
+        if scalar is not _NOT_SCALAR:
+            return scalar
         if tok.kind == "name":
+            if tok.text == "c" and self.peek(1).text == "(":
+                return self.vector()
             self.take()
-            if tok.text in ("TRUE", "T"):
-                return True
-            if tok.text in ("FALSE", "F"):
-                return False
-            if tok.text == "c" and self.peek().text == "(":
-                self.take()
-                items = []
-                if self.peek().text != ")":
-                    items.append(self.value())
-                    while self.peek().text == ",":
-                        self.take()
-                        items.append(self.value())
-                self.expect(")")
-                if any(isinstance(v, (tuple, _Bare)) for v in items):
-                    raise self.fail(tok, "c(...) may hold only literals")
-                return tuple(items)
             if self.peek().text == "(":
-                raise FormulaError(
-                    f"ERGM formula {self.text!r}: {tok.text}(...) at position {tok.pos} is a "
-                    "function call inside a term; arguments must be literals (numbers, quoted "
-                    "strings, TRUE/FALSE, c(...)). Transform covariates in Python before fitting."
-                )
+                raise self.ctx.error(
+                    f"{tok.text}(...) at position {tok.pos} is a function call inside a term; "
+                    "arguments must be literals (numbers, quoted strings, TRUE/FALSE, c(...)). "
+                    "Transform covariates in Python before fitting.")
             return _Bare(tok.text, tok.pos)
         raise self.fail(tok, "expected a literal argument")
 
+    def scalar(self) -> object:
+        """A number, string, TRUE/FALSE or NULL at the cursor (consumed), else _NOT_SCALAR."""
+        tok = self.peek()
+        if tok.kind == "number":
+            self.take()
+            return self.number(tok)
+        if tok.kind == "string":
+            self.take()
+            return _unquote(tok.text)
+        if tok.kind == "name" and tok.text in _CONSTANTS and self.peek(1).text != "(":
+            self.take()
+            return _CONSTANTS[tok.text]
+        return _NOT_SCALAR
 
-@dataclass(frozen=True)
-class _Bare:
-    """A bare identifier argument; allowed only where a covariate name is expected."""
+    def vector(self) -> tuple:
+        start = self.take()  # 'c'
+        self.take()  # '('
+        items: list[object] = []
+        while True:
+            tok = self.peek()
+            if tok.text == "-" and self.peek(1).kind == "number":
+                self.take()
+                items.append(-self.number(self.take()))
+            else:
+                value = self.scalar()
+                if value is _NOT_SCALAR or value is None:
+                    raise self.fail(tok, "c(...) may hold only numbers, quoted strings or "
+                                         "TRUE/FALSE (no nested c(), names or calls)")
+                items.append(value)
+            if self.peek().text == ",":
+                self.take()
+                continue
+            self.expect(")")
+            break
+        kinds = {_scalar_kind(v) for v in items}
+        if len(kinds) > 1:
+            raise self.ctx.error(
+                f"c(...) at position {start.pos} mixes {' and '.join(sorted(kinds))}; R would "
+                "silently turn them all into text. Give all numbers or all strings.")
+        return tuple(items)
 
-    name: str
-    pos: int
+    def number(self, tok: _Token) -> float | int:
+        text = tok.text
+        integer = text.endswith("L")
+        value = float(text.rstrip("L"))
+        if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+            raise self.ctx.error(
+                f"number {excerpt(text, 30)} at position {tok.pos} is out of range; ergm takes "
+                f"numbers up to 2^31 - 1 = {MAX_LITERAL} in size.")
+        if integer:
+            if not value.is_integer():
+                raise self.ctx.error(f"{text} at position {tok.pos} is not a whole number.")
+            return int(value)
+        return value
 
 
-def _number(text: str) -> float | int:
-    text = text.rstrip("L")
-    value = float(text)
-    if re.fullmatch(r"\d+", text):
-        return int(text)
-    return value
+_NOT_SCALAR = object()
+_CONSTANTS: dict[str, object] = {"TRUE": True, "T": True, "FALSE": False, "F": False,
+                                 "NULL": None}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _scalar_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "logicals"
+    return "numbers" if _is_number(value) else "strings"
 
 
 def _unquote(text: str) -> str:
     body = text[1:-1]
     return re.sub(r"\\(.)", r"\1", body)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
 
 
 def parse_formula(
@@ -382,6 +439,7 @@ def parse_formula(
     node_covariates: Iterable[str] = (),
     edge_covariates: Iterable[str] = (),
     valued: bool = False,
+    directed: bool | None = None,
 ) -> Formula:
     """Parse ``text`` and check every term, argument and covariate name.
 
@@ -389,114 +447,175 @@ def parse_formula(
     ----------
     text : str
         Right-hand side in ergm syntax, e.g. ``"edges + nodecov('gdp') + gwesp(0.25, fixed=TRUE)"``.
+        ``offset(term)`` fixes that term's coefficients (give them to ``fit(offset_coef=...)``).
     node_covariates, edge_covariates : iterable of str
         Names the model was given; a term that refers to any other name is rejected.
     valued : bool
         Whether the model is a valued (count) ERGM, which admits ergm.count's terms.
+    directed : bool, optional
+        Whether the network is directed; terms for the other kind of network are rejected.
 
     Raises
     ------
     FormulaError
         Naming the offending token, for anything that is not a known term with literal arguments.
     """
+    table = VALUED_TERMS if valued else BINARY_TERMS
+    ctx = _context("ERGM formula", text, table, one_sided=False, offsets=True)
+    names = {"attr": set(node_covariates), "edgecov": set(edge_covariates), "dyads": set()}
+    return _validate(ctx, names, directed, valued=valued)
+
+
+def parse_constraints(
+    text: str,
+    *,
+    node_covariates: Iterable[str] = (),
+    dyad_lists: Iterable[str] = (),
+    directed: bool | None = None,
+) -> Formula:
+    """Parse sample-space constraints, e.g. ``"~bd(maxout=3) + blockdiag('school')"``.
+
+    Known constraints: :data:`pyreslib.ergm.terms.CONSTRAINTS`.  ``fixallbut(free)`` and
+    ``fixedas(present=a, absent=b)`` name dyad lists given to the model.
+    """
+    ctx = _context("constraints", text, CONSTRAINTS, one_sided=True, offsets=False)
+    names = {"attr": set(node_covariates), "edgecov": set(), "dyads": set(dyad_lists)}
+    return _validate(ctx, names, directed, valued=False)
+
+
+def parse_proposal(text: str, *, node_covariates: Iterable[str] = (),
+                   what: str = "control['MCMC.prop']") -> Formula:
+    """Parse MCMC proposal hints, e.g. ``"~sparse + .triadic"`` (ergm's default)."""
+    ctx = _context(what, text, PROPOSAL_HINTS, one_sided=True, offsets=False)
+    names = {"attr": set(node_covariates), "edgecov": set(), "dyads": set()}
+    return _validate(ctx, names, None, valued=False)
+
+
+def _context(what, text, table, *, one_sided, offsets) -> _Context:
     if not isinstance(text, str):
-        raise FormulaError(f"ERGM formula must be a string, got {type(text).__name__}.")
-    node_names = set(node_covariates)
-    edge_names = set(edge_covariates)
-    parsed = _Parser(text).formula()
-    terms = []
-    for name_tok, raw_args in parsed:
-        terms.append(_validate_term(text, name_tok, raw_args, node_names, edge_names, valued))
-    return Formula(tuple(terms))
+        raise FormulaError(f"{what} must be a string, got {type(text).__name__}.")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"{what} {excerpt(text)} is too long: at most {MAX_LENGTH:,} "
+                           "characters are accepted.")
+    return _Context(what, text, table, one_sided, offsets)
 
 
-def _validate_term(text, name_tok, raw_args, node_names, edge_names, valued) -> Term:
+def _validate(ctx: _Context, names: dict[str, set[str]], directed: bool | None, *,
+              valued: bool) -> Formula:
+    items = _Parser(ctx).formula()
+    terms = tuple(_validate_term(ctx, tok, raw, offset, names, directed, valued)
+                  for tok, raw, offset in items)
+    return Formula(terms, one_sided=ctx.one_sided)
+
+
+def _validate_term(ctx, name_tok, raw_args, offset, names, directed, valued) -> Term:
     name = name_tok.text
-    spec = ERGM_TERMS.get(name)
+    spec = ctx.table.get(name)
     if spec is None:
-        close = [t for t in ERGM_TERMS if t.lower() == name.lower()]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise FormulaError(
-            f"ERGM formula {text!r}: {name!r} at position {name_tok.pos} is not an ergm term "
-            f"pyreslib knows.{hint} Known terms: {', '.join(sorted(ERGM_TERMS))}."
-        )
-    if valued and not spec.valued:
-        raise FormulaError(f"ERGM formula {text!r}: term {name!r} is for binary networks; a "
-                           "valued (count) ERGM takes sum, nonzero, nodecov, edgecov, ...")
-    if not valued and not spec.binary:
-        raise FormulaError(f"ERGM formula {text!r}: term {name!r} is for valued networks; "
-                           "pass response='weight' to fit a valued (count) ERGM.")
+        raise _unknown(ctx, name, name_tok.pos, valued)
+    if directed is not None and spec.directed is not None and spec.directed != directed:
+        need, have = ("directed", "undirected") if spec.directed else ("undirected", "directed")
+        raise ctx.error(f"{name!r} at position {name_tok.pos} is for {need} networks, and this "
+                        f"network is {have} (directed={directed}).")
     arg_names = [a for a, _ in spec.args]
     kinds = dict(spec.args)
     positional: list[Value] = []
     named: list[tuple[str, Value]] = []
-    covs: list[str] = []
-    ecovs: list[str] = []
-    seen_named = False
+    seen: set[str] = set()
+    refs: dict[str, list[str]] = {"attr": [], "edgecov": []}
     for index, (key, value, tok) in enumerate(raw_args):
         if key is None:
-            if seen_named:
-                raise FormulaError(f"ERGM formula {text!r}: positional argument after a named one "
-                                   f"in {name}() at position {tok.pos}.")
+            if named:
+                raise ctx.error(f"positional argument after a named one in {name}() at "
+                                f"position {tok.pos}.")
             if index >= len(arg_names):
-                raise FormulaError(f"ERGM formula {text!r}: {name}() takes at most "
-                                   f"{len(arg_names)} argument(s) ({', '.join(arg_names) or 'none'}).")
-            key_for_kind = arg_names[index]
+                raise ctx.error(f"{name}() takes at most {len(arg_names)} argument(s) "
+                                f"({', '.join(arg_names) or 'none'}).")
+            arg = arg_names[index]
         else:
-            seen_named = True
             if key not in kinds:
-                raise FormulaError(f"ERGM formula {text!r}: {name}() has no argument {key!r} "
-                                   f"(position {tok.pos}); it takes {', '.join(arg_names) or 'none'}.")
-            key_for_kind = key
-        kind = kinds[key_for_kind]
-        checked = _check_value(text, name, key_for_kind, kind, value, tok, node_names, edge_names)
-        if kind == "attr":
-            covs.extend([checked] if isinstance(checked, str) else list(checked))
-        if kind == "edgecov":
-            ecovs.append(checked)
+                raise ctx.error(f"{name}() has no argument {key!r} (position {tok.pos}); it "
+                                f"takes {', '.join(arg_names) or 'none'}.")
+            arg = key
+        if arg in seen:
+            raise ctx.error(f"argument {arg!r} of {name}() is given twice.")
+        seen.add(arg)
+        where = f"argument {arg!r} of {name}() at position {tok.pos}"
+        checked = _check_value(ctx, where, kinds[arg], value, names)
+        if kinds[arg] in refs:
+            refs[kinds[arg]].extend(checked if isinstance(checked, tuple) else [checked])
         if key is None:
             positional.append(checked)
         else:
             named.append((key, checked))
-    return Term(name, tuple(positional), tuple(named), tuple(covs), tuple(ecovs))
+    return Term(name, tuple(positional), tuple(named), offset, tuple(refs["attr"]),
+                tuple(refs["edgecov"]), spec.dyad_dependent)
 
 
-def _check_value(text, term, arg, kind, value, tok, node_names, edge_names) -> Value:
-    where = f"ERGM formula {text!r}: argument {arg!r} of {term}() at position {tok.pos}"
-    if kind == "attr":
-        names = value if isinstance(value, tuple) else (value,)
-        out = []
-        for v in names:
-            v = v.name if isinstance(v, _Bare) else v
-            if not isinstance(v, str):
-                raise FormulaError(f"{where} must name a node covariate, got {_render_value(v)}.")
-            if v not in node_names:
-                raise FormulaError(f"{where} names node covariate {v!r}, which was not given; "
-                                   f"available: {sorted(node_names) or 'none'}.")
-            out.append(v)
-        return tuple(out) if isinstance(value, tuple) else out[0]
-    if kind == "edgecov":
-        v = value.name if isinstance(value, _Bare) else value
-        if not isinstance(v, str):
-            raise FormulaError(f"{where} must name an edge covariate, got {_render_value(v)}.")
-        if v not in edge_names:
-            raise FormulaError(f"{where} names edge covariate {v!r}, which was not given; "
-                               f"available: {sorted(edge_names) or 'none'}.")
-        return v
+def _unknown(ctx: _Context, name: str, pos: int, valued: bool) -> FormulaError:
+    other = BINARY_TERMS if valued else VALUED_TERMS
+    if (ctx.table is BINARY_TERMS or ctx.table is VALUED_TERMS) and name in other:
+        if valued:
+            return ctx.error(f"term {name!r} is for binary networks; a valued (count) ERGM "
+                             "takes sum, nonzero, nodecov, edgecov, ...")
+        return ctx.error(f"term {name!r} is for valued networks; pass response='weight' to "
+                         "fit a valued (count) ERGM.")
+    close = [t for t in ctx.table if t.lower() == name.lower()]
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    kind = {"constraints": "a constraint", "ERGM formula": "an ergm term"}.get(
+        ctx.what, "a proposal hint")
+    return ctx.error(f"{excerpt(name, 40)} at position {pos} is not {kind} pyreslib knows."
+                     f"{hint} Known: {', '.join(sorted(ctx.table))}.")
+
+
+def _check_value(ctx: _Context, where: str, kind: str, value: object,
+                 names: dict[str, set[str]]) -> Value:
+    if kind in ("attr", "edgecov", "dyads"):
+        return _check_name(ctx, where, kind, value, names[kind])
+    shown = _render_value(value) if not isinstance(value, _Bare) else value.name
     if isinstance(value, _Bare):
-        raise FormulaError(f"{where}: bare name {value.name!r} is not allowed here; arguments are "
-                           "literals (numbers, quoted strings, TRUE/FALSE, c(...)).")
-    if kind == "num":
-        items = value if isinstance(value, tuple) else (value,)
-        if not items or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
-            raise FormulaError(f"{where} must be a number or c(numbers), got {_render_value(value)}.")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise FormulaError(f"{where} must be TRUE or FALSE, got {_render_value(value)}.")
-        return value
-    if kind == "str":
-        if not isinstance(value, str):
-            raise FormulaError(f"{where} must be a quoted string, got {_render_value(value)}.")
-        return value
-    return value
+        raise ctx.error(f"{where}: bare name {value.name!r} is not allowed here; arguments are "
+                        "literals (numbers, quoted strings, TRUE/FALSE, c(...)).")
+    items = value if isinstance(value, tuple) else (value,)
+    if kind == "never":
+        raise ctx.error(f"{where} takes an R object (a matrix) that pyreslib does not pass; "
+                        "leave it out and name the arguments you give.")
+    if kind in ("num", "count"):
+        if not all(_is_number(v) for v in items):
+            raise ctx.error(f"{where} must be a number or c(numbers), got {excerpt(shown, 40)}.")
+        if kind == "count" and not all(float(v).is_integer() and v >= 0 for v in items):
+            raise ctx.error(f"{where} must be a whole number >= 0 (or c() of them), got "
+                            f"{excerpt(shown, 40)}.")
+        return value  # type: ignore[return-value]
+    if kind == "levels":
+        if any(_is_number(v) and not float(v).is_integer() for v in items):
+            raise ctx.error(f"{where}: level indices are whole numbers (negative ones exclude "
+                            f"levels), got {excerpt(shown, 40)}.")
+        return value  # type: ignore[return-value]
+    if kind == "bool" and not isinstance(value, bool):
+        raise ctx.error(f"{where} must be TRUE or FALSE, got {excerpt(shown, 40)}.")
+    if kind == "bools" and not all(isinstance(v, bool) for v in items):
+        raise ctx.error(f"{where} must be TRUE/FALSE or c() of them, got {excerpt(shown, 40)}.")
+    if kind == "str" and not isinstance(value, str):
+        raise ctx.error(f"{where} must be a quoted string, got {excerpt(shown, 40)}.")
+    return value  # type: ignore[return-value]
+
+
+_NAME_KIND = {"attr": "node covariate", "edgecov": "edge covariate", "dyads": "dyad list"}
+
+
+def _check_name(ctx, where, kind, value, available: set[str]) -> Value:
+    what = _NAME_KIND[kind]
+    values = value if isinstance(value, tuple) and kind == "attr" else (value,)
+    out = []
+    for v in values:
+        v = v.name if isinstance(v, _Bare) else v
+        if not isinstance(v, str):
+            raise ctx.error(f"{where} must name a {what}, got {excerpt(_render_value(v), 40)}.")
+        if v not in available:
+            listed = sorted(available)
+            shown = listed[:20] + (["…"] if len(listed) > 20 else [])
+            raise ctx.error(f"{where} names {what} {excerpt(v, 40)}, which was not given; "
+                            f"available: {shown or 'none'}.")
+        out.append(DyadList(v) if kind == "dyads" else v)
+    return tuple(out) if len(values) != 1 or isinstance(value, tuple) else out[0]

@@ -8,77 +8,47 @@ where ``g`` are the statistics named by the formula's terms and ``X`` the covari
 (Hunter, Handcock, Butts, Goodreau & Morris 2008, *J. Stat. Softw.* 24(3),
 doi:10.18637/jss.v024.i03).  Dyad-independent models are fit by maximum (pseudo)likelihood,
 dyad-dependent ones by MCMC-MLE (Hummel, Hunter & Handcock 2012).  Valued ERGMs on counts use
-ergm.count (Krivitsky 2012, *Electron. J. Stat.* 6, doi:10.1214/12-EJS696).
+ergm.count (Krivitsky 2012, *Electron. J. Stat.* 6, doi:10.1214/12-EJS696).  Constraints
+restrict the sample space (``~bd(maxout=3)``, ``~degrees``, ...), and ``offset()`` terms have
+fixed coefficients, as in ``ergm(formula, constraints=, offset.coef=)``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pyreslib.ergm import bridge
-from pyreslib.ergm.formula import Formula, parse_formula
-from pyreslib.errors import DegeneracyError, FormulaError, InputError
+from pyreslib.ergm import bridge, inputs
+from pyreslib.ergm.control import validate_control
+from pyreslib.ergm.formula import DyadList, Formula, parse_constraints, parse_formula
+from pyreslib.errors import DegeneracyError, FormulaError, InputError, RError, excerpt_repr
 
 REFERENCES = ("Poisson", "Geometric", "Bernoulli")
-_R_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._]*$")
+_R_NAME = inputs.R_NAME
+VERBOSE_ENV = "PYRESLIB_ERGM_VERBOSE"
+MAX_VERBOSE = 4
+MAX_WORKER_TIMEOUT = 86400.0
 
-
-def _as_labelled_matrix(adjacency: Any, what: str) -> tuple[np.ndarray, list[str]]:
-    """A square float matrix and its vertex labels, from numpy, pandas or networkx input."""
-    try:
-        import networkx as nx
-    except ImportError:  # pragma: no cover - networkx is a dependency
-        nx = None
-    if nx is not None and isinstance(adjacency, nx.Graph):
-        nodes = list(adjacency.nodes)
-        matrix = nx.to_numpy_array(adjacency, nodelist=nodes, weight="weight", dtype=float)
-        return matrix, [str(n) for n in nodes]
-    if isinstance(adjacency, pd.DataFrame):
-        rows = [str(i) for i in adjacency.index]
-        cols = [str(c) for c in adjacency.columns]
-        if rows != cols:
-            raise InputError(
-                f"{what}: the DataFrame's row labels and column labels differ (first rows "
-                f"{rows[:3]}, first columns {cols[:3]}); an adjacency matrix has the same "
-                "vertices, in the same order, on both axes. Reorder with df.loc[labels, labels]."
-            )
-        if len(set(rows)) != len(rows):
-            dupes = sorted({r for r in rows if rows.count(r) > 1})
-            raise InputError(f"{what}: duplicate vertex labels {dupes[:5]}; each vertex needs "
-                             "a unique label.")
-        values = adjacency.to_numpy()
-        labels = rows
-    else:
-        values = np.asarray(adjacency)
-        labels = None
-    if values.ndim != 2 or values.shape[0] != values.shape[1]:
-        raise InputError(f"{what}: expected a square matrix, got shape {values.shape}.")
-    try:
-        matrix = values.astype(float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{what}: the matrix has non-numeric entries ({exc}).") from None
-    if labels is None:
-        labels = [str(i + 1) for i in range(matrix.shape[0])]
-    return matrix, labels
-
-
-def _check_matrix(matrix: np.ndarray, what: str, *, directed: bool) -> None:
-    bad = ~np.isfinite(matrix)
-    if bad.any():
-        i, j = map(int, np.argwhere(bad)[0])
-        raise InputError(f"{what}: {int(bad.sum())} entries are NaN or infinite (first at row "
-                         f"{i}, column {j}); fill or drop them before fitting.")
-    if not directed and not np.allclose(matrix, matrix.T):
-        i, j = map(int, np.argwhere(~np.isclose(matrix, matrix.T))[0])
-        raise InputError(f"{what}: the matrix is not symmetric (entry [{i},{j}] = "
-                         f"{matrix[i, j]:g} but [{j},{i}] = {matrix[j, i]:g}); an undirected "
-                         "network needs a symmetric matrix, or pass directed=True.")
+# ergm's own stops that mean the MCMC sample ran to an extreme graph or did not move.
+_DEGENERATE_R_ERRORS = {
+    "Number of edges in a simulated network exceeds": (
+        "the MCMC sample ran away towards the complete graph: a simulated network had many "
+        "times the observed number of ties (ergm's density guard)"),
+    "did not mix at all": (
+        "the MCMC sample did not move: every sampled network had the same statistics (a chain "
+        "stuck, typically at the empty or the complete graph)"),
+    "MCMLE estimation stuck": (
+        "the MCMC-MLE steps shrank to nothing: the sample cannot reach the observed "
+        "statistics (a near-degenerate model)"),
+}
 
 
 class ERGM:
@@ -87,24 +57,36 @@ class ERGM:
     Parameters
     ----------
     adjacency : numpy.ndarray, pandas.DataFrame or networkx.Graph
-        The observed network.  DataFrame labels (or graph nodes) become vertex names.  For a
-        binary ERGM entries must be 0/1; with ``response`` they are counts.
+        The observed network.  DataFrame labels (or graph nodes) become vertex names; a plain
+        matrix's vertices are named "1".."n".  For a binary ERGM entries must be 0/1; with
+        ``response`` they are counts.  networkx edge weights must be numbers.
     formula : str
         Right-hand side in ergm's term syntax, e.g.
-        ``"edges + nodecov('gdp') + edgecov('distance') + gwesp(0.25, fixed=TRUE)"``.
+        ``"edges + nodecov('gdp') + edgecov('distance') + gwesp(0.25, fixed=TRUE)"``, with
+        ``offset(term)`` for terms whose coefficients ``fit(offset_coef=...)`` fixes.
         Validated before any R code is built (:func:`~pyreslib.ergm.formula.parse_formula`).
     node_covariates : pandas.DataFrame, optional
-        One row per vertex: indexed by the vertex labels (any order) or, for an unlabelled
-        matrix, in vertex order.  Numeric columns for ``nodecov``/``absdiff``; any for
+        One row per vertex.  Rows are matched to vertices by label when both the network and
+        the DataFrame carry real labels (the sets must be equal), otherwise by position (the
+        counts must be equal); anything else is an error naming the vertices
+        (:mod:`pyreslib.ergm.inputs`).  Numeric columns for ``nodecov``/``absdiff``; any for
         ``nodefactor``/``nodematch``.
     edge_covariates : dict of str to square matrix, optional
-        Dyadic covariates for ``edgecov``, aligned with the vertices.
+        Dyadic covariates for ``edgecov``, aligned with the vertices by the same rule.
     directed : bool
-        Whether the network is directed.
+        Whether the network is directed (a real ``bool``).
     response : str, optional
         Fit a valued ERGM on the matrix's counts (ergm.count), with ``reference`` measure.
     reference : {"Poisson", "Geometric", "Bernoulli"}
         Reference measure of a valued ERGM.
+    constraints : str, optional
+        Sample-space constraints as ergm writes them, e.g. ``"~bd(maxout=5)"``, ``"~degrees"``,
+        ``"~edges"``, ``"~blockdiag('region')"``, ``"~fixallbut(free)"``,
+        ``"~fixedas(present=ties, absent=nonties)"``
+        (:func:`~pyreslib.ergm.formula.parse_constraints`).
+    dyad_lists : dict of str to list of pairs, optional
+        The dyad lists constraints name: pairs of vertex labels (positions 0..n-1 for a
+        network without labels).  Every list must be used by the constraints.
     """
 
     def __init__(
@@ -116,13 +98,19 @@ class ERGM:
         directed: bool = False,
         response: str | None = None,
         reference: str = "Poisson",
+        constraints: str | None = None,
+        dyad_lists: Mapping[str, Iterable] | None = None,
     ) -> None:
-        matrix, labels = _as_labelled_matrix(adjacency, "ERGM adjacency")
+        if not isinstance(directed, (bool, np.bool_)):
+            raise InputError(f"directed={directed!r}: give True or False (a bool; a string "
+                             "such as 'no' would count as True).")
+        directed = bool(directed)
+        matrix, labels, labelled = inputs.as_labelled_matrix(adjacency, "ERGM adjacency")
         n = matrix.shape[0]
         if n < 2:
             raise InputError(f"ERGM adjacency: the network has {n} vertex; an ERGM needs at "
                              "least 2 vertices (and, in practice, many more).")
-        _check_matrix(matrix, "ERGM adjacency", directed=directed)
+        inputs.check_matrix(matrix, "ERGM adjacency", directed=directed)
         if np.any(np.diag(matrix) != 0):
             raise InputError("ERGM adjacency: the diagonal has non-zero entries (self-loops); "
                              "ergm networks have no loops. Set the diagonal to 0.")
@@ -137,98 +125,46 @@ class ERGM:
                     "a valued ERGM with response='weight'."
                 )
         else:
-            if not _R_NAME.match(response):
+            if not isinstance(response, str) or not _R_NAME.match(response):
                 raise InputError(f"ERGM response {response!r}: use a plain name like 'weight'.")
             if reference not in REFERENCES:
                 raise InputError(f"ERGM reference {reference!r}: choose one of {REFERENCES}.")
             if not np.allclose(matrix, np.round(matrix)):
                 raise InputError("ERGM adjacency: a count ERGM needs whole-number entries.")
+            if matrix.max() > 2**31 - 1:
+                raise InputError("ERGM adjacency: counts above 2^31 - 1 do not fit R's integers.")
         self.adjacency = matrix
         self.vertex_names = labels
-        self.directed = bool(directed)
+        self.labelled = labelled
+        self.directed = directed
         self.response = response
         self.reference = reference
-        self.node_covariates = self._align_node_covariates(node_covariates)
-        self.edge_covariates = self._align_edge_covariates(edge_covariates)
+        self.node_covariates = inputs.align_node_covariates(node_covariates, labels, labelled)
+        self.edge_covariates = inputs.align_edge_covariates(edge_covariates, labels, labelled,
+                                                            directed=directed)
         self.formula: Formula = parse_formula(
             formula,
             node_covariates=self.node_covariates.columns,
             edge_covariates=self.edge_covariates.keys(),
             valued=response is not None,
+            directed=directed,
         )
         self.formula_text = formula
+        self.dyad_lists = inputs.dyad_index_lists(dyad_lists, labels, labelled,
+                                                  directed=directed)
+        self.constraints: Formula | None = None
+        if constraints is not None:
+            self.constraints = parse_constraints(constraints,
+                                                 node_covariates=self.node_covariates.columns,
+                                                 dyad_lists=self.dyad_lists.keys(),
+                                                 directed=directed)
+        unused = sorted(set(self.dyad_lists) - set(self.constraints.dyad_lists
+                                                   if self.constraints else ()))
+        if unused:
+            raise InputError(f"dyad_lists: {unused} are not named by the constraints; name them "
+                             "(e.g. constraints='~fixallbut(free)') or leave them out.")
 
-    # ---- input alignment ------------------------------------------------------------------
-
-    def _align_node_covariates(self, covariates: pd.DataFrame | None) -> pd.DataFrame:
-        labels = self.vertex_names
-        if covariates is None:
-            return pd.DataFrame(index=labels)
-        if not isinstance(covariates, pd.DataFrame):
-            raise InputError("node_covariates: pass a pandas DataFrame with one row per vertex.")
-        frame = covariates.copy()
-        frame.index = [str(i) for i in frame.index]
-        if set(frame.index) >= set(labels):
-            frame = frame.loc[labels]
-        elif isinstance(covariates.index, pd.RangeIndex) and len(frame) == len(labels):
-            frame.index = labels
-        else:
-            missing = [v for v in labels if v not in set(frame.index)]
-            raise InputError(
-                f"node_covariates: {len(missing)} vertices have no row (first: {missing[:5]}); "
-                "index the DataFrame by the vertex labels (e.g. adcodes) or give one row per "
-                "vertex in vertex order with a default RangeIndex."
-            )
-        if frame.index.duplicated().any():
-            raise InputError(f"node_covariates: duplicate rows for vertices "
-                             f"{sorted(set(frame.index[frame.index.duplicated()]))[:5]}.")
-        for column in frame.columns:
-            if not isinstance(column, str) or not column:
-                raise InputError(f"node_covariates: column name {column!r} must be a non-empty "
-                                 "string.")
-            series = frame[column]
-            if pd.api.types.is_numeric_dtype(series):
-                bad = ~np.isfinite(series.to_numpy(dtype=float))
-                if bad.any():
-                    raise InputError(
-                        f"node_covariates: column {column!r} has {int(bad.sum())} NaN or "
-                        f"infinite values (vertices {list(frame.index[bad])[:5]}); impute or "
-                        "drop those vertices before fitting."
-                    )
-            elif series.isna().any():
-                raise InputError(f"node_covariates: column {column!r} has missing values.")
-        return frame
-
-    def _align_edge_covariates(self, covariates: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
-        if not covariates:
-            return {}
-        if not isinstance(covariates, Mapping):
-            raise InputError("edge_covariates: pass a dict mapping a name to a square matrix.")
-        aligned: dict[str, np.ndarray] = {}
-        n = len(self.vertex_names)
-        for name, value in covariates.items():
-            what = f"edge covariate {name!r}"
-            if not isinstance(name, str) or not name:
-                raise InputError(f"edge_covariates: key {name!r} must be a non-empty string.")
-            if isinstance(value, pd.DataFrame):
-                frame = value.copy()
-                frame.index = [str(i) for i in frame.index]
-                frame.columns = [str(c) for c in frame.columns]
-                missing = [v for v in self.vertex_names if v not in set(frame.index)]
-                if missing:
-                    raise InputError(f"{what}: no rows for vertices {missing[:5]}; label it by "
-                                     "the same vertex labels as the adjacency.")
-                matrix = frame.loc[self.vertex_names, self.vertex_names].to_numpy(dtype=float)
-            else:
-                matrix, _ = _as_labelled_matrix(value, what)
-                if matrix.shape != (n, n):
-                    raise InputError(f"{what}: shape {matrix.shape} does not match the "
-                                     f"network's {n} vertices.")
-            _check_matrix(matrix, what, directed=self.directed)
-            aligned[name] = matrix
-        return aligned
-
-    # ---- fitting --------------------------------------------------------------------------
+    # ---- R-side representations -------------------------------------------------------------
 
     def _r_node_covariates(self) -> dict[str, list]:
         """Node covariates as plain lists R takes: numbers as floats, anything else as text."""
@@ -251,12 +187,27 @@ class ERGM:
             response=self.response,
         )
 
-    def _r_terms(self):
+    def _r_terms(self, formula: Formula | None = None):
+        """Validated terms as R rebuilds them: name, literal arguments, offset flag; a dyad
+        list named by a constraint arrives as its integer edge-list matrix."""
+        formula = self.formula if formula is None else formula
+
+        def value(v):
+            return self.dyad_lists[v.name] if isinstance(v, DyadList) else v
+
         return [
-            {"name": t.name, "args": bridge.named_list(
-                [("", v) for v in t.args] + list(t.kwargs))}
-            for t in self.formula.terms
+            {"name": t.name, "offset": t.offset, "args": bridge.named_list(
+                [("", value(v)) for v in t.args] + [(k, value(v)) for k, v in t.kwargs])}
+            for t in formula.terms
         ]
+
+    @property
+    def mcmc(self) -> bool:
+        """Whether an MLE of this model needs MCMC (dyad-dependent terms or constraints)."""
+        return self.formula.dyad_dependent or bool(self.constraints
+                                                   and self.constraints.dyad_dependent)
+
+    # ---- fitting --------------------------------------------------------------------------
 
     def fit(
         self,
@@ -264,8 +215,21 @@ class ERGM:
         seed: int | None = None,
         control: Mapping[str, Any] | None = None,
         eval_loglik: bool = True,
+        offset_coef: Iterable[float] | None = None,
+        verbose: bool | int | None = None,
+        console: Any = None,
+        worker_timeout: float = 60.0,
     ):
         """Estimate the model with ``ergm::ergm``; return an :class:`ERGMResults`.
+
+        The results equal statnet's for the same call and seed, including what statnet does
+        with estimates that do not exist: a term whose statistic is at its smallest or largest
+        attainable value gets -Inf/+Inf (standard error 0, as ``summary(fit)`` shows it), a
+        linearly dependent term NA; both come with an :class:`~pyreslib.errors.EstimateWarning`
+        naming the terms.  A network that is empty or complete is fit as statnet fits it
+        (an ``edges``-only model gets -Inf/+Inf and an NA log-likelihood); where statnet
+        itself fails on it (any further term), :class:`~pyreslib.errors.DegeneracyError` says
+        why.  Every warning of the fit is also kept, in order, in ``results.warnings``.
 
         Parameters
         ----------
@@ -273,141 +237,172 @@ class ERGM:
             ``"MLE"`` is exact for dyad-independent models and MCMC-MLE otherwise.
         seed : int, optional
             Seeds R's generator (``set.seed`` and ``control.ergm(seed=)``) so a fit repeats
-            exactly.  ``None`` draws one, recorded as ``results.seed``.
+            exactly, parallel fits included.  ``None`` draws one, recorded as
+            ``results.seed``.  0 <= seed < 2^31.
         control : dict, optional
-            ``control.ergm`` settings as literals, e.g. ``{"MCMC.samplesize": 2048}``.
-            ``{"parallel": 2}`` runs MCMC on 2 local PSOCK workers; a list of host names
-            spreads the chains over those machines.
+            ``control.ergm`` settings as literals, e.g. ``{"MCMC.samplesize": 2048}``, checked
+            before R starts work (:mod:`pyreslib.ergm.control`).  ``{"parallel": 2}`` runs MCMC
+            on 2 local PSOCK workers; a list of host names spreads the chains over those
+            machines (ssh, no password prompt).  ``"MCMC.prop"`` takes hints such as
+            ``"~sparse + .triadic"``.
         eval_loglik : bool
             Bridge-sample the log-likelihood of dyad-dependent models so AIC/BIC exist.
+        offset_coef : sequence of float, optional
+            The fixed coefficients of the formula's ``offset()`` terms, one per statistic, in
+            order (``-inf`` forbids a configuration), as ``ergm(offset.coef=)``.  Required
+            exactly when the formula has offsets.
+        verbose : bool or int, optional
+            Show ergm's progress and notices while the fit runs: ``False``/0 keeps them in
+            :mod:`logging` (logger ``pyreslib.r``) only, ``True``/1 shows them, 2-4 adds ergm's
+            own ``verbose`` detail.  Default: on for fits that run MCMC, off otherwise; the
+            environment variable ``PYRESLIB_ERGM_VERBOSE`` (0-4) overrides the default.
+        console : text stream, callable or False, optional
+            Where the progress goes: a stream (default ``sys.stderr``, or the destination set
+            by :func:`pyreslib.ergm.r_console`), a function called with each line, or
+            ``False`` (logging only).
+        worker_timeout : float
+            Seconds each parallel worker gets to start and connect back before the fit stops
+            with an error naming the host.
         """
         from pyreslib.ergm.results import ERGMResults
 
-        if estimate not in ("MLE", "MPLE"):
-            raise InputError(f"estimate={estimate!r}: choose 'MLE' or 'MPLE'.")
-        if seed is None:
-            seed = secrets.randbelow(2**31 - 1)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
-            0 <= int(seed) < 2**31
-        ):
-            raise InputError(f"seed={seed!r}: give a whole number between 0 and 2**31 - 1.")
-        control_list = validate_control(control)
-        nw = self._r_network()
-        value = bridge.call(
-            "pyreslib_fit",
-            context=f"fitting ERGM '{self.formula}'",
-            nw=nw,
-            terms=self._r_terms(),
-            estimate=estimate,
-            seed=int(seed),
-            control=control_list,
-            response=self.response,
-            reference=self.reference if self.response else None,
-            eval_loglik=bool(eval_loglik),
-        )
-        parts = bridge.as_dict(value)
-        results = ERGMResults(self, parts["fit"], parts["info"], seed=int(seed),
-                              control=dict(control or {}))
+        estimate, seed = check_fit_arguments(estimate, seed)
+        offsets = self._check_offsets(offset_coef)
+        level = _verbose_level(verbose, self.mcmc and estimate == "MLE")
+        bridge.check_console(console)
+        if isinstance(worker_timeout, (bool, np.bool_)) or not isinstance(
+                worker_timeout, (int, float, np.integer, np.floating)) or not (
+                0 < worker_timeout <= MAX_WORKER_TIMEOUT):
+            raise InputError(f"worker_timeout={excerpt_repr(worker_timeout)}: give seconds, "
+                             f"more than 0 and at most {MAX_WORKER_TIMEOUT:g}.")
+        control_list = validate_control(control, node_covariates=self.node_covariates.columns)
+        workers = control_list.pop("workers", None)
+        control_list = {k: self._r_terms(v) if isinstance(v, Formula) else v
+                        for k, v in control_list.items()}
+        shown = bridge.console_output(console) if level > 0 else contextlib.nullcontext()
+        with bridge.collect_warnings() as messages:
+            try:
+                with shown:
+                    nw = self._r_network()
+                    value = bridge.call(
+                        "pyreslib_fit",
+                        context=f"fitting ERGM '{self.formula}'",
+                        nw=nw,
+                        terms=self._r_terms(),
+                        estimate=estimate,
+                        seed=int(seed),
+                        control=control_list,
+                        response=self.response,
+                        reference=self.reference if self.response else None,
+                        eval_loglik=bool(eval_loglik),
+                        constraints=self._r_terms(self.constraints) if self.constraints else None,
+                        offset_coef=offsets,
+                        workers=workers,
+                        worker_timeout=float(worker_timeout),
+                        verbose=max(level - 1, 0),
+                    )
+            except RError as exc:
+                raise self._explain(exc) from None
+            parts = bridge.as_dict(value)
+            results = ERGMResults(self, parts["fit"], parts["info"], seed=int(seed),
+                                  control=dict(control or {}), warnings=messages)
         results._check_degeneracy()
         return results
 
+    def _check_offsets(self, offset_coef) -> list[float] | None:
+        names = [t.render() for t in self.formula.terms if t.offset]
+        if offset_coef is None:
+            if names:
+                raise InputError(
+                    f"offset_coef: the formula has offset term(s) {names} whose coefficients "
+                    "are fixed, not estimated; give them, one per statistic in order, e.g. "
+                    "fit(offset_coef=[-np.inf, -np.inf]).")
+            return None
+        if not names:
+            raise InputError("offset_coef: the formula has no offset(...) terms; wrap the "
+                             "terms whose coefficients are fixed in offset(...), or leave "
+                             "offset_coef out.")
+        if isinstance(offset_coef, (str, bytes, Mapping)) or not isinstance(
+                offset_coef, Iterable):
+            raise InputError(f"offset_coef={excerpt_repr(offset_coef)}: give a list of "
+                             "numbers (-inf and inf allowed).")
+        values = list(offset_coef)
+        if not values or len(values) > 100_000:
+            raise InputError("offset_coef: give one number per offset statistic.")
+        out = []
+        for v in values:
+            if isinstance(v, (bool, np.bool_)) or not isinstance(
+                    v, (int, float, np.integer, np.floating)) or math.isnan(float(v)) or (
+                    math.isfinite(float(v)) and abs(float(v)) > 2**31 - 1):
+                raise InputError(f"offset_coef: {excerpt_repr(v)} is not a coefficient; give "
+                                 "numbers below 2^31 in size, or -inf/inf.")
+            out.append(float(v))
+        return out
 
-_CONTROL_NAMES: list[str] | None = None
+    def _explain(self, exc: RError) -> Exception:
+        """An R failure of the fit as the error a user can act on."""
+        message = str(exc)
+        # R's own words, without pyreslib's "R failed during fitting ERGM '...': " prefix
+        # (formulas hold no ':', so the first ': ' ends the prefix)
+        said = message.split(": ", 1)[-1]
+        if "pyreslib_worker_start:" in message:
+            detail = message.split("pyreslib_worker_start:", 1)[1].strip()
+            return InputError(
+                f"control['parallel']: {detail}. Check the host name, that it accepts ssh "
+                "without a password prompt, and that R with pyreslib's R packages is "
+                "installed there; or raise fit(worker_timeout=...).")
+        if "offset.coef" in message or "offset parameter" in message.lower():
+            return InputError(f"offset_coef: ergm refused the offset coefficients for "
+                              f"{[t.render() for t in self.formula.terms if t.offset]}: "
+                              f"{said}")
+        for needle, why in _DEGENERATE_R_ERRORS.items():
+            if needle in message:
+                return DegeneracyError(
+                    f"ERGM '{self.formula}' is degenerate: {why}. statnet stops here too: "
+                    f"\"{said}\" Simplify the dyad-dependent terms (e.g. gwesp with a fixed "
+                    "decay instead of triangle), or check the model with fewer terms.")
+        ties = int((self.adjacency > 0).sum())
+        full = self.adjacency.shape[0] * (self.adjacency.shape[0] - 1)
+        if ties in (0, full) and len(self.formula.terms) > 1:
+            state, sign = (("empty (no ties)", "-Inf") if ties == 0
+                           else ("complete (every tie present)", "+Inf"))
+            return DegeneracyError(
+                f"ERGM '{self.formula}': the network is {state}, so its statistics sit at "
+                "their extremes and statnet's ergm cannot fit this model: it fails with "
+                f"\"{said}\". An edges-only model of this network is fit, as statnet fits it "
+                f"(edges = {sign}, no log-likelihood).")
+        return exc
 
 
-def _control_names() -> list[str]:
-    global _CONTROL_NAMES
-    if _CONTROL_NAMES is None:
-        _CONTROL_NAMES = bridge.as_str_list(
-            bridge.call("pyreslib_control_names", context="reading control.ergm's arguments"))
-    return _CONTROL_NAMES
-
-
-def validate_control(control: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Check ``control.ergm`` settings: known names, literal values only.
-
-    ``parallel`` takes a worker count or a list of host names and implies
-    ``parallel.type = "PSOCK"``.
-    """
-    if control is None:
-        return {}
-    if not isinstance(control, Mapping):
-        raise InputError("control: pass a dict of control.ergm settings.")
-    known = set(_control_names())
-    checked: dict[str, Any] = {}
-    for key, value in control.items():
-        if not isinstance(key, str) or key not in known:
-            close = [k for k in known if isinstance(key, str) and k.lower() == key.lower()]
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise InputError(f"control: {key!r} is not a control.ergm setting.{hint} See R's "
-                             "?control.ergm for the list.")
-        if key == "parallel":
-            if isinstance(value, (list, tuple)):
-                if not value or not all(isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9._-]+", h)
-                                        for h in value):
-                    raise InputError("control['parallel']: give a worker count or a list of "
-                                     "host names (letters, digits, '.', '_', '-').")
-                checked[key] = list(value)
-            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
-                checked[key] = int(value)
-            else:
-                raise InputError(f"control['parallel']={value!r}: give a worker count "
-                                 "(int >= 0) or a list of host names.")
-            checked.setdefault("parallel.type", "PSOCK")
-            continue
-        checked[key] = _literal(value, f"control[{key!r}]")
-    return checked
-
-
-def _literal(value: Any, where: str) -> Any:
-    if isinstance(value, (bool, str)) or value is None:
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        if not np.isfinite(value) and not np.isinf(value):
-            raise InputError(f"{where}: NaN is not a valid setting.")
-        return float(value)
-    if isinstance(value, (list, tuple)) and all(
-        isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in value
+def check_fit_arguments(estimate: str, seed: int | None) -> tuple[str, int]:
+    """Check a fit's ``estimate`` and ``seed`` (``None`` draws one); shared by single-network
+    and pooled (:mod:`pyreslib.ergm.multi`) fits."""
+    if estimate not in ("MLE", "MPLE"):
+        raise InputError(f"estimate={excerpt_repr(estimate)}: choose 'MLE' or 'MPLE'.")
+    if seed is None:
+        seed = secrets.randbelow(2**31 - 1)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not (
+        0 <= int(seed) < 2**31
     ):
-        return [float(v) for v in value]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise InputError(f"{where}={value!r}: only numbers, strings, booleans and lists of them "
-                     "are accepted.")
+        raise InputError(f"seed={excerpt_repr(seed)}: give a whole number between 0 and "
+                         "2**31 - 1.")
+    return estimate, int(seed)
 
 
-def simulate(
-    formula: str,
-    coef: Any,
-    n_nodes: int,
-    *,
-    seed: int,
-    nsim: int = 1,
-    directed: bool = False,
-    node_covariates: pd.DataFrame | None = None,
-    edge_covariates: Mapping[str, Any] | None = None,
-) -> np.ndarray | list[np.ndarray]:
-    """Simulate networks from an ERGM with ergm's ``simulate()`` on ``n_nodes`` vertices.
-
-    Returns one adjacency matrix (``nsim=1``) or a list of them.
-    """
-    if not isinstance(n_nodes, (int, np.integer)) or n_nodes < 2:
-        raise InputError(f"n_nodes={n_nodes!r}: give a whole number >= 2.")
-    empty = np.zeros((int(n_nodes), int(n_nodes)))
-    model = ERGM(empty, formula, node_covariates=node_covariates,
-                 edge_covariates=edge_covariates, directed=directed)
-    coef = np.atleast_1d(np.asarray(coef, dtype=float))
-    sims = bridge.call(
-        "pyreslib_simulate",
-        context=f"simulating from '{model.formula}'",
-        n_nodes=int(n_nodes), directed=directed, terms=model._r_terms(),
-        coef=[float(c) for c in coef], seed=int(seed), nsim=int(nsim),
-        node_covariates=model._r_node_covariates(), edge_covariates=dict(model.edge_covariates),
-    )
-    matrices = [bridge.as_matrix(m) for m in sims]
-    return matrices[0] if nsim == 1 else matrices
+def _verbose_level(verbose: Any, mcmc: bool) -> int:
+    if verbose is None:
+        env = os.environ.get(VERBOSE_ENV, "").strip()
+        if env:
+            if not re.fullmatch(r"[0-4]", env):
+                raise InputError(f"{VERBOSE_ENV}={excerpt_repr(env)}: give a level from 0 to 4.")
+            return int(env)
+        return 1 if mcmc else 0
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    if isinstance(verbose, (int, np.integer)) and 0 <= verbose <= MAX_VERBOSE:
+        return int(verbose)
+    raise InputError(f"verbose={excerpt_repr(verbose)}: give True/False or a level from 0 to "
+                     f"{MAX_VERBOSE}.")
 
 
-__all__ = ["ERGM", "DegeneracyError", "FormulaError", "simulate", "validate_control"]
+__all__ = ["ERGM", "DegeneracyError", "FormulaError", "check_fit_arguments", "validate_control"]

@@ -51,7 +51,7 @@ def _ingest_rows():
 def _ergm_rows():
     from tests.bad_inputs import test_bad_ergm as t
 
-    for table in (t.CASES, t.R_CASES):
+    for table in (t.CASES, t.R_CASES, t.AFTER_FIT_CASES):
         for name, (make, _, _) in sorted(table.items()):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -83,18 +83,40 @@ def _config_rows():
                 os.chdir(here)
 
 
+def _output_rows():
+    from tests.bad_inputs import test_bad_outputs as t
+
+    for name, case in sorted(t.CASES.items()):
+        if (why := t.missing_need(case)):
+            yield "output (CLI)", name, "not run here", why
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            code, err, shown = t.run_case(case, Path(tmp))
+        yield "output (CLI)", name, f"exit {code}", _first_sentence(err if err.strip() else shown)
+
+
 def main() -> None:
-    rows = [*_ingest_rows(), *_config_rows(), *_ergm_rows()]
+    rows = [*_ingest_rows(), *_config_rows(), *_output_rows(), *_ergm_rows()]
     print("# Testing\n")
     print("`make test` runs everything below with the real R and the real statnet `ergm` (no mocks")
     print("of R, rpy2 or ergm); `.ci/run` calls it. Tests marked `r` start the embedded R.\n")
+    print("- Statnet parity: `tests/test_statnet_parity.py` fits the models of")
+    print("  `tests/parity/catalogue.py` (ergm's tutorial and help pages: -Inf and NA estimates,")
+    print("  offsets, constraints, MPLE, MCMC-MLE, parallel) through pyreslib and through a plain R")
+    print("  script (`tests/parity/reference.R`, a separate Rscript process) with the same seed.")
     print("- Numbers are checked against independent implementations: pyreslib's ERGM fits, GOF")
     print("  p-values and MCMC statistics against plain R calls with the same seed; indicators and")
     print("  centralities against networkx and hand calculations; stage networks against hand counts.")
     print("- Determinism: `tests/test_run_reliability.py` runs `pyreslib run` twice in separate")
     print("  processes (with ERGM fits) and compares results.json byte for byte.")
     print("- Interrupts: the same file and `tests/test_r_environment.py` send SIGINT mid-MCMC and check")
-    print("  that R stops promptly and no output folder is left.")
+    print("  that R stops promptly and no output folder is left; SIGTERM and SIGHUP mid-MCMC stop the")
+    print("  run the same way (exit 143, 129), and a rerun to the same `--out` succeeds with no")
+    print("  leftovers. `tests/test_cli_networks.py` sends each signal while files are written.")
+    print("- Output folders, spreadsheets and outcomes (`tests/bad_inputs/test_bad_outputs.py`): every")
+    print("  case hashes (SHA-256) every file in the user's folder before and after the command; a")
+    print("  full disk is a real 16 kB / 32 kB tmpfs when the tests run as root, and a fault injected")
+    print("  at pyreslib's one byte writer everywhere (R is never mocked).")
     print("- R environment faults (R missing, R package missing, wrong R_HOME):")
     print("  `tests/test_r_environment.py`.\n")
     print("## Bad-input suite (tests/bad_inputs/)\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyreslib.cli import main
+from tests.bad_inputs.folders import tree_hashes
 
 GOOD = """title = "t"
 seed = 1
@@ -27,6 +28,38 @@ CASES = {
     "not TOML at all": ("this is { not toml", ["run.toml"]),
     "negative repeats": (GOOD + "[robustness]\nrepeats = -5\n", ["robustness.repeats"]),
     "boolean where a number belongs": (GOOD + "[ergm]\ngof_nsim = true\n", ["ergm.gof_nsim"]),
+    # every number is bounded before any work (issue 14): no MemoryError, no bad_alloc
+    "seed above 2^63": (GOOD.replace("seed = 1", "seed = 18446744073709551621"),
+                        ["key 'seed' must be between 1 and 2,147,483,647"]),
+    "seed of 2^31 (R's seed is 32-bit)": (GOOD.replace("seed = 1", "seed = 2147483648"),
+                                          ["key 'seed' must be between 1 and 2,147,483,647"]),
+    "dpi of 2^40": (GOOD + "[figures]\ndpi = 1099511627776\n",
+                    ["key 'figures.dpi' must be between 10 and 600"]),
+    "top_n of a billion": (GOOD + "[figures]\ntop_n = 1000000000\n",
+                           ["key 'figures.top_n' must be between 1 and 100"]),
+    "repeats of 10^12": (GOOD + "[robustness]\nrepeats = 1000000000000\n",
+                         ["key 'robustness.repeats' must be between 1 and 10,000"]),
+    "Infomap trials of 2^31": (GOOD + "[communities]\ntrials = 2147483648\n",
+                               ["key 'communities.trials' must be between 1 and 1,000"]),
+    "mcmc_samplesize of 2^31": (
+        GOOD + "[ergm]\nmcmc_samplesize = 2147483648\n",
+        ["key 'ergm.mcmc_samplesize' must be 0 (ergm's default) or between 100 and 1,000,000"]),
+    "gof_nsim of 2^31": (GOOD + "[ergm]\ngof_nsim = 2147483648\n",
+                         ["key 'ergm.gof_nsim' must be 0 (skip) or between 2 and 10,000"]),
+    "significant_digits of 40": (GOOD + "[output]\nsignificant_digits = 40\n",
+                                 ["key 'output.significant_digits' must be between 1 and 17"]),
+    "strategies = []": (GOOD + "[robustness]\nstrategies = []\n",
+                        ["key 'robustness.strategies' is empty",
+                         "set [robustness] enabled = false"]),
+    "ergm.models = [] with ERGM on": (GOOD + "[ergm]\nmodels = []\n",
+                                      ["key 'ergm.models' is empty",
+                                       "set [ergm] enabled = false"]),
+    "a model listed twice": (GOOD + '[ergm]\nmodels = ["study", "study"]\n',
+                             ["'study' more than once"]),
+    "a 100 kB model name (quoted as an excerpt)": (
+        GOOD + f'[ergm]\nmodels = ["{"x" * 100_000}"]\n', ["ergm.models", "got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...."]),
+    "saved with a UTF-8 BOM (read; the typo is named)": (
+        "\ufeff" + GOOD + "[ergm]\nmodel = ['study']\n", ["unknown key 'ergm.model'"]),
 }
 
 
@@ -44,12 +77,14 @@ def project(tmp_path, monkeypatch):
 def test_bad_config_exits_2_with_a_message_naming_the_key(case, project: Path, capsys):
     text, words = CASES[case]
     (project / "run.toml").write_text(text, encoding="utf-8")
+    before = tree_hashes(project)
     assert main(["run", "run.toml", "--out", "out"]) == 2
     err = capsys.readouterr().err
+    flat = " ".join(err.split())
     for word in words:
-        assert word in err, err
-    assert "Traceback" not in err
-    assert not (project / "out").exists()
+        assert word in flat, err
+    assert "Traceback" not in err and len(err) < 1000
+    assert tree_hashes(project) == before  # no file changed, none appeared (no "out")
 
 
 def test_output_outside_the_working_tree_is_refused(project: Path, capsys, tmp_path_factory):

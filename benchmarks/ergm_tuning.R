@@ -1,0 +1,60 @@
+# One timed ERGM fit in a plain Rscript, for benchmarks/bench_ergm_tuning.py.
+#
+# Usage: Rscript benchmarks/ergm_tuning.R STAGES.rds JOB.rds OUT.csv
+#   STAGES.rds: list(<stage label> = list(adj, names, covs, edge)) (benchmarks/_demo_stages.py)
+#   JOB.rds: list(stages = <labels, fitted one after the other>, formulas = <R formula text per
+#            stage>, control = <control.ergm settings>, inits = <named list of init vectors per
+#            stage, or NULL>, seed, gof_nsim = <GOF sizes to time, may be empty>)
+# Writes key,value rows per stage ("<stage>|<key>"): wall and CPU seconds of the fit (without
+# the log-likelihood), of bridge sampling and of each GOF; iterations; estimates, standard errors
+# and their MCMC part (vcov(sources = "estimation")); log-likelihood and its MC standard error.
+args <- commandArgs(trailingOnly = TRUE)
+stopifnot(length(args) == 3L)
+inputs <- readRDS(args[[1]])
+job <- readRDS(args[[2]])
+suppressMessages(library(ergm))
+
+stage_network <- function(d) {
+  nw <- network::network(d$adj, directed = FALSE, matrix.type = "adjacency")
+  network::set.vertex.attribute(nw, "vertex.names", d$names)
+  for (v in names(d$covs)) network::set.vertex.attribute(nw, v, d$covs[[v]])
+  for (e in names(d$edge)) network::set.network.attribute(nw, e, d$edge[[e]])
+  nw
+}
+
+seconds <- function(t) c(elapsed = t[["elapsed"]],
+                         cpu = sum(t[c("user.self", "sys.self", "user.child", "sys.child")],
+                                   na.rm = TRUE))
+out <- c()
+put <- function(stage, values) {
+  names(values) <- paste0(stage, "|", names(values))
+  out <<- c(out, values)
+}
+
+for (stage in job$stages) {
+  nw <- stage_network(inputs[[stage]])
+  # Trusted benchmark text (the formulas are constants of bench_ergm_tuning.py).
+  f <- stats::as.formula(paste("nw ~", job$formulas[[stage]]))
+  settings <- job$control
+  if (!is.null(job$inits[[stage]])) settings$init <- unlist(job$inits[[stage]])
+  ctrl <- do.call(control.ergm, c(settings, list(seed = job$seed)))
+  set.seed(job$seed)
+  t_fit <- system.time(fit <- ergm(f, control = ctrl, eval.loglik = FALSE))
+  t_ll <- system.time(fit <- logLik(fit, add = TRUE))
+  ll <- logLik(fit)
+  b <- coef(fit)
+  put(stage, c(fit = seconds(t_fit), loglik = seconds(t_ll),
+               iterations = statnet.common::NVL(fit$iterations, NA), maxit = fit$control$MCMLE.maxit,
+               interval = statnet.common::NVL(fit$control$MCMC.interval, NA),
+               samplesize = statnet.common::NVL(fit$control$MCMC.samplesize, NA),
+               llf = as.numeric(ll), llf_mcse = sqrt(statnet.common::NVL(attr(ll, "vcov"), 0)),
+               setNames(b, paste0("coef:", names(b))),
+               setNames(sqrt(diag(vcov(fit))), paste0("se:", names(b))),
+               setNames(sqrt(diag(vcov(fit, sources = "estimation"))),
+                        paste0("mcse:", names(b)))))
+  for (nsim in job$gof_nsim) {
+    t_gof <- system.time(ergm::gof(fit, control = control.gof.ergm(nsim = nsim, seed = job$seed)))
+    put(stage, setNames(seconds(t_gof), paste0("gof", nsim, ".", c("elapsed", "cpu"))))
+  }
+}
+writeLines(c("key,value", sprintf("%s,%.17g", names(out), out)), args[[3]])

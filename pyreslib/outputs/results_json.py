@@ -1,0 +1,161 @@
+"""results.json: every number the report shows, in a form a script can read.
+
+The layout is documented in docs/results-schema.md (:data:`RESULTS_SCHEMA_VERSION`).  With
+the same config (and seed) the file is byte-identical across processes and machines: keys
+sorted, floats rounded to ``output.significant_digits`` significant digits, no timestamps,
+paths written as file names.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pyreslib.analysis import AnalysisResult
+
+__all__ = ["RESULTS_SCHEMA_VERSION", "dumps_results", "results_dict", "round_floats"]
+
+RESULTS_SCHEMA_VERSION = 2
+"""Changes when a key is renamed or removed (2: ``comparison_to_study[].demo`` became
+``this_run``)."""
+
+
+def round_floats(value: Any, digits: int = 6) -> Any:
+    """``value`` with every float rounded to ``digits`` significant digits, numpy scalars made
+    Python numbers, NaN and infinities made ``None`` (JSON has no NaN), tuples made lists."""
+    if isinstance(value, dict):
+        return {str(k): round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [round_floats(v, digits) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value == 0:
+            return 0.0
+        rounded = float(f"{value:.{digits}g}")
+        if not math.isfinite(rounded):  # rounding up near the float maximum overflows
+            return value
+        return 0.0 if rounded == 0 else rounded
+    if isinstance(value, Path):
+        return value.name
+    raise TypeError(f"cannot write {type(value).__name__} to results.json")
+
+
+def dumps_results(results: Mapping[str, Any], digits: int) -> str:
+    """results.json text: sorted keys, rounded floats, UTF-8, final newline."""
+    return json.dumps(round_floats(dict(results), digits), sort_keys=True, ensure_ascii=False,
+                      indent=2, allow_nan=False) + "\n"
+
+
+def _series_dict(series: pd.Series) -> dict[str, Any]:
+    return {str(k): v for k, v in series.items()}
+
+
+def ingest_report_dict(result: AnalysisResult) -> dict[str, Any]:
+    """The ingest report with its source as a file name (results.json and ingest/)."""
+    report = result.ingest.report.to_dict()
+    report["source"] = Path(report.get("source", "")).name
+    return report
+
+
+def results_dict(result: AnalysisResult) -> dict[str, Any]:
+    """What results.json holds (before rounding), from an analysis result."""
+    from pyreslib import __version__
+
+    cfg = result.config
+    results: dict[str, Any] = {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "pyreslib_version": __version__,
+        "title": cfg.title,
+        "synthetic": result.synthetic,
+        "notice": result.notice,
+        "config": cfg.to_dict(),
+        "ingest": ingest_report_dict(result),
+        "stages": [_stage_entry(result, label) for label in result.networks],
+        "ergm": [],
+        "ergm_failures": [],
+        "notes": list(result.notes),
+    }
+    if result.ergm is not None:
+        results["ergm"] = [_fit_entry(key, fit) for key, fit in result.ergm.results().items()]
+        results["ergm_failures"] = [{"stage": s, "model": m, "error": message}
+                                    for s, m, message in result.ergm.failures()]
+    network_res = result.resilience.network
+    if network_res is not None:
+        results["resilience_weights"] = {
+            "indicators": _series_dict(network_res.indicator_weights),
+            "dimensions": _series_dict(network_res.dimension_weights),
+        }
+    comparison = result.comparison_to_study()
+    if comparison is not None:
+        results["comparison_to_study"] = [
+            {"stage": r.stage, "quantity": r.quantity, "this_run": r.this_run, "study": r.study,
+             "relative_difference": r.relative_difference, "note": r.note} for r in comparison]
+    return results
+
+
+def _stage_entry(result: AnalysisResult, label: str) -> dict[str, Any]:
+    cfg = result.config
+    G = result.networks[label]
+    entry: dict[str, Any] = {"label": label}
+    entry["network"] = _series_dict(result.indicators.network.loc[label])
+    network_res = result.resilience.network
+    if network_res is not None:
+        entry["resilience"] = {
+            "U": _series_dict(network_res.dimensions.loc[label]),
+            "C": network_res.C[label], "T": network_res.T[label], "D": network_res.D[label],
+        }
+    else:
+        entry["resilience"] = {"U": {}, "C": None, "T": None, "D": None}
+    comm = result.communities[label]
+    entry["communities"] = {
+        "count": comm.num_modules,
+        "sizes": [int(s) for s in comm.sizes],
+        "codelength": comm.codelength,
+        "modularity": comm.modularity,
+        "relative_savings": comm.relative_savings,
+    }
+    node_res = result.resilience.nodes
+    centralities = result.indicators.centralities
+    nodes = node_res[node_res["stage"] == label].sort_values(["rank", "node"])
+    raw = centralities[centralities["stage"] == label].set_index("node")
+    top = []
+    for _, row in nodes.head(cfg.resilience.top_nodes).iterrows():
+        adcode = int(row["node"])
+        top.append({
+            "adcode": adcode, "name_zh": row.get("name_zh", ""),
+            "name_en": row.get("name_en", ""), "rank": int(row["rank"]),
+            "score": row["score"],
+            "degree": raw.loc[adcode, "degree"], "closeness": raw.loc[adcode, "closeness"],
+            "betweenness": raw.loc[adcode, "betweenness"],
+            "strength": raw.loc[adcode, "strength"],
+            "internal": int(G.nodes[adcode].get("internal", 0)),
+        })
+    entry["top_nodes"] = top
+    shares = result.indicators.centrality_shares
+    if label in shares.index:
+        entry["centrality_shares"] = _series_dict(shares.loc[label])
+    if result.robustness is not None:
+        entry["robustness"] = _series_dict(result.robustness.index.loc[label])
+    return entry
+
+
+def _fit_entry(key: tuple[str, str], fit) -> dict[str, Any]:
+    stage, model = key
+    return {
+        "stage": stage, "model": model, "formula": fit.formula,
+        "params": _series_dict(fit.params), "bse": _series_dict(fit.bse),
+        "pvalues": _series_dict(fit.pvalues), "llf": fit.llf, "aic": fit.aic,
+        "bic": fit.bic, "converged": bool(fit.converged), "nobs": fit.nobs,
+    }

@@ -1,0 +1,315 @@
+"""The reference study's fixed facts, in one place, and the comparison of a run with them.
+
+The reference study is "Resilience Characteristics and Driving Mechanism of Urban Collaborative
+Innovation Network - A Case Study of China's New Energy Vehicle Industry", *Systems* 11(5):214,
+2023, doi:10.3390/systems11050214 (:data:`REFERENCE`).  What pyreslib takes from it lives here
+and nowhere else:
+
+- its three stages (:data:`STAGES`, :data:`STAGE_YEARS`, :data:`STAGE_LABELS`), the default
+  of every place that needs stages (config, ingest, the command line, the synthetic
+  generator);
+- the covariates its ERGM uses (:data:`COVARIATES`, :data:`EDGE_COVARIATES`) and the columns of
+  the covariates file a run reads (:data:`COVARIATE_COLUMNS`);
+- its ERGM specification (:data:`STUDY_FORMULA`), which :mod:`pyreslib.models` fits;
+- the figures it reports (:data:`REPORTED`), which every run whose stages are the study's is
+  compared with (:func:`compare`, :func:`compare_to_study`).
+
+docs/method.md says which of these are the study's words and which are pyreslib's reading.
+
+To compare one more reported figure, add a :class:`StudyFigure` per stage to :data:`REPORTED`
+and give the run's value for its ``quantity`` where the values are measured
+(:func:`pyreslib.analysis.this_run_values`); the table, results.json and the report pick the
+new rows up by themselves.
+
+This module imports nothing heavy at import time (pandas only inside the functions that build
+tables), because the command line and the config read their defaults from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pyreslib.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+
+__all__ = [
+    "COVARIATES",
+    "COVARIATE_COLUMNS",
+    "COVARIATE_KEYS",
+    "EDGE_COVARIATES",
+    "REFERENCE",
+    "REPORTED",
+    "STAGES",
+    "STAGE_LABELS",
+    "STAGE_YEARS",
+    "STUDY_FORMULA",
+    "ComparisonRow",
+    "Covariate",
+    "StudyFigure",
+    "aggregates",
+    "compare",
+    "compare_to_study",
+    "network_aggregates",
+]
+
+REFERENCE = (
+    "Resilience Characteristics and Driving Mechanism of Urban Collaborative Innovation Network "
+    "- A Case Study of China's New Energy Vehicle Industry, Systems 11(5):214, 2023, "
+    "doi:10.3390/systems11050214"
+)
+
+# ----------------------------------------------------------------------------------------------
+# stages
+# ----------------------------------------------------------------------------------------------
+
+STAGE_YEARS: tuple[tuple[int, int], ...] = ((2011, 2014), (2015, 2017), (2018, 2021))
+"""The study's three stages, first and last application year (both included)."""
+
+STAGES: tuple[tuple[str, int, int], ...] = tuple((f"{a}-{b}", a, b) for a, b in STAGE_YEARS)
+"""The stages as (label, first year, last year): ``("2011-2014", 2011, 2014)``, ..."""
+
+STAGE_LABELS: tuple[str, ...] = tuple(label for label, _, _ in STAGES)
+"""The stages' labels: ``("2011-2014", "2015-2017", "2018-2021")``."""
+
+# ----------------------------------------------------------------------------------------------
+# covariates and the ERGM specification
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """A node covariate of the study's ERGM.
+
+    ``column`` is its column in the covariates file, ``name`` the name ERGM formulas use
+    (``nodecov('economic')``), ``meaning`` and ``unit`` what the column holds.
+    """
+
+    column: str
+    name: str
+    meaning: str
+    unit: str
+
+
+COVARIATES: tuple[Covariate, ...] = (
+    Covariate("gdp_per_capita", "economic", "GDP per capita", "yuan"),
+    Covariate("education_spending", "education", "public education expenditure",
+              "million yuan"),
+    Covariate("st_spending", "science", "public science & technology expenditure",
+              "million yuan"),
+)
+"""Economic development, education spending, science & technology spending (the study's
+three node covariates; the columns that measure them are pyreslib's choice)."""
+
+COVARIATE_KEYS: tuple[str, ...] = ("adcode", "year")
+"""The columns that identify a row of the covariates file: the city's 6-digit code
+(data/china_cities.csv) and the calendar year."""
+
+COVARIATE_COLUMNS: tuple[str, ...] = COVARIATE_KEYS + tuple(c.column for c in COVARIATES)
+"""Every column the covariates file must have: one row per city and year."""
+
+EDGE_COVARIATES: tuple[str, ...] = ("proximity", "adjacency")
+"""Geographic proximity (closer = larger) and spatial adjacency (a shared land border)."""
+
+STUDY_FORMULA = " + ".join(
+    ["edges"]
+    + [f"nodecov('{c.name}')" for c in COVARIATES]
+    + [f"edgecov('{e}')" for e in EDGE_COVARIATES]
+)
+"""The study's stage model: ``edges + nodecov('economic') + nodecov('education') +
+nodecov('science') + edgecov('proximity') + edgecov('adjacency')``."""
+
+# ----------------------------------------------------------------------------------------------
+# the figures the study reports
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudyFigure:
+    """One number the study reports: ``value`` of ``quantity`` in ``stage``.
+
+    ``value`` is NaN where the study states no number (the row still appears, so the reader
+    sees what is missing).  ``difference`` says how a run is set against it: ``"relative"``
+    (this run / value - 1, for counts) or ``"absolute"`` (this run - value, e.g. for
+    percentages, in their points); the run is within the study when the difference's size is
+    at most ``tolerance``.  ``note`` qualifies the number.
+    """
+
+    stage: str
+    quantity: str
+    value: float
+    tolerance: float = 0.05
+    note: str = ""
+    difference: str = "relative"
+
+    def __post_init__(self) -> None:
+        if self.difference not in ("relative", "absolute"):
+            raise ValueError(f"difference={self.difference!r}: 'relative' or 'absolute'")
+
+
+NETWORK_QUANTITIES = ("cities", "pairs", "collaborations", "average_degree")
+"""The stage aggregates the study reports, measured on a stage network by
+:func:`network_aggregates`."""
+
+_NOT_STATED = math.nan
+
+REPORTED: tuple[StudyFigure, ...] = (
+    StudyFigure("2011-2014", "cities", 92),
+    StudyFigure("2011-2014", "pairs", 181),
+    StudyFigure("2011-2014", "collaborations", 628),
+    StudyFigure("2011-2014", "average_degree", 3.93),
+    StudyFigure("2015-2017", "cities", 158),
+    StudyFigure("2015-2017", "pairs", 415),
+    StudyFigure("2015-2017", "collaborations", 2740),
+    StudyFigure("2015-2017", "average_degree", 5.25),
+    StudyFigure("2018-2021", "cities", 257),
+    StudyFigure("2018-2021", "pairs", 1032, note="the study says 'about 1032'"),
+    StudyFigure("2018-2021", "collaborations", _NOT_STATED, note="not stated in the study"),
+    StudyFigure("2018-2021", "average_degree", 8.03),
+)
+"""The study's stage aggregates: cities, city pairs, cross-city collaborations and average
+degree per stage (docs/method.md, "The reference study's figures")."""
+
+
+def aggregates() -> pd.DataFrame:
+    """The stage aggregates of :data:`REPORTED` as a table.
+
+    Columns ``stage, cities, pairs, collaborations, average_degree``; stage 3's pair count is
+    "about 1032" in the study and its collaborations total is not stated (NaN).
+    """
+    import pandas as pd
+
+    table = pd.DataFrame([(f.stage, f.quantity, f.value) for f in REPORTED],
+                         columns=["stage", "quantity", "value"])
+    wide = table.pivot(index="stage", columns="quantity", values="value")
+    wide = wide.reindex(index=list(dict.fromkeys(table["stage"])),
+                        columns=list(NETWORK_QUANTITIES)).reset_index()
+    wide.columns.name = None
+    for column in ("cities", "pairs"):
+        wide[column] = wide[column].astype("int64")
+    return wide
+
+
+# ----------------------------------------------------------------------------------------------
+# comparison
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One row of the comparison: the study's ``study`` value next to ``this_run``'s.
+
+    ``relative_difference`` is ``this_run / study - 1``, ``difference`` the one the figure is
+    judged by (``kind``: relative or absolute, see :class:`StudyFigure`); both NaN where the
+    study states no number or this run has no value.
+    """
+
+    stage: str
+    quantity: str
+    study: float
+    this_run: float
+    tolerance: float
+    note: str = ""
+    kind: str = "relative"
+
+    @property
+    def relative_difference(self) -> float:
+        if math.isnan(self.study) or math.isnan(self.this_run):
+            return math.nan
+        return self.this_run / self.study - 1
+
+    @property
+    def difference(self) -> float:
+        if self.kind == "relative":
+            return self.relative_difference
+        return self.this_run - self.study
+
+    @property
+    def within_tolerance(self) -> bool | None:
+        """Whether this run is within the tolerance of the study (None: nothing to compare)."""
+        difference = self.difference
+        return None if math.isnan(difference) else abs(difference) <= self.tolerance
+
+
+def compare(values: Mapping[tuple[str, str], float], *,
+            notes: Mapping[tuple[str, str], str] | None = None) -> list[ComparisonRow]:
+    """The study's figures next to this run's ``values``, keyed by ``(stage, quantity)``.
+
+    One row per stage of ``values`` (in their order) and per quantity the study reports (in
+    :data:`REPORTED`'s order).  A stage the study does not have gets NaN study values; a
+    quantity the run did not measure gets a NaN value.  ``notes`` add to a row's note (after
+    the study's own, separated by "; ").
+    """
+    facts = {(f.stage, f.quantity): f for f in REPORTED}
+    quantities = list(dict.fromkeys(f.quantity for f in REPORTED))
+    stages = list(dict.fromkeys(stage for stage, _ in values))
+    rows = []
+    for stage in stages:
+        for quantity in quantities:
+            fact = facts.get((stage, quantity))
+            note = "; ".join(n for n in (fact.note if fact else "",
+                                         (notes or {}).get((stage, quantity), "")) if n)
+            rows.append(ComparisonRow(
+                stage=stage, quantity=quantity,
+                study=float(fact.value) if fact else math.nan,
+                this_run=float(values.get((stage, quantity), math.nan)),
+                tolerance=fact.tolerance if fact else math.nan, note=note,
+                kind=fact.difference if fact else "relative"))
+    return rows
+
+
+def reports_on(stages: Iterable[str]) -> bool:
+    """Whether any of ``stages`` is one the study reports figures for."""
+    return bool(set(stages) & {f.stage for f in REPORTED})
+
+
+def network_aggregates(graph: nx.Graph) -> dict[str, float]:
+    """Cities, pairs, cross-city collaborations (sum of ``weight``) and average degree."""
+    n_nodes = graph.number_of_nodes()
+    n_edges = graph.number_of_edges()
+    return {
+        "cities": n_nodes,
+        "pairs": n_edges,
+        "collaborations": sum(w for _, _, w in graph.edges(data="weight", default=1)),
+        "average_degree": 2 * n_edges / n_nodes if n_nodes else 0.0,
+    }
+
+
+def comparison_frame(rows: Iterable[ComparisonRow]) -> pd.DataFrame:
+    """``rows`` as a table: ``stage, quantity, this run, study, relative_difference, note``."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [{"stage": r.stage, "quantity": r.quantity, "this run": r.this_run, "study": r.study,
+          "relative_difference": r.relative_difference, "note": r.note} for r in rows],
+        columns=["stage", "quantity", "this run", "study", "relative_difference", "note"])
+
+
+def compare_to_study(networks: Mapping[str, nx.Graph] | Iterable[nx.Graph]) -> pd.DataFrame:
+    """Stage aggregates of ``networks`` next to the study's, with the relative difference.
+
+    ``networks``: a mapping stage label -> ``networkx.Graph`` (as ``IngestResult.networks``) or
+    an iterable of graphs carrying ``graph.graph["stage"]``.  Returns one row per stage and
+    quantity (:func:`comparison_frame`): ``stage, quantity, this run, study,
+    relative_difference`` (this run / study - 1; NaN where the study gives no number) and
+    ``note``.  Stages the study does not have get NaN study values.
+    """
+    if isinstance(networks, Mapping):
+        items = list(networks.items())
+    else:
+        items = []
+        for graph in networks:
+            if "stage" not in getattr(graph, "graph", {}):
+                raise InputError(
+                    "compare_to_study: a graph without graph.graph['stage']; pass a mapping "
+                    "{stage label: graph} instead"
+                )
+            items.append((graph.graph["stage"], graph))
+    values = {(label, quantity): value for label, graph in items
+              for quantity, value in network_aggregates(graph).items()}
+    return comparison_frame(compare(values))
