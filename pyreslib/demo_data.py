@@ -557,7 +557,8 @@ def write_demo(
     ``patents.csv`` (UTF-8) holds every record, ``patents_gbk.csv`` its first ``gbk_rows`` rows
     encoded GBK (the same patents, for testing encoding detection: do not ingest both),
     ``city_covariates.csv`` the yearly covariates, ``manifest.json`` the notice, seed, the
-    messy-row counts and the figures the study reports as measured on ``patents.csv`` by
+    messy-row counts, the stage aggregates and every figure the study reports as measured on
+    ``patents.csv`` by
     pyreslib's own ingest, metrics, Infomap and resilience index
     (:func:`pyreslib.demo_calibration.measured_shape`), and ``README.md`` describes it all.
     Only these five files are written (others in ``out_dir`` are left alone).
@@ -586,6 +587,11 @@ def write_demo(
             "covariates": len(covariates),
         },
         "messy_rows": patents.attrs.get("messy", {}),
+        "stage_aggregates": [
+            {"stage": label, **{k: _plain(row[k]) for k in
+                                ("cities", "pairs", "collaborations", "average_degree")}}
+            for label, row in shape.iterrows()
+        ],
         "measured_on_patents_csv": {
             label: {k: _plain(v) for k, v in row.items()} for label, row in shape.iterrows()
         },

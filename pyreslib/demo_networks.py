@@ -46,8 +46,8 @@ of a share changes the role of few cities.
    contact (closing a triangle: the member keeps zero betweenness), ``sibling_share`` to another
    still single-linked member of the same contact (a triangle again), and the links still
    missing to reach ``pairs`` come from ``broker_share`` of the members linking among
-   themselves and to the hubs (probability :math:`\propto m_j`; if they cannot take them all,
-   any member may).  The rest stay leaves, and so does every contact's first member: every hub
+   themselves and to the hubs (probability :math:`\propto m_j^{\text{broker_exponent}}`; if
+   they cannot take them all, any member may).  The rest stay leaves, and so does every contact's first member: every hub
    or chain parent with members brokers for at least one city of its own, the cities the
    study's share above the mean betweenness counts.
 6. *Weights.*  Every pair other than a story pair gets collaborations in proportion to its
@@ -152,6 +152,7 @@ class StageStructure:
     clique_share: float = 0.2
     sibling_share: float = 0.1
     broker_share: float = 0.2
+    broker_exponent: float = 1.0
     hub_reach: float = 2.0
     hub_member_share: float = 0.0
     presence_noise: float = 0.5
@@ -196,11 +197,12 @@ STAGE_STRUCTURE: dict[str, StageStructure] = {
         core_weight=8.050, weight_exponent=0.0015, degree_exponent=0.0976,
     ),
     "2018-2021": StageStructure(
-        cities=257, pairs=1032, collaborations=9500, regional_hubs=27,
-        detached=(2, 3, 2, 3, 2, 3, 2), core_links=11, direct_share=0.3414, chain_share=0.07991,
-        clique_share=0.1365, sibling_share=0.4413, broker_share=0.2270, hub_reach=1.663,
-        presence_noise=0.7910, member_weight=10.0, triangle_weight=0.1246, national_weight=8.927,
-        core_weight=4.480, weight_exponent=0.4519, degree_exponent=0.0,
+        cities=257, pairs=1032, collaborations=9500, regional_hubs=24,
+        detached=(2, 3, 2, 3, 2, 3, 2), core_links=13, direct_share=0.2707, chain_share=0.1190,
+        clique_share=0.1530, sibling_share=0.4787, broker_share=0.2725, broker_exponent=0.9159,
+        hub_reach=1.802, hub_member_share=0.1084, presence_noise=0.8892, member_weight=10.0,
+        triangle_weight=0.1246, national_weight=8.927, core_weight=4.480, weight_exponent=0.4519,
+        degree_exponent=0.0,
     ),
 }
 
@@ -405,7 +407,8 @@ def _stage_links(
         if not pool:
             continue
         targets = main if pool is main else all_hubs + pool
-        target_p = mass[targets] / mass[targets].sum()
+        target_p = mass[targets] ** structure.broker_exponent
+        target_p = target_p / target_p.sum()
         attempts = 0
         while budget > 0 and attempts < 20 * structure.pairs:
             attempts += 1

@@ -414,3 +414,22 @@ def test_generate_records_is_deterministic_and_rejects_nonsense():
     )
     with pytest.raises(InputError, match="applicants_per_patent"):
         demo_data.generate_records(10, applicants_per_patent=0)
+
+
+def test_the_demo_run_is_within_every_tolerance_of_the_studys_figures():
+    """The comparison table of `pyreslib demo` (ERGM and robustness left out for time): every
+    figure the study reports, and the demo's value, within the figure's tolerance."""
+    from pyreslib import analysis
+    from pyreslib.cli_run import demo_config_path
+    from pyreslib.config import load_config
+
+    cfg = load_config(demo_config_path(),
+                      overrides={"ergm": {"enabled": False}, "robustness": {"enabled": False}})
+    rows = analysis.run(cfg).comparison_to_study()
+    outside = [r for r in rows if r.within_tolerance is False]
+    assert not outside, outside
+    compared = [r for r in rows if r.within_tolerance]
+    assert len(compared) == 36 - 3  # stage 3's collaborations and Infomap are not in the study
+    top = next(r for r in rows if r.quantity == "top_three_by_degree")
+    assert top.note == "places 1-3 by degree held by Beijing, Shanghai, Nanjing in this order; " \
+        "this run: Beijing, Shanghai, Nanjing"
