@@ -55,6 +55,7 @@ __all__ = [
     "Indicators",
     "Resilience",
     "run",
+    "this_run_notes",
     "this_run_values",
 ]
 
@@ -185,11 +186,11 @@ class AnalysisResult:
         stage and figure (:func:`pyreslib.study.compare`); None when no stage is the study's."""
         if not study.reports_on(self.networks):
             return None
-        notes = None
+        notes = this_run_notes(self)
         if self.synthetic:
             from pyreslib.datasets import calibration_notes
 
-            notes = calibration_notes()
+            notes |= calibration_notes()
         return study.compare(this_run_values(self), notes=notes)
 
     def to_frame(self) -> pd.DataFrame:
@@ -233,8 +234,50 @@ def this_run_values(result: AnalysisResult) -> dict[tuple[str, str], float]:
     To compare one more figure, measure it here under the ``quantity`` of its
     :class:`pyreslib.study.StudyFigure`.
     """
-    return {(label, quantity): value for label, graph in result.networks.items()
-            for quantity, value in study.network_aggregates(graph).items()}
+    values = {(label, quantity): value for label, graph in result.networks.items()
+              for quantity, value in study.network_aggregates(graph).items()}
+    shares = result.indicators.centrality_shares
+    network_res = result.resilience.network
+    for label in result.networks:
+        if label in shares.index:
+            for quantity in ("closeness_above_mean_pct", "zero_betweenness_pct",
+                             "betweenness_above_mean_pct"):
+                values[(label, quantity)] = float(shares.at[label, quantity])
+        partition = result.communities[label]
+        values[(label, "modules")] = partition.num_modules
+        values[(label, "largest_module")] = partition.largest
+        if network_res is not None:
+            values[(label, "network_resilience")] = float(network_res.D[label])
+        top = _top_cities(result.indicators.centralities, label)
+        values[(label, "top_three_by_degree")] = sum(
+            a == b for a, b in zip(top["degree"], study.TOP_THREE, strict=False))
+        values[(label, "beijing_first")] = sum(
+            bool(top[c]) and top[c][0] == study.TOP_THREE[0] and not top[c + "_tied"]
+            for c in ("degree", "closeness", "betweenness"))
+    return values
+
+
+def _top_cities(centralities: pd.DataFrame, label: str) -> dict[str, Any]:
+    """The stage's cities by decreasing degree, closeness and betweenness (ties by adcode), and
+    whether the first place of each is shared."""
+    table = centralities[centralities["stage"] == label]
+    out: dict[str, Any] = {}
+    for column in ("degree", "closeness", "betweenness"):
+        ranked = table.sort_values([column, "node"], ascending=[False, True], kind="stable")
+        out[column] = [int(v) for v in ranked["node"].head(3)]
+        values = ranked[column].to_numpy()
+        out[column + "_tied"] = len(values) > 1 and values[0] == values[1]
+    return out
+
+
+def this_run_notes(result: AnalysisResult) -> dict[tuple[str, str], str]:
+    """What this run's top cities are, by name, for the comparison's top-city rows."""
+    notes = {}
+    for label, G in result.networks.items():
+        top = _top_cities(result.indicators.centralities, label)
+        names = ", ".join(G.nodes[v].get("name_en") or str(v) for v in top["degree"])
+        notes[(label, "top_three_by_degree")] = f"this run: {names}"
+    return notes
 
 
 # ----------------------------------------------------------------------------------------------
@@ -276,7 +319,7 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
     with step(progress, "resilience", 2) as s:
         if n_stages >= 2:
             network_res = resilience.network_resilience(
-                table, weights=cfg.resilience.weights,
+                table, preset=cfg.resilience.preset, weights=cfg.resilience.weights,
                 normalisation=cfg.resilience.normalisation, floor=cfg.resilience.floor)
             notes += network_res.notes
         else:
@@ -286,7 +329,7 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
         s.advance("network")
         node_res = resilience.stage_node_resilience(
             networks, centralities=centralities, weights=cfg.resilience.node_weights,
-            weighted=cfg.metrics.weighted)
+            normalisation=cfg.resilience.node_normalisation, weighted=cfg.metrics.weighted)
         s.advance("nodes")
 
     robust = None

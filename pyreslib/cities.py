@@ -104,10 +104,16 @@ def border_table() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The outcome of resolving one text: ``adcode`` (None if unresolved) and why not."""
+    """The outcome of resolving one text: ``adcode`` (None if unresolved) and why not.
+
+    ``provinces``: the provinces the text names for certain (by a province name or a city's
+    full name), when it names more than one -- an address such as 江苏省南京市…浙江省杭州市 is
+    resolved by the rules above (the first city named) but the caller should say so.
+    """
 
     adcode: int | None
     reason: str = ""
+    provinces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,24 @@ class CityResolver:
         )
 
     def _resolve_uncached(self, text: str) -> Resolution:
+        outcome = self._resolve_text(text)
+        if outcome.adcode is None:
+            return outcome
+        hits = self._hits(text.strip())
+        # Provinces named for certain: full province names (浙江省) and cities named in full
+        # (南京市); not bare short names (浙江大学, 南京路 name a university and a street).
+        named = {p for h in hits if not h.cities and not h.short and not h.key.isascii()
+                 for p in h.provinces}
+        named |= {
+            self._province_of[h.cities[0]]
+            for h in hits
+            if len(h.cities) == 1 and not h.provinces and not h.short and not h.key.isascii()
+        }
+        if len(named) > 1:
+            return Resolution(outcome.adcode, outcome.reason, tuple(sorted(named)))
+        return outcome
+
+    def _resolve_text(self, text: str) -> Resolution:
         stripped = text.strip()
         if not stripped:
             return Resolution(None, "empty address")

@@ -144,12 +144,23 @@ class CommunitiesConfig:
 
 @dataclass(frozen=True)
 class ResilienceConfig:
-    """``[resilience]``: coupling coordination options and node-resilience weights."""
+    """``[resilience]``: the network resilience index and how node resilience is normalised.
 
+    ``preset`` names the index of :func:`pyreslib.resilience.network_resilience`: ``"study"``
+    (the reference study's three dimensions) or ``"four_dimensions"``.  ``floor`` defaults to
+    the study preset's 1e-4 (a stage worst on every indicator gets D = 0.01); the
+    four-dimension index is documented with 0.01, so set ``floor = 0.01`` with it.
+    ``node_normalisation``: ``"within_stage"`` or ``"pooled"`` (across the stages compared, so
+    that scores are comparable from stage to stage).
+    """
+
+    preset: str = field(default="study", metadata=_choice("study", "four_dimensions"))
     weights: str = field(default="entropy", metadata=_choice("entropy", "equal"))
     normalisation: str = field(default="minmax", metadata=_choice("minmax", "logistic"))
-    floor: float = field(default=0.01, metadata=_bounded(0.0, 1.0, below_high=True))
+    floor: float = field(default=1e-4, metadata=_bounded(0.0, 1.0, below_high=True))
     node_weights: str = field(default="entropy", metadata=_choice("entropy", "equal"))
+    node_normalisation: str = field(default="within_stage",
+                                    metadata=_choice("within_stage", "pooled"))
     top_nodes: int = field(default=10, metadata=_bounded(1, 1000))
 
 
@@ -501,10 +512,12 @@ cumulative_degree_distribution = false
 trials = 10
 
 [resilience]
+preset = "study"             # or "four_dimensions"
 weights = "entropy"          # or "equal"
 normalisation = "minmax"     # or "logistic"
-floor = 0.01
+floor = 1e-4                 # the study preset's; 0.01 with "four_dimensions"
 node_weights = "entropy"
+node_normalisation = "within_stage"   # or "pooled" (comparable across stages)
 top_nodes = 10
 
 [robustness]

@@ -1,443 +1,81 @@
-"""The SYNTHETIC data generator: a seeded gravity model of city collaboration for demos and tests.
+"""The SYNTHETIC data generator: which cities collaborate, per stage, for demos and tests.
 
 Nothing in this module is real data.  The city geography is real (``data/china_cities.csv``:
 the 337 prefecture-level units, great-circle distances between their seats, and the shared
-borders of ``data/china_city_borders.csv``); the patents, applicants, addresses and covariates
-are invented by the model below, calibrated so that the three stage networks have the
-aggregates the reference study reports (docs/method.md, section 8).  Every output says so.
+borders of ``data/china_city_borders.csv``); which cities collaborate, and how often, is
+invented.  Every output says so (:data:`SYNTHETIC_NOTICE`).
 
-The model
----------
-Each prefecture-level city *i* has an innovation mass
+The draw layer lives in three modules, gathered here:
 
-    m_i = exp(sigma * z_i) * boost_i * region_r(i),     z_i ~ N(0, 1)
+- :mod:`pyreslib.demo_cities`: the geography and the cities' innovation masses;
+- :mod:`pyreslib.demo_networks`: the network model, with explicit hubs, stars, regional groups
+  and detached groups, whose per-stage design :data:`STAGE_STRUCTURE` gives the stage networks
+  the *shape* the reference study reports (aggregates, centrality shares, top cities, Infomap
+  modules, rising network resilience), and its draw of city sets per stage
+  (:class:`StageDraw`);
+- :mod:`pyreslib.demo_calibration`: the documented procedure that found
+  :data:`STAGE_STRUCTURE`, and the measurement of a patent file against the study.
 
-(lognormal, ``sigma`` = :data:`MASS_SIGMA`; ``boost_i`` lifts the real leaders of China's NEV
-industry, :data:`MASS_BOOST`; ``region_r`` favours the East), growing over the years as
-
-    m_i(t) = m_i * exp(g_i * (t - 2011)),     g_i ~ N(GROWTH_MEAN, GROWTH_SD)
-
-with faster growth for smaller cities (catch-up: + CATCH_UP * max(-z_i, 0)), so later stages
-reach further inland.  Market entry: in stage *s* only the ``active_s`` largest cities by
-m_i(t_s) patent at full strength; the others keep :data:`ENTRY_DAMPING` of their mass.  This
-sets how many cities a stage reaches independently of how concentrated its pairs are.
-
-A cross-city patent of stage *s* picks its city pair (a, b) with the gravity probability
-
-    P(a, b) ∝ m_a(t_s)^alpha_s * m_b(t_s)^alpha_s / d_ab^gamma_s * (1 + beta * border_ab)
-
-(``d_ab`` great-circle km between the seats, floored at :data:`MIN_DISTANCE_KM`; ``border_ab`` 1
-where the two units share a land border; ``beta`` = :data:`BORDER_BONUS`; ``t_s`` the stage's
-middle year).  A share :data:`THREE_CITY_SHARE` of the cross-city patents have applicants in
-three cities: the third city *c* joins the drawn pair with probability
-∝ m_c^alpha_s / d_ac^gamma_s.  On top of the gravity draws come the study's "story" pairs with
-fixed counts (:data:`STORY_PAIRS`: Beijing-Nanjing 752 in 2018-2021 and so on); gravity pairs
-are capped below the story pairs (:data:`STORY_CAP`), the excess redrawn from the uncapped pairs,
-so the story pairs stay the strongest (each pair's cap is drawn in [0.55, 1] x the stage cap,
-so the capped pairs do not pile up at one value).
-
-Single-city collaborations (two to four applicants, all in one city) total
-:data:`INTERNAL_RATIO` times the stage's cross-city total (the study: internal collaboration is
-larger than cross-city).  Beijing, Nanjing, Hangzhou and Shanghai, who lead it in the study,
-take the fixed shares :data:`INTERNAL_LEADERS`; every other city's probability is
-∝ m_i(t_s)^INTERNAL_ALPHA.
-
-Counting by docs/method.md's rule (section 1: a patent with applicants in k cities adds one to
-its k(k-1)/2 pairs), the default seed gives the study's stage aggregates within 5 %
-(:func:`pyreslib.study.compare_to_study`): cities/pairs 92/183, 160/415, 259/1043
-against 92/181, 158/415, 257/~1032, collaborations 628 and 2740 exactly.  The study does not
-state stage 3's cross-city total; the demo uses 9 500 (:data:`STAGE_TOTALS`), about 9.2 per
-pair, above stage 2's 6.6.  ``alpha_s``, ``gamma_s`` and ``active_s`` per stage
-(:data:`STAGE_PARAMETERS`) were found by a grid search with :func:`calibrate_stage` at the
-default seed and are stored here, so the default output is deterministic.  Other seeds give
-networks of the same shape but are not guaranteed within 5 % (typically 5-40 % more pairs).
-
-What the model draws are city sets per stage (:class:`StageDraw`); :mod:`pyreslib.demo_data`
-turns them into the files it writes: patent records with named applicants and addresses,
-yearly city covariates, and the committed demo folder ``data/demo``.
+:mod:`pyreslib.demo_data` turns the city sets into the files it writes: patent records with
+named applicants and addresses, yearly city covariates, and the committed demo folder
+``data/demo`` (whose README lists what the files measure next to the study).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
-from pyreslib.cities import PREFECTURE_LEVEL_KINDS, city_table
-from pyreslib.errors import InputError
+from pyreslib.demo_cities import (
+    DEFAULT_SEED,
+    PREFECTURE_LEVEL_KINDS,
+    CityMasses,
+    Geography,
+    city_masses,
+    geography,
+)
+from pyreslib.demo_networks import STAGE_STRUCTURE, StageDraw, draw_stage
 from pyreslib.study import STAGE_YEARS
 
+__all__ = [
+    "DEFAULT_SEED",
+    "DEFAULT_STAGES",
+    "PREFECTURE_LEVEL_KINDS",
+    "STAGE_STRUCTURE",
+    "STAGE_TOTALS",
+    "SYNTHETIC_NOTICE",
+    "CityMasses",
+    "Geography",
+    "StageDraw",
+    "calibration_notes",
+    "city_masses",
+    "draw_stage",
+    "draw_stages",
+    "geography",
+    "stage_aggregates",
+]
+
 SYNTHETIC_NOTICE = (
-    "SYNTHETIC DATA generated by pyreslib.datasets (seeded gravity model); "
+    "SYNTHETIC DATA generated by pyreslib.datasets (seeded network model); "
     "not real patents, applicants or statistics"
 )
 """The label every demo file, table and report carries."""
 
-DEFAULT_SEED = 20231
 DEFAULT_STAGES: tuple[tuple[int, int], ...] = STAGE_YEARS
 
-# --- calibrated constants (see calibrate_stage) ---------------------------------------------
-MASS_SIGMA = 1.0
-GROWTH_MEAN = 0.10
-GROWTH_SD = 0.05
-CATCH_UP = 0.04
-"""Extra yearly growth per unit of -z (smaller cities grow faster)."""
-MIN_DISTANCE_KM = 30.0
-BORDER_BONUS = 1.0
-THREE_CITY_SHARE = 0.06
-INTERNAL_RATIO = 1.05
-ENTRY_DAMPING = 0.02
-"""Mass factor of cities that have not yet entered the industry in a stage (see StageParameters)."""
-
-REGION_FACTOR = {"East": 1.6, "Central": 1.0, "Northeast": 0.9, "West": 0.7}
-
-#: Real NEV innovation centres get a multiplicative boost on their mass (adcode: factor).
-MASS_BOOST: dict[int, float] = {
-    110000: 60.0,  # Beijing
-    310000: 25.0,  # Shanghai
-    320100: 22.0,  # Nanjing
-    330100: 16.0,  # Hangzhou
-    440300: 18.0,  # Shenzhen
-    440100: 10.0,  # Guangzhou
-    120000: 8.0,  # Tianjin
-    320500: 8.0,  # Suzhou (Jiangsu)
-    420100: 8.0,  # Wuhan
-    340100: 7.0,  # Hefei
-    500000: 6.0,  # Chongqing
-    510100: 6.0,  # Chengdu
-    330200: 5.0,  # Ningbo
-    610100: 5.0,  # Xi'an
-    430100: 5.0,  # Changsha
-    220100: 5.0,  # Changchun
-    370100: 4.0,  # Jinan
-    370200: 4.0,  # Qingdao
-    130100: 3.0,  # Shijiazhuang
-    210100: 3.0,  # Shenyang
-    350200: 3.0,  # Xiamen
-    410100: 3.0,  # Zhengzhou
-    320200: 3.0,  # Wuxi
-    320400: 3.0,  # Changzhou
-}
-
-#: Who leads internal (single-city) collaboration, the study's four, with fixed shares of it.
-INTERNAL_LEADERS: dict[int, float] = {110000: 0.16, 320100: 0.11, 330100: 0.09, 310000: 0.08}
-INTERNAL_ALPHA = 0.6
-"""Mass exponent of the other cities' share of internal collaboration."""
-
-#: The study's strongest pairs, added as fixed counts of two-city patents per stage.
-STORY_PAIRS: dict[str, dict[tuple[int, int], int]] = {
-    "2011-2014": {(110000, 130100): 52, (110000, 320100): 47, (110000, 130700): 44},
-    "2015-2017": {(110000, 320100): 299},
-    "2018-2021": {
-        (110000, 320100): 752,
-        (330100, 330200): 450,
-        (110000, 411000): 294,
-        (110000, 511300): 290,
-    },
-}
-
-#: Gravity pairs are capped at this count per stage so that the story pairs stay on top
-#: (stage 1: "only Beijing above 40").
-STORY_CAP: dict[str, int] = {"2011-2014": 36, "2015-2017": 200, "2018-2021": 260}
-
 #: Cross-city collaborations per stage (sum of pair weights). 628 and 2740 are the study's;
-#: stage 3 is not stated there, 9 500 is this module's documented choice.
-STAGE_TOTALS: dict[str, int] = {"2011-2014": 628, "2015-2017": 2740, "2018-2021": 9500}
+#: stage 3 is not stated there, 9 500 is the demo's documented choice (about 9.2 per pair).
+STAGE_TOTALS: dict[str, int] = {label: s.collaborations for label, s in STAGE_STRUCTURE.items()}
 
-
-@dataclass(frozen=True)
-class StageParameters:
-    """One stage's gravity parameters.
-
-    ``alpha`` mass exponent, ``gamma`` distance decay, ``active`` how many cities have entered
-    the industry (the largest by m_i(t)); the others keep ENTRY_DAMPING of their mass.
-    """
-
-    alpha: float
-    gamma: float
-    active: int = 337
-
-
-STAGE_PARAMETERS: dict[str, StageParameters] = {
-    # calibrate_stage(seed=20231) rows: cities/pairs 92/183, 160/415, 259/1043.
-    "2011-2014": StageParameters(alpha=0.8, gamma=2.0, active=96),
-    "2015-2017": StageParameters(alpha=0.8, gamma=2.25, active=170),
-    "2018-2021": StageParameters(alpha=0.8, gamma=2.5, active=268),
-}
+# Random streams of the text layer (pyreslib.demo_data; the network model and the masses have
+# their own), so that changing one part (say the names) does not move the networks:
+# default_rng([seed, STREAM]).
+_STREAM_ROWS, _STREAM_COVARIATES = 30, 40
 
 
 def stage_label(first: int, last: int) -> str:
     return f"{first}-{last}"
-
-
-# --- geography ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Geography:
-    """The 337 prefecture-level units with pairwise distances (km) and the border matrix."""
-
-    cities: pd.DataFrame  # one row per unit, index 0..n-1, in adcode order
-    distance_km: np.ndarray  # (n, n)
-    border: np.ndarray  # (n, n) bool
-
-    @property
-    def adcodes(self) -> np.ndarray:
-        return self.cities["adcode"].to_numpy()
-
-    def index_of(self, adcode: int) -> int:
-        hits = np.flatnonzero(self.adcodes == adcode)
-        if hits.size == 0:
-            raise InputError(f"adcode {adcode} is not a prefecture-level unit of china_cities.csv")
-        return int(hits[0])
-
-
-@functools.cache
-def geography() -> Geography:
-    """The prefecture-level units with great-circle distances and shared borders (cached).
-
-    Distances and borders are :func:`pyreslib.network.distance_matrix` and
-    :func:`pyreslib.network.border_matrix` of the units, in adcode order.
-    """
-    from pyreslib.network import border_matrix, distance_matrix
-
-    cities = city_table(PREFECTURE_LEVEL_KINDS).sort_values("adcode").reset_index(drop=True)
-    adcodes = cities["adcode"].tolist()
-    return Geography(cities=cities, distance_km=distance_matrix(adcodes).to_numpy(),
-                     border=border_matrix(adcodes).to_numpy().astype(bool))
-
-
-# --- the model ------------------------------------------------------------------------------
-
-# Independent random streams per purpose, so changing one part (say the names) does not move
-# the networks: default_rng([seed, STREAM]).
-_STREAM_MASS, _STREAM_CROSS, _STREAM_INTERNAL, _STREAM_ROWS, _STREAM_COVARIATES = 1, 10, 20, 30, 40
-
-
-@dataclass(frozen=True)
-class CityMasses:
-    """Base innovation mass ``m_i`` and yearly growth rate ``g_i`` of every unit."""
-
-    base: np.ndarray
-    growth: np.ndarray
-    z: np.ndarray
-
-    def at(self, year: float) -> np.ndarray:
-        """m_i(t) = m_i * exp(g_i * (t - 2011))."""
-        return self.base * np.exp(self.growth * (year - 2011))
-
-
-def city_masses(
-    seed: int = DEFAULT_SEED,
-    *,
-    sigma: float = MASS_SIGMA,
-    boost: Mapping[int, float] | None = None,
-    region_factor: Mapping[str, float] | None = None,
-    growth_mean: float = GROWTH_MEAN,
-    growth_sd: float = GROWTH_SD,
-    catch_up: float = CATCH_UP,
-) -> CityMasses:
-    """Draw the innovation masses (see the module docstring for the formula)."""
-    geo = geography()
-    boost = MASS_BOOST if boost is None else boost
-    region_factor = REGION_FACTOR if region_factor is None else region_factor
-    rng = np.random.default_rng([seed, _STREAM_MASS])
-    n = len(geo.cities)
-    z = rng.standard_normal(n)
-    factor = np.array([boost.get(int(a), 1.0) for a in geo.adcodes])
-    region = geo.cities["region"].map(lambda r: region_factor.get(r, 1.0)).to_numpy(dtype=float)
-    base = np.exp(sigma * z) * factor * region
-    growth = rng.normal(growth_mean, growth_sd, n) + catch_up * np.clip(-z, 0, None)
-    return CityMasses(base=base, growth=growth, z=z)
-
-
-@dataclass
-class StageDraw:
-    """What the generator decided for one stage, as city indices (before any text exists)."""
-
-    label: str
-    years: tuple[int, int]
-    pairs: np.ndarray  # (n2, 2) city indices of two-city patents (story pairs included)
-    triples: np.ndarray  # (n3, 3) city indices of three-city patents
-    internal: np.ndarray  # (n,) single-city collaborations per city
-
-    def pair_weights(self, n: int) -> np.ndarray:
-        """Symmetric (n, n) matrix of pair counts by docs/method.md's rule (section 1)."""
-        weights = np.zeros((n, n), dtype=np.int64)
-        links = [self.pairs]
-        if len(self.triples):
-            t = self.triples
-            links += [t[:, [0, 1]], t[:, [0, 2]], t[:, [1, 2]]]
-        for link in links:
-            if len(link):
-                np.add.at(weights, (link[:, 0], link[:, 1]), 1)
-                np.add.at(weights, (link[:, 1], link[:, 0]), 1)
-        return weights
-
-    def aggregates(self, n: int) -> dict[str, float]:
-        """Cities, pairs, cross-city collaborations and average degree of the stage network."""
-        w = self.pair_weights(n)
-        degree = (w > 0).sum(axis=1)
-        cities = int((degree > 0).sum())
-        pairs = int((w > 0).sum() // 2)
-        return {
-            "cities": cities,
-            "pairs": pairs,
-            "collaborations": int(w.sum() // 2),
-            "average_degree": 2 * pairs / cities if cities else 0.0,
-        }
-
-
-def _gravity(
-    mass: np.ndarray, geo: Geography, alpha: float, gamma: float, border_bonus: float
-) -> np.ndarray:
-    d = np.maximum(geo.distance_km, MIN_DISTANCE_KM)
-    m = mass**alpha
-    g = np.outer(m, m) / d**gamma * (1 + border_bonus * geo.border)
-    np.fill_diagonal(g, 0.0)
-    return g
-
-
-def draw_stage(
-    label: str,
-    years: tuple[int, int],
-    *,
-    seed: int = DEFAULT_SEED,
-    masses: CityMasses | None = None,
-    params: StageParameters | None = None,
-    total: int | None = None,
-    scale: float = 1.0,
-    story: Mapping[tuple[int, int], int] | None = None,
-    cap: int | None = None,
-    three_city_share: float = THREE_CITY_SHARE,
-    border_bonus: float = BORDER_BONUS,
-    internal_ratio: float = INTERNAL_RATIO,
-    internal_alpha: float = INTERNAL_ALPHA,
-    internal_leaders: Mapping[int, float] | None = None,
-) -> StageDraw:
-    """Draw one stage's patents as city sets (the gravity model of the module docstring).
-
-    Defaults come from the calibrated constants for ``label``; any can be overridden.
-    ``scale`` multiplies every count (story pairs included), so scale != 1 leaves the
-    calibration (the aggregates then differ from the study's).
-    """
-    geo = geography()
-    n = len(geo.cities)
-    masses = city_masses(seed) if masses is None else masses
-    params = STAGE_PARAMETERS.get(label, StageParameters(1.0, 1.0)) if params is None else params
-    total = STAGE_TOTALS.get(label, 1000) if total is None else total
-    story = STORY_PAIRS.get(label, {}) if story is None else story
-    cap = STORY_CAP.get(label) if cap is None else cap
-    internal_leaders = INTERNAL_LEADERS if internal_leaders is None else internal_leaders
-    stage_index = sum(ord(c) for c in label)  # stable, label-specific stream
-    rng = np.random.default_rng([seed, _STREAM_CROSS, stage_index])
-
-    mass = masses.at((years[0] + years[1]) / 2)
-    if params.active < n:
-        # Market entry: only the `active` largest cities patent at full strength.
-        threshold = np.sort(mass)[::-1][params.active - 1]
-        mass = np.where(mass >= threshold, mass, mass * ENTRY_DAMPING)
-    gravity = _gravity(mass, geo, params.alpha, params.gamma, border_bonus)
-    story_pairs = []
-    for (a, b), count in story.items():
-        ia, ib = geo.index_of(a), geo.index_of(b)
-        gravity[ia, ib] = gravity[ib, ia] = 0.0  # the story count is the pair's whole count
-        story_pairs += [(ia, ib)] * round(count * scale)
-    total = round(total * scale)
-    remaining = max(total - len(story_pairs), 0)
-    n3 = round(three_city_share * remaining / 3)
-    n2 = remaining - 3 * n3
-
-    iu, ju = np.triu_indices(n, 1)
-    p = gravity[iu, ju]
-    p = p / p.sum()
-    pair_id = np.full((n, n), -1, dtype=np.int64)
-    pair_id[iu, ju] = np.arange(len(p))
-
-    # Three-city patents first, so that the cap below can count their pair contributions.
-    triples = np.zeros((n3, 3), dtype=np.int64)
-    if n3:
-        first = rng.choice(len(p), size=n3, p=p)
-        d = np.maximum(geo.distance_km, MIN_DISTANCE_KM)
-        for k, row in enumerate(first):
-            a, b = iu[row], ju[row]
-            w = mass**params.alpha / d[a] ** params.gamma
-            w[[a, b]] = 0.0
-            triples[k] = (a, b, rng.choice(n, p=w / w.sum()))
-    from_triples = np.zeros(len(p), dtype=np.int64)
-    for x, y in ((0, 1), (0, 2), (1, 2)):
-        lo = np.minimum(triples[:, x], triples[:, y])
-        hi = np.maximum(triples[:, x], triples[:, y])
-        np.add.at(from_triples, pair_id[lo, hi], 1)
-
-    counts = rng.multinomial(n2, p)
-    if cap is not None:
-        # Cap the gravity pairs below the story pairs; redraw the excess from uncapped pairs.
-        # Each pair's cap is drawn in [0.55, 1] x cap so capped pairs do not pile up at one value.
-        pair_cap = np.floor(cap * rng.uniform(0.55, 1.0, len(p))).astype(np.int64)
-        headroom = np.maximum(pair_cap - from_triples, 0)
-        capped = np.zeros_like(counts, dtype=bool)
-        while (counts > headroom).any():
-            over = counts > headroom
-            excess = int((counts[over] - headroom[over]).sum())
-            counts[over] = headroom[over]
-            capped |= counts >= headroom
-            q = np.where(capped, 0.0, p)
-            counts += rng.multinomial(excess, q / q.sum())
-    pair_rows = np.repeat(np.arange(len(p)), counts)
-    pairs = np.column_stack([iu[pair_rows], ju[pair_rows]])
-    if story_pairs:
-        pairs = np.vstack([np.array(story_pairs, dtype=np.int64), pairs])
-    rng.shuffle(pairs, axis=0)
-
-    # Internal collaboration: the leaders take fixed shares, the rest goes by mass^alpha.
-    rng_internal = np.random.default_rng([seed, _STREAM_INTERNAL, stage_index])
-    leader_share = np.array([internal_leaders.get(int(a), 0.0) for a in geo.adcodes])
-    rest = np.where(leader_share > 0, 0.0, mass**internal_alpha)
-    q = leader_share + (1 - leader_share.sum()) * rest / rest.sum()
-    internal = rng_internal.multinomial(round(internal_ratio * total), q)
-    return StageDraw(label=label, years=years, pairs=pairs, triples=triples, internal=internal)
-
-
-def calibrate_stage(
-    label: str,
-    years: tuple[int, int],
-    targets: Mapping[str, float],
-    *,
-    seed: int = DEFAULT_SEED,
-    alphas: Iterable[float] = np.arange(0.4, 1.61, 0.05),
-    gammas: Iterable[float] = np.arange(0.0, 2.01, 0.1),
-    actives: Iterable[int] = (337,),
-) -> pd.DataFrame:
-    """Grid search of (alpha, gamma) for one stage; rows sorted by the worst relative error.
-
-    Development-time tool: its best row is what :data:`STAGE_PARAMETERS` stores.  ``targets``
-    has ``cities`` and ``pairs`` (the collaborations total is fixed by :data:`STAGE_TOTALS`).
-    """
-    masses = city_masses(seed)
-    n = len(geography().cities)
-    rows = []
-    for active in actives:
-        for alpha in alphas:
-            for gamma in gammas:
-                params = StageParameters(float(alpha), float(gamma), int(active))
-                agg = draw_stage(label, years, seed=seed, masses=masses, params=params).aggregates(
-                    n
-                )
-                err = max(abs(agg[k] / targets[k] - 1) for k in ("cities", "pairs"))
-                rows.append(
-                    {
-                        "active": int(active),
-                        "alpha": round(float(alpha), 3),
-                        "gamma": round(float(gamma), 3),
-                        **agg,
-                        "worst_error": err,
-                    }
-                )
-    return pd.DataFrame(rows).sort_values("worst_error").reset_index(drop=True)
 
 
 def draw_stages(
@@ -446,7 +84,7 @@ def draw_stages(
     scale: float = 1.0,
     stages: Iterable[tuple[int, int]] = DEFAULT_STAGES,
 ) -> list[StageDraw]:
-    """Draw every stage with the calibrated parameters (one shared set of city masses)."""
+    """Draw every stage with the calibrated structures (one shared set of city masses)."""
     masses = city_masses(seed)
     return [
         draw_stage(stage_label(*years), tuple(years), seed=seed, masses=masses, scale=scale)

@@ -2,19 +2,23 @@
 
 The journey of a record (docs/method.md, section 1):
 
-1. :func:`read_records` reads a CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030,
-   detected) or an Excel file (.xlsx, .xls) and renames the columns it recognises to the
-   canonical names ``patent_id``, ``date``, ``applicants``, ``addresses``, ``cities``
+1. :func:`read_records` reads a CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with or without BOM,
+   GBK/GB18030, detected) or an Excel file (.xlsx, .xls) and renames the columns it recognises
+   to the canonical names ``patent_id``, ``date``, ``applicants``, ``addresses``, ``cities``
    (:data:`DEFAULT_COLUMNS` lists the headers recognised without a mapping).
-2. :func:`ingest_frame` / :func:`ingest_file` drop repeated patent ids (first copy kept),
-   read the year, assign each patent to its stage, split the multi-valued cells (the i-th
-   address belongs to the i-th applicant), resolve every applicant to a city with
+2. :func:`ingest_frame` / :func:`ingest_file` drop repeated patent ids (first copy kept; ids
+   compared after Unicode NFKC normalisation, without whitespace, case-insensitively), read the
+   year, assign each patent to its stage, split the multi-valued cells (the i-th address
+   belongs to the i-th applicant), resolve every applicant to a city with
    :class:`pyreslib.cities.CityResolver`, and count city pairs and internal collaborations
    per stage (:mod:`pyreslib.network` builds the graphs).
 
-Nothing is dropped silently. Rows left out (no id, no readable year, no applicants) are listed
-in ``IngestResult.rejected``; applicants whose city is unknown in ``IngestResult.unresolved``;
-repeated ids and records outside every stage are counted in the :class:`IngestReport`.
+Nothing is dropped silently. Rows left out (no id, no readable year, no applicants, a repeated
+id whose row differs from the first copy) are listed in ``IngestResult.rejected``; applicants
+whose city is unknown in ``IngestResult.unresolved``; exact repeats and records outside every
+stage are counted in the :class:`IngestReport`, which also counts and lists what ingest decided
+on its own (CSV rows with missing trailing fields read as empty, addresses naming two
+provinces).  A file whose encoding changes part-way is refused with the row where it does.
 
 Files are processed in chunks (``chunk_rows``), so memory grows with the number of distinct
 patent ids and city pairs, not with the size of the file.
@@ -25,11 +29,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import difflib
 import gc
 import io
 import itertools
 import json
 import re
+import unicodedata
 import warnings
 import zipfile
 from collections import Counter
@@ -284,13 +290,7 @@ def detect_format(path: str | Path, encoding: str | None = None) -> FileFormat:
     if encoding is None:
         encoding = _detect_encoding(path, sample, whole)
     else:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(
-                f"encoding={encoding!r} is not an encoding Python knows; use e.g. 'utf-8', "
-                "'gb18030', or leave it out to detect."
-            ) from None
+        _check_encoding_name(encoding)
         _decode_sample(path, sample, whole, encoding)
     text = _decode_sample(path, sample, whole, encoding)
     if "\x00" in text:
@@ -301,13 +301,63 @@ def detect_format(path: str | Path, encoding: str | None = None) -> FileFormat:
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     if not first_line.strip():
         raise InputError(f"{path}: the file has no header line (it is blank at the top).")
+    return FileFormat("csv", encoding, _guess_separator(first_line, suffix))
+
+
+def _guess_separator(first_line: str, suffix: str = "") -> str:
     if suffix == ".tsv" or first_line.count("\t") > max(first_line.count(","), 0):
-        separator = "\t"
-    elif first_line.count(",") == 0 and first_line.count(";") > 0 and first_line.count("；") == 0:
-        separator = ";"
-    else:
-        separator = ","
-    return FileFormat("csv", encoding, separator)
+        return "\t"
+    if first_line.count(",") == 0 and first_line.count(";") > 0 and first_line.count("；") == 0:
+        return ";"
+    return ","
+
+
+#: Encodings suggested when a name is not one Python knows (closest first).
+_COMMON_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "utf-16",
+                     "utf-16-le", "utf-16-be", "latin-1", "cp1252", "shift_jis", "euc-kr")
+
+
+def _check_encoding_name(encoding: object) -> None:
+    """An ``encoding`` argument must name a text encoding Python knows (not rot13 or zlib)."""
+    try:
+        info = codecs.lookup(encoding) if isinstance(encoding, str) else None
+    except LookupError:
+        info = None
+    # Codecs such as rot13, base64, hex and zlib exist but turn bytes into bytes or str into
+    # str; reading a file with them fails deep inside the reader.
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        close = difflib.get_close_matches(str(encoding).lower(), _COMMON_ENCODINGS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(
+            f"encoding={encoding!r} is not a text encoding Python can read a file with{hint}; "
+            "use e.g. 'utf-8', 'gb18030' (GBK exports) or 'utf-16', or leave it out to detect "
+            "(command line: drop --encoding)."
+        )
+
+
+def _utf16_without_bom(sample: bytes, whole: bool) -> str | None:
+    """'utf-16-le' or 'utf-16-be' if ``sample`` reads as UTF-16 text without a byte-order mark.
+
+    A table's commas, digits and line breaks are ASCII, which UTF-16 stores with a zero high
+    byte: many NUL bytes on one side of every byte pair (odd offsets little-endian, even ones
+    big-endian) and almost none on the other.  The text must then decode strictly and hold
+    no control characters but tab and line breaks.
+    """
+    n = len(sample) - len(sample) % 2
+    if n < 4:
+        return None
+    nul_even, nul_odd = sample[0:n:2].count(0), sample[1:n:2].count(0)
+    pairs = n // 2
+    for encoding, high, low in (("utf-16-le", nul_odd, nul_even), ("utf-16-be", nul_even, nul_odd)):
+        if high < 0.1 * pairs or low > 0.01 * pairs:
+            continue
+        try:
+            text = codecs.getincrementaldecoder(encoding)("strict").decode(sample[:n], final=whole)
+        except UnicodeDecodeError:
+            continue
+        if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
+            return encoding
+    return None
 
 
 def _detect_encoding(path: Path, sample: bytes, whole: bool) -> str:
@@ -316,9 +366,13 @@ def _detect_encoding(path: Path, sample: bytes, whole: bool) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in sample:
+        utf16 = _utf16_without_bom(sample, whole)
+        if utf16:
+            return utf16
         raise InputError(
-            f"{path}: contains binary data (NUL bytes), so it is not a text table; give a CSV, "
-            "TSV or Excel export."
+            f"{path}: contains binary data (NUL bytes) and does not read as UTF-16 either, so "
+            "it is not a text table; give a CSV, TSV or Excel export (or pass encoding=... if "
+            "you know it)."
         )
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=whole)
@@ -334,11 +388,7 @@ def _detect_encoding(path: Path, sample: bytes, whole: bool) -> str:
         if any(byte >= 0x80 for byte in valid_before):
             # Chinese UTF-8 text up to here, then bytes that are not: two encodings in one file
             # (often rows pasted from a GBK export). GB18030 would decode it all into nonsense.
-            raise InputError(
-                f"{path}: mixes encodings: valid UTF-8 with Chinese text up to line {line}, then "
-                f"not ({exc.reason}). Re-save the whole file in one encoding (UTF-8), or pass "
-                "encoding=... to read it as one."
-            ) from None
+            raise _mixed_encoding(path, "utf-8") from None
     try:
         codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=whole)
         return "gb18030"
@@ -417,7 +467,6 @@ def _iter_raw_chunks(
         return
     if sheet is not None:
         raise InputError(f"sheet={sheet!r}: {path} is a text table, not an Excel workbook.")
-    rows_done = 0
     try:
         reader = pd.read_csv(
             path,
@@ -431,9 +480,7 @@ def _iter_raw_chunks(
             quoting=csv.QUOTE_MINIMAL,
         )
         with reader:
-            for chunk in reader:
-                rows_done += len(chunk)
-                yield chunk
+            yield from reader
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file has no header and no rows; export it again.") from None
     except pd.errors.ParserError as exc:
@@ -441,12 +488,88 @@ def _iter_raw_chunks(
             f"{path}: not a consistent {_separator_name(fmt.separator)}-separated table ({exc}). "
             "A cell that contains the separator must be quoted; a truncated file ends mid-row."
         ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: text after data row {rows_done + 1} is not valid {fmt.encoding} "
-            f"({exc.reason}); the file may be truncated or mix encodings. Pass encoding=... "
-            "(e.g. 'gb18030')."
-        ) from None
+    except UnicodeDecodeError:
+        # The reader decodes ahead of the rows it has handed out, so rows_done says little
+        # about where the bad bytes are: find them.
+        raise _mixed_encoding(path, fmt.encoding or "utf-8", fmt.separator) from None
+
+
+def _first_undecodable(path: Path, encoding: str, separator: str | None = None):
+    """Where ``path`` stops being valid ``encoding``: (line, row, byte offset, reason), or None.
+
+    ``line`` counts physical lines; ``row`` is the spreadsheet row of the record the bad bytes
+    are in (header = row 1; quoted cells may span lines; blank lines are not records, as
+    when reading).  Reads the file once, in blocks.
+    """
+    where: dict[str, object] = {}
+
+    def good_lines() -> Iterator[str]:
+        carry, offset, partial = b"", 0, ""
+        with path.open("rb") as handle:
+            while True:
+                block = handle.read(1 << 20)
+                data = carry + block
+                try:
+                    text = data.decode(encoding)
+                    carry = b""
+                except UnicodeDecodeError as exc:
+                    if block and exc.end >= len(data) - 3:  # a character cut by the block end
+                        text, carry = data[: exc.start].decode(encoding), data[exc.start :]
+                    else:
+                        text = data[: exc.start].decode(encoding)
+                        where.update(offset=offset + exc.start, reason=exc.reason)
+                lines = (partial + text).split("\n")
+                partial = lines.pop()
+                where["lines"] = where.get("lines", 0) + len(lines)
+                yield from (line + "\n" for line in lines)
+                offset += len(data) - len(carry)
+                if "offset" in where or not block:
+                    return
+
+    records = sum(
+        1 for record in csv.reader(good_lines(), delimiter=separator or ",") if record
+    )
+    if "offset" not in where:
+        return None
+    return int(where["lines"]) + 1, records + 1, int(where["offset"]), str(where["reason"])
+
+
+def _mixed_encoding(path: Path, encoding: str, separator: str | None = None) -> InputError:
+    """The error for a file whose bytes stop being ``encoding`` part-way, naming where."""
+    found = _first_undecodable(path, encoding, separator)
+    if found is None:  # pragma: no cover - only called after a decoding error
+        return InputError(f"{path}: is not valid {encoding} text; pass encoding=...")
+    line, row, offset, reason = found
+    return InputError(
+        f"{path}: mixes encodings: row {row:,} (line {line:,}, byte {offset:,}) is not valid "
+        f"{encoding} ({reason}) while the rows before it are. Re-save the whole file in one "
+        "encoding (UTF-8), or pass encoding=... to read it as one (e.g. 'gb18030' for GBK)."
+    )
+
+
+def _short_rows(path: Path, fmt: FileFormat, reading: _Reading) -> list[dict]:
+    """The rows among ``reading.empty_last`` that have fewer fields than the header.
+
+    The CSV reader pads a short row with empty fields, which looks exactly like a row with
+    empty trailing cells; only rows whose last field came out empty can be such rows, so the
+    file is read a second time (by the csv module, record by record) only when there are any.
+    """
+    if fmt.kind != "csv" or not reading.empty_last:
+        return []
+    found = []
+    with path.open(encoding=fmt.encoding, newline="") as handle:
+        records = (r for r in csv.reader(handle, delimiter=fmt.separator or ",") if r)
+        for row, record in enumerate(records, start=1):
+            if row in reading.empty_last and len(record) < reading.fields:
+                found.append(
+                    {
+                        "row": row,
+                        "patent_id": reading.empty_last[row],
+                        "fields": len(record),
+                        "expected": reading.fields,
+                    }
+                )
+    return found
 
 
 def _separator_name(separator: str | None) -> str:
@@ -465,6 +588,15 @@ def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> 
     return out
 
 
+@dataclass
+class _Reading:
+    """What reading a file learned besides its records: the header's width and the rows whose
+    last field is empty (the only rows a CSV reader may have padded)."""
+
+    fields: int = 0
+    empty_last: dict[int, str] = field(default_factory=dict)  # row -> patent id
+
+
 def _iter_records(
     path: str | Path,
     *,
@@ -472,8 +604,10 @@ def _iter_records(
     encoding: str | None,
     sheet: str | int | None,
     chunk_rows: int,
+    reading: _Reading | None = None,
 ) -> tuple[FileFormat, dict[str, str], Iterator[pd.DataFrame]]:
     path = Path(path)
+    reading = _Reading() if reading is None else reading
     fmt = detect_format(path, encoding)
     chunks = _iter_raw_chunks(path, fmt, sheet, chunk_rows)
     first = next(chunks, None)
@@ -497,13 +631,23 @@ def _iter_records(
     if len(first) == 0:
         raise InputError(f"{path}: has a header but no records.")
 
+    reading.fields = len(headers)
+
     def generate() -> Iterator[pd.DataFrame]:
         next_row = 2
         for chunk in _chain(first, chunks):
             missing = [h for h in mapping.values() if h not in chunk.columns]
             if missing:  # only possible if the reader misbehaves; fail loudly, not silently
                 raise InputError(f"{path}: columns {missing} vanished while reading.")
-            yield _canonical(chunk, mapping, next_row)
+            records = _canonical(chunk, mapping, next_row)
+            if fmt.kind == "csv" and len(headers) > 1:
+                last = chunk.iloc[:, -1].to_numpy(dtype=object)
+                empty = np.flatnonzero(last == "")
+                reading.empty_last.update(
+                    zip((empty + next_row).tolist(),
+                        records["patent_id"].to_numpy()[empty].tolist(), strict=True)
+                )
+            yield records
             next_row += len(chunk)
 
     return fmt, mapping, generate()
@@ -561,6 +705,17 @@ class IngestReport:
     rows_without_applicants + out_of_stage + patents_kept`` and ``patents_kept =
     cross_city_patents + single_city_patents + single_applicant_patents +
     patents_without_resolved_applicant + patents_dropped_unresolved``.
+
+    What ingest decided on its own is counted and listed: ``duplicates`` are rows whose patent
+    id (compared after Unicode NFKC normalisation, without whitespace, case-insensitively: a
+    full-width ``ＣＮ１`` is ``CN1``) repeats an earlier row's; the first copy is kept, and
+    ``conflicting_duplicates`` of them differ from it in date, applicants or addresses (listed in
+    the rejected rows with the row they repeat).  ``rows_padded``: CSV rows with fewer fields
+    than the header, read with the missing trailing fields empty (``padded_rows`` lists row,
+    patent id and field counts).  ``multi_province_addresses``: applicants whose address names
+    two or more provinces (by full province or city names) and was resolved by the resolver's
+    rules, first city named first (``multi_province`` lists row, patent id, address, provinces
+    and the city chosen).
     """
 
     source: str = ""
@@ -569,6 +724,9 @@ class IngestReport:
     columns_used: dict[str, str] = field(default_factory=dict)
     rows_read: int = 0
     duplicates: int = 0
+    conflicting_duplicates: int = 0
+    rows_padded: int = 0
+    padded_rows: list[dict] = field(default_factory=list)
     rows_without_id: int = 0
     invalid_year: int = 0
     rows_without_applicants: int = 0
@@ -579,6 +737,8 @@ class IngestReport:
     applicants_resolved: int = 0
     unresolved_applicants: int = 0
     applicants_resolved_by_name: int = 0
+    multi_province_addresses: int = 0
+    multi_province: list[dict] = field(default_factory=list)
     repeated_applicants: int = 0
     empty_applicant_entries: int = 0
     rows_with_address_count_mismatch: int = 0
@@ -603,6 +763,8 @@ class IngestReport:
         lines = [
             ("rows read", self.rows_read),
             ("repeated patent ids dropped", self.duplicates),
+            ("  of them with different content (listed)", self.conflicting_duplicates),
+            ("rows with missing trailing fields (listed)", self.rows_padded),
             ("rows without a patent id", self.rows_without_id),
             ("rows with no readable year", self.invalid_year),
             ("rows without applicants", self.rows_without_applicants),
@@ -617,6 +779,7 @@ class IngestReport:
             ("  resolved to a city", self.applicants_resolved),
             ("  of them by name (no address)", self.applicants_resolved_by_name),
             ("  unresolved", self.unresolved_applicants),
+            ("addresses naming two provinces (listed)", self.multi_province_addresses),
             ("rows whose address count differs", self.rows_with_address_count_mismatch),
         ]
         return [(k, f"{v:,}") for k, v in lines]
@@ -672,7 +835,8 @@ class _Accumulator:
     on_unresolved: str
     valid_years: tuple[int, int]
     report: IngestReport
-    seen_ids: set = field(default_factory=set)
+    # normalised patent id -> (first row << 32) | 32-bit hash of its date, applicants, places
+    seen_ids: dict = field(default_factory=dict)
     pair_keys: list = field(default_factory=list)
     internal_keys: list = field(default_factory=list)
     unresolved: list = field(default_factory=list)
@@ -728,17 +892,20 @@ class _Accumulator:
         no_id = np.fromiter((not i for i in stripped), bool, len(stripped))
         self._reject(frame, no_id, "patent_id", stripped, "no patent id")
         report.rows_without_id += int(no_id.sum())
-        seen = self.seen_ids
-        flags: list[bool] = []
-        flag = flags.append
-        for key in (i.upper().replace(" ", "") for i in stripped):
-            if key in seen:
-                flag(True)
-            else:
-                seen.add(key)
-                flag(False)
-        repeated = np.array(flags, dtype=bool) & ~no_id
+        repeated, conflicts = self._repeats(frame, stripped)
+        repeated &= ~no_id
         report.duplicates += int(repeated.sum())
+        if conflicts:
+            mask = np.zeros(len(frame), bool)
+            mask[list(conflicts)] = True
+            reasons = np.full(len(frame), "", dtype=object)
+            for k, first_row in conflicts.items():
+                reasons[k] = (
+                    f"repeats the patent id of row {first_row} with a different date, applicants "
+                    f"or addresses; row {first_row}'s copy is kept"
+                )
+            self._reject(frame, mask, "patent_id", stripped, reasons)
+            report.conflicting_duplicates += len(conflicts)
         frame = frame[~(no_id | repeated)]
 
         # 2. years, parsed once per distinct date text.
@@ -771,6 +938,34 @@ class _Accumulator:
         if len(frame) == 0:
             return
         self._count(frame, stage)
+
+    def _repeats(self, frame: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, dict[int, int]]:
+        """Rows whose normalised id was seen before, and those of them whose content differs
+        from the first copy's (position in ``frame`` -> the first copy's row)."""
+        seen = self.seen_ids
+        location = "cities" if "cities" in frame.columns else "addresses"
+        # (row << 32) | a 32-bit hash of the row's date, applicants and places, per row
+        digest = pd.util.hash_pandas_object(
+            frame[["date", "applicants", location]], index=False
+        ).to_numpy() & np.uint64(0xFFFFFFFF)
+        packed = (frame["row"].to_numpy(np.uint64) << np.uint64(32)) | digest
+        keys = [
+            i.upper() if i.isascii() and " " not in i and "\t" not in i else _id_key(i)
+            for i in ids
+        ]
+        flags: list[bool] = []
+        flag = flags.append
+        conflicts: dict[int, int] = {}
+        for k, (key, value) in enumerate(zip(keys, packed.tolist(), strict=True)):
+            first = seen.get(key)
+            if first is None:
+                seen[key] = value
+                flag(False)
+            else:
+                flag(True)
+                if (first ^ value) & 0xFFFFFFFF:
+                    conflicts[k] = first >> 32
+        return np.array(flags, dtype=bool), conflicts
 
     def _split(self, cells: list[str]) -> list[list[str]]:
         first, *others = self.separators
@@ -824,6 +1019,30 @@ class _Accumulator:
         report.applicants_resolved += int(resolved.sum())
         report.applicants_resolved_by_name += int((resolved & by_name).sum())
         report.unresolved_applicants += int((~resolved).sum())
+        provinces = np.array([len(o.provinces) > 1 for o in outcomes] or [False], bool)[codes]
+        if provinces.any():
+            report.multi_province_addresses += int(provinces.sum())
+            names = self.resolver.cities["name_zh"]
+            rix_m = long["rix"].to_numpy()[provinces]
+            for r, pid, applicant, text, code in zip(
+                frame["row"].to_numpy()[rix_m].tolist(),
+                frame["patent_id"].to_numpy()[rix_m].tolist(),
+                long["applicant"].to_numpy()[provinces].tolist(),
+                texts[provinces].tolist(),
+                codes[provinces].tolist(),
+                strict=True,
+            ):
+                outcome = outcomes[code]
+                report.multi_province.append(
+                    {
+                        "row": int(r),
+                        "patent_id": pid,
+                        "applicant": applicant,
+                        "address": text,
+                        "provinces": list(outcome.provinces),
+                        "resolved_to": f"{outcome.adcode} {names.get(outcome.adcode, '')}",
+                    }
+                )
         if (~resolved).any():
             reasons = np.array([o.reason for o in outcomes], dtype=object)[codes][~resolved]
             rix = long["rix"].to_numpy()[~resolved]
@@ -1005,6 +1224,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _id_key(patent_id: str) -> str:
+    """A patent id as compared for repeats: NFKC-normalised (full-width ＣＮ１ is CN1), without
+    any whitespace, upper case."""
+    if not patent_id.isascii():
+        patent_id = unicodedata.normalize("NFKC", patent_id)
+    return "".join(patent_id.split()).upper()
+
+
 def _split_cell(cell: str, first: str, others: list[str]) -> list[str]:
     """Split a multi-valued cell on any of the separators (mixed in one cell too)."""
     for other in others:
@@ -1121,8 +1348,10 @@ def ingest_file(
     """
     if isinstance(stages, str):
         stages = parse_stages(stages)
+    reading = _Reading()
     fmt, mapping, chunks = _iter_records(
-        path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=chunk_rows
+        path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=chunk_rows,
+        reading=reading,
     )
     report = IngestReport(
         source=str(path),
@@ -1135,6 +1364,8 @@ def ingest_file(
     )
     for chunk in chunks:
         accumulator.add(chunk)
+    report.padded_rows = _short_rows(Path(path), fmt, reading)
+    report.rows_padded = len(report.padded_rows)
     return accumulator.result(threshold)
 
 

@@ -1,9 +1,9 @@
-r"""Network resilience by coupling coordination, and node resilience (SPEC sections 2 and 4).
+r"""Network resilience by coupling coordination, and node resilience (docs/method.md).
 
 Network level.  Each stage's indicators (from :func:`pyreslib.metrics.stage_indicators`) are
-normalised across the stages being compared, combined into resilience *dimensions*
-(transmissibility, clustering, hierarchy, matching), and the dimensions' agreement is scored by
-the coupling coordination ("coupling harmonious degree") model:
+normalised across the stages being compared, combined into resilience *dimensions*, and the
+dimensions' agreement is scored by the coupling coordination ("coupling harmonious degree")
+model:
 
 .. math::
 
@@ -23,9 +23,32 @@ the formula is :math:`C = 2\sqrt{U_1U_2}/(U_1+U_2)`; the test suite reproduces, 
 C, T and D printed in Table 4 of a published two-system study (Mathematical Problems in
 Engineering 2022, article 2969206, doi:10.1155/2022/2969206).
 
-Node level.  Degree, closeness and betweenness centrality are min-max normalised within the
-stage and combined by entropy weights (or equal weights) into a node resilience score; cities
-are ranked by it.
+Presets.  ``preset="study"`` (the default) is the reference study's index: the three
+dimensions its text names -- transmissibility by the average path length (shorter is better),
+clustering by the average clustering coefficient, hierarchy by the slope of the degree
+distribution (the rank-size slope b of :func:`pyreslib.metrics.rank_size_slope`, steeper is
+better) -- min-max normalised across the stages with a floor of :math:`10^{-4}`.  The floor is
+pyreslib's choice, made so that the published figures are reachable: a stage worst on every
+indicator has every :math:`U_i` equal to the floor, hence C = 1, T = floor and
+D = sqrt(floor) whatever the weights, and the study reports D = 0.01 for its first stage
+(a floor of 0.01 could only give 0.10).  With equal weights D has the closed form
+
+.. math:: D = \Bigl(\prod_{i=1}^n U_i\Bigr)^{1/(2n)},
+
+the square root of the geometric mean of the :math:`U_i` (T is their arithmetic mean and C the
+ratio of the geometric to the arithmetic mean).  The study does not state its weights; the
+default is entropy weights over the stages (``weights="equal"`` for the closed form).
+``preset="four_dimensions"`` is pyreslib's fuller index: transmissibility by average path length
+and global efficiency, clustering, hierarchy and matching (degree assortativity), floor 0.01.
+:data:`PRESETS` holds both; ``dimensions`` and ``floor`` override a preset's.
+
+Node level.  Degree, closeness and betweenness centrality are min-max normalised and combined by
+entropy weights (or equal weights) into a node resilience score; cities are ranked by it within
+their stage.  The normalisation runs within each stage (``normalisation="within_stage"``: the
+top city of every stage scores 1 on the centralities it leads) or over the rows of all stages
+compared at once (``"pooled"``), which makes scores comparable across stages, so that a city's
+growth from one stage to the next shows (:func:`stage_node_resilience`,
+:func:`node_resilience_by_stage` for the wide city x stage table).
 
 Entropy weights (Shannon 1948; as an evaluation method e.g. Zou Zhihong, Yun Yi & Sun Jingnan
 2006, *Journal of Environmental Sciences* 18(5), 1020-1023): for m alternatives (stages or
@@ -41,8 +64,13 @@ with :math:`0 \ln 0 = 0`.  An indicator that does not vary gets weight 0; if non
 weights fall back to equal (recorded in the result's ``notes``).
 
 Every choice is a parameter: the indicator-to-dimension map and each indicator's direction
-(``dimensions``), the normalisation (``"minmax"`` or ``"logistic"`` or a callable), the floor
-that keeps scores above 0, and the weights (``"entropy"``, ``"equal"`` or explicit numbers).
+(``preset``, ``dimensions``), the normalisation (``"minmax"`` or ``"logistic"`` or a callable),
+the floor that keeps scores above 0, and the weights (``"entropy"``, ``"equal"`` or explicit
+numbers).
+
+(Length: about 700 lines, over the project's 600, because network and node resilience share
+the normalisation and weighting building blocks and their formulas are documented in place;
+splitting them would scatter one method over two modules.)
 """
 
 from __future__ import annotations
@@ -60,23 +88,70 @@ from pyreslib.metrics import node_centralities, stage_city_rows
 
 __all__ = [
     "DEFAULT_DIMENSIONS",
+    "FOUR_DIMENSIONS",
+    "PRESETS",
+    "STUDY_DIMENSIONS",
+    "ResiliencePreset",
     "ResilienceResult",
     "coupling_coordination",
     "entropy_weights",
     "network_resilience",
     "node_resilience",
+    "node_resilience_by_stage",
     "normalise",
     "sensitivity_table",
     "stage_node_resilience",
 ]
 
-#: Resilience dimensions of SPEC section 2: dimension -> {indicator column: direction}.
+#: The reference study's three dimensions: dimension -> {indicator column: direction}.
 #: Direction +1: larger is more resilient; -1: smaller is (a shorter average path).
-DEFAULT_DIMENSIONS: dict[str, dict[str, int]] = {
+STUDY_DIMENSIONS: dict[str, dict[str, int]] = {
+    "transmissibility": {"avg_path_length": -1},
+    "clustering": {"avg_clustering": +1},
+    "hierarchy": {"degree_slope": +1},
+}
+
+#: pyreslib's four dimensions: the study's three (transmissibility adds global efficiency) and
+#: matching by degree assortativity.
+FOUR_DIMENSIONS: dict[str, dict[str, int]] = {
     "transmissibility": {"avg_path_length": -1, "efficiency": +1},
     "clustering": {"avg_clustering": +1},
     "hierarchy": {"degree_slope": +1},
     "matching": {"assortativity": +1},
+}
+
+#: Kept for code written before the presets: the four-dimension map.
+DEFAULT_DIMENSIONS = FOUR_DIMENSIONS
+
+
+@dataclass(frozen=True)
+class ResiliencePreset:
+    """A named network resilience index: its dimension map, floor and what it stands for."""
+
+    name: str
+    dimensions: Mapping[str, Mapping[str, int]]
+    floor: float
+    description: str
+
+
+#: The named indices of :func:`network_resilience` (see the module docstring).
+PRESETS: dict[str, ResiliencePreset] = {
+    "study": ResiliencePreset(
+        "study",
+        STUDY_DIMENSIONS,
+        1e-4,
+        "the reference study's three named dimensions (transmissibility: average path length; "
+        "clustering: average clustering coefficient; hierarchy: degree-distribution slope), "
+        "min-max across stages, floor 1e-4 so that a stage worst on every indicator has "
+        "D = 0.01",
+    ),
+    "four_dimensions": ResiliencePreset(
+        "four_dimensions",
+        FOUR_DIMENSIONS,
+        0.01,
+        "pyreslib's four dimensions (transmissibility: average path length and efficiency; "
+        "clustering; hierarchy; matching: assortativity), floor 0.01",
+    ),
 }
 
 Normaliser = Callable[[pd.Series, int], pd.Series]
@@ -246,7 +321,8 @@ class ResilienceResult:
     def summary(self) -> str:
         lines = [
             (
-                f"Network resilience (coupling coordination; weights={self.options.get('weights')}, "
+                f"Network resilience (coupling coordination; preset={self.options.get('preset')}, "
+                f"weights={self.options.get('weights')}, "
                 f"normalisation={self.options.get('normalisation')}, floor={self.options.get('floor')})"
             ),
             self.to_frame().round(4).to_string(),
@@ -291,21 +367,30 @@ def _check_dimensions(
     return directions
 
 
+def _preset(name: str) -> ResiliencePreset:
+    if not isinstance(name, str) or name not in PRESETS:
+        raise InputError(f"unknown resilience preset {name!r}; choose from {list(PRESETS)}.")
+    return PRESETS[name]
+
+
 def network_resilience(
     indicators_by_stage: pd.DataFrame,
     *,
+    preset: str = "study",
     weights: Weights = "entropy",
     normalisation: str | Normaliser = "minmax",
-    floor: float = 0.01,
-    dimensions: Mapping[str, Mapping[str, int]] = DEFAULT_DIMENSIONS,
+    floor: float | None = None,
+    dimensions: Mapping[str, Mapping[str, int]] | None = None,
 ) -> ResilienceResult:
     r"""Network resilience per stage: normalise, weight, aggregate to U_i, then C, T, D.
 
     ``indicators_by_stage``: one row per stage (as :func:`pyreslib.metrics.stage_indicators`
-    returns), at least 2 stages.  Steps:
+    returns), at least 2 stages.  ``preset`` names the index (:data:`PRESETS`: ``"study"``, the
+    reference study's three dimensions with floor 1e-4, or ``"four_dimensions"``);
+    ``dimensions`` and ``floor`` given explicitly override the preset's.  Steps:
 
     1. :func:`normalise` every indicator across the stages (``normalisation``, ``floor``;
-       directions from ``dimensions``, default :data:`DEFAULT_DIMENSIONS`).
+       directions from the dimension map).
     2. Indicator weights :math:`w_j`: ``"entropy"`` (:func:`entropy_weights` over the stages),
        ``"equal"`` (each dimension 1/n, shared equally by its indicators) or a mapping
        indicator -> weight (rescaled to sum 1).
@@ -315,9 +400,13 @@ def network_resilience(
     4. :func:`coupling_coordination` with the :math:`a_i`.
 
     With min-max normalisation a stage that is worst on every indicator has every
-    :math:`U_i` = ``floor``, hence C = 1, T = floor and D = sqrt(floor) (0.1 for the default
-    0.01).  The study's stage-1 resilience of 0.01 would correspond to floor = 1e-4.
+    :math:`U_i` = ``floor``, hence C = 1, T = floor and D = sqrt(floor) whatever the weights:
+    0.01 under the study preset (floor 1e-4), 0.1 under ``"four_dimensions"`` (floor 0.01).
+    With ``weights="equal"``, :math:`D = (\prod_i U_i)^{1/(2n)}`.
     """
+    chosen = _preset(preset)
+    dimensions = chosen.dimensions if dimensions is None else dimensions
+    floor = chosen.floor if floor is None else floor
     if not isinstance(indicators_by_stage, pd.DataFrame):
         raise InputError(
             "indicators_by_stage must be a DataFrame with one row per stage "
@@ -374,6 +463,7 @@ def network_resilience(
         T=ccd["T"].rename("T"),
         D=ccd["D"].rename("D"),
         options={
+            "preset": preset,
             "weights": weights if isinstance(weights, str) else dict(weights),
             "normalisation": normalisation if isinstance(normalisation, str) else "custom",
             "floor": floor,
@@ -386,16 +476,18 @@ def network_resilience(
 def sensitivity_table(
     indicators_by_stage: pd.DataFrame,
     *,
+    preset: str = "study",
     weights: Sequence[Weights] = ("equal", "entropy"),
     normalisations: Sequence[str] = ("minmax", "logistic"),
-    floor: float = 0.01,
-    dimensions: Mapping[str, Mapping[str, int]] = DEFAULT_DIMENSIONS,
+    floor: float | None = None,
+    dimensions: Mapping[str, Mapping[str, int]] | None = None,
     value: str = "D",
 ) -> pd.DataFrame:
     """``value`` (D by default; or C, T) per stage under each weighting x normalisation option.
 
-    Rows: stages; columns: a MultiIndex ``(weights, normalisation)``.  A study's conclusion
-    that resilience rose from stage to stage is robust if it holds in every column.
+    Rows: stages; columns: a MultiIndex ``(weights, normalisation)``; ``preset``, ``floor`` and
+    ``dimensions`` as in :func:`network_resilience`.  A study's conclusion that resilience rose
+    from stage to stage is robust if it holds in every column.
     """
     if value not in ("C", "T", "D"):
         raise InputError(f"value must be 'C', 'T' or 'D', got {value!r}.")
@@ -405,6 +497,7 @@ def sensitivity_table(
         for method in normalisations:
             result = network_resilience(
                 indicators_by_stage,
+                preset=preset,
                 weights=w,
                 normalisation=method,
                 floor=floor,
@@ -422,39 +515,29 @@ def sensitivity_table(
 # ----------------------------------------------------------------------------------------------
 
 
-def node_resilience(
-    G: nx.Graph,
-    *,
-    weights: Weights = "entropy",
-    centralities: Sequence[str] = ("degree", "closeness", "betweenness"),
-    weighted: bool = False,
-    floor: float = 0.0,
-    decimals: int = 12,
-    precomputed: pd.DataFrame | None = None,
+NODE_NORMALISATIONS = ("within_stage", "pooled")
+"""How :func:`stage_node_resilience` normalises centralities: per stage, or over all stages."""
+
+
+def _raw_centralities(
+    G: nx.Graph, precomputed: pd.DataFrame | None, weighted: bool
 ) -> pd.DataFrame:
-    r"""Node resilience of every city: normalised centralities, entropy-weighted score, rank.
-
-    The ``centralities`` of :func:`pyreslib.metrics.node_centralities` (``weighted`` passed on)
-    -- or of ``precomputed``, that function's table for ``G`` computed already, which skips the
-    shortest-path pass (``weighted`` is then the caller's business) -- are min-max normalised
-    within the network (:func:`normalise`, ``floor``), weighted by ``weights`` (``"entropy"`` over the cities, ``"equal"``, or a mapping centrality ->
-    weight) and summed: :math:`R_i = \sum_j w_j x_{ij}`.  ``rank`` 1 is the most resilient;
-    ties share the best rank.  Scores are rounded to ``decimals`` before ranking, so that
-    floating-point noise (which depends on node order) cannot split a tie.
-
-    Columns: the normalised centralities, ``score``, ``rank``; index ``node``.  The weights used
-    are in ``.attrs["weights"]``.
-    """
+    """The centralities of ``G``: computed, or ``precomputed`` checked against the network."""
     if precomputed is None:
-        raw = node_centralities(G, weighted=weighted)
-    elif set(precomputed.index) != set(G.nodes):
+        return node_centralities(G, weighted=weighted)
+    if set(precomputed.index) != set(G.nodes):
         raise InputError(
             "precomputed centralities must have one row per node of the network (index 'node'); "
             f"got {len(precomputed)} rows for {G.number_of_nodes()} nodes. Pass the table "
             "metrics.node_centralities(G) returns, or leave precomputed out."
         )
-    else:
-        raw = precomputed
+    return precomputed
+
+
+def _score_nodes(
+    raw: pd.DataFrame, centralities: Sequence[str], weights: Weights, floor: float
+) -> pd.DataFrame:
+    """Min-max normalised ``centralities`` of the rows of ``raw`` and their weighted sum."""
     unknown = [c for c in centralities if c not in raw.columns]
     if unknown or not centralities:
         raise InputError(
@@ -481,24 +564,74 @@ def node_resilience(
         raise InputError(f"weights must be 'entropy', 'equal' or a mapping, got {weights!r}.")
     out = normalised.copy()
     out["score"] = normalised.mul(w, axis=1).sum(axis=1)
-    out["rank"] = out["score"].round(decimals).rank(ascending=False, method="min").astype("int64")
     out.attrs["weights"] = w.to_dict()
     out.attrs["notes"] = notes
     return out
 
 
-def stage_node_resilience(
-    networks: Mapping[str, nx.Graph], *, centralities: pd.DataFrame | None = None, **options
+def _rank(score: pd.Series, decimals: int) -> pd.Series:
+    return score.round(decimals).rank(ascending=False, method="min").astype("int64")
+
+
+def node_resilience(
+    G: nx.Graph,
+    *,
+    weights: Weights = "entropy",
+    centralities: Sequence[str] = ("degree", "closeness", "betweenness"),
+    weighted: bool = False,
+    floor: float = 0.0,
+    decimals: int = 12,
+    precomputed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """:func:`node_resilience` of every stage as one long table, sorted by stage and rank.
+    r"""Node resilience of every city: normalised centralities, entropy-weighted score, rank.
+
+    The ``centralities`` of :func:`pyreslib.metrics.node_centralities` (``weighted`` passed on)
+    -- or of ``precomputed``, that function's table for ``G`` computed already, which skips the
+    shortest-path pass (``weighted`` is then the caller's business) -- are min-max normalised
+    within the network (:func:`normalise`, ``floor``), weighted by ``weights`` (``"entropy"``
+    over the cities, ``"equal"``, or a mapping centrality -> weight) and summed:
+    :math:`R_i = \sum_j w_j x_{ij}`.  ``rank`` 1 is the most resilient; ties share the best
+    rank.  Scores are rounded to ``decimals`` before ranking, so that floating-point noise
+    (which depends on node order) cannot split a tie.
+
+    Columns: the normalised centralities, ``score``, ``rank``; index ``node``.  The weights used
+    are in ``.attrs["weights"]``.
+    """
+    raw = _raw_centralities(G, precomputed, weighted)
+    out = _score_nodes(raw, centralities, weights, floor)
+    out["rank"] = _rank(out["score"], decimals)
+    return out
+
+
+def stage_node_resilience(
+    networks: Mapping[str, nx.Graph],
+    *,
+    centralities: pd.DataFrame | None = None,
+    normalisation: str = "within_stage",
+    **options,
+) -> pd.DataFrame:
+    """Node resilience of every stage as one long table, sorted by stage and rank.
+
+    ``normalisation="within_stage"`` runs :func:`node_resilience` on each stage (``options``
+    passed on): scores compare cities within a stage only.  ``"pooled"`` min-max normalises
+    each centrality over the rows of all stages together (and takes entropy weights over them),
+    so that a score means the same in every stage and a city whose centralities grew scores
+    higher in the later stage; ranks are still within the stage.  Centralities are
+    normalised by N - 1 (degree, closeness) and (N-1)(N-2)/2 (betweenness) in every stage, so
+    pooling compares shares of the stage network, not raw counts.
 
     Columns: ``stage, node, name_zh, name_en``, the normalised centralities, ``score``,
-    ``rank``.  ``centralities``, the long table of :func:`pyreslib.metrics.stage_centralities`
-    or :func:`pyreslib.metrics.stage_describe` for these networks, saves recomputing them;
-    ``options`` are passed to :func:`node_resilience`.
+    ``rank``.  ``.attrs`` holds ``normalisation``, ``weights`` (pooled: one set; within stage:
+    a dict by stage) and ``notes``.  ``centralities``, the long table of
+    :func:`pyreslib.metrics.stage_centralities` or :func:`pyreslib.metrics.stage_describe` for
+    these networks, saves recomputing them.
     """
     if not isinstance(networks, Mapping) or not networks:
         raise InputError("networks must be a non-empty dict mapping stage labels to graphs.")
+    if normalisation not in NODE_NORMALISATIONS:
+        raise InputError(
+            f"unknown node normalisation {normalisation!r}; choose from {list(NODE_NORMALISATIONS)}."
+        )
     by_stage: dict[str, pd.DataFrame] = {}
     if centralities is not None:
         if not {"stage", "node"} <= set(centralities.columns):
@@ -514,8 +647,74 @@ def stage_node_resilience(
         if missing:
             raise InputError(f"centralities has no rows for stage(s) {missing}.")
     frames = []
-    for stage, G in networks.items():
-        scores = node_resilience(G, precomputed=by_stage.get(str(stage)), **options)
-        table = stage_city_rows(stage, G, scores)
-        frames.append(table.sort_values(["rank", "node"], kind="stable"))
-    return pd.concat(frames, ignore_index=True)
+    if normalisation == "within_stage":
+        weights_used, notes = {}, []
+        for stage, G in networks.items():
+            scores = node_resilience(G, precomputed=by_stage.get(str(stage)), **options)
+            weights_used[stage] = scores.attrs["weights"]
+            notes += [f"{stage}: {note}" for note in scores.attrs["notes"]]
+            frames.append(stage_city_rows(stage, G, scores))
+    else:
+        unknown = set(options) - {"weights", "centralities", "weighted", "floor", "decimals"}
+        if unknown:
+            raise TypeError(f"stage_node_resilience() got unexpected options {sorted(unknown)}")
+        raw = pd.concat(
+            {
+                stage: _raw_centralities(
+                    G, by_stage.get(str(stage)), options.get("weighted", False)
+                )
+                for stage, G in networks.items()
+            },
+            names=["stage", "node"],
+        )
+        pooled = _score_nodes(
+            raw,
+            options.get("centralities", ("degree", "closeness", "betweenness")),
+            options.get("weights", "entropy"),
+            options.get("floor", 0.0),
+        )
+        weights_used, notes = pooled.attrs["weights"], pooled.attrs["notes"]
+        for stage, G in networks.items():
+            scores = pooled.xs(stage, level="stage").copy()
+            scores["rank"] = _rank(scores["score"], options.get("decimals", 12))
+            frames.append(stage_city_rows(stage, G, scores))
+    out = pd.concat(
+        [f.sort_values(["rank", "node"], kind="stable") for f in frames], ignore_index=True
+    )
+    out.attrs.update(normalisation=normalisation, weights=weights_used, notes=notes)
+    return out
+
+
+def node_resilience_by_stage(
+    table: pd.DataFrame, *, top: int | None = 50, stage: str | None = None, value: str = "score"
+) -> pd.DataFrame:
+    """The study's ranking table: the top cities of one stage with their value in every stage.
+
+    ``table`` is :func:`stage_node_resilience`'s long table (pooled normalisation makes the
+    columns comparable).  Rows: the ``top`` cities of ``stage`` (default the last stage) by
+    rank, ties by adcode (``top=None``: every city of that stage); columns ``name_zh``,
+    ``name_en``, ``rank`` (in ``stage``), then one column per stage with the city's ``value``
+    (``"score"`` or ``"rank"``; NaN where the city is not in that stage's network).  Index:
+    ``node``.
+    """
+    needed = {"stage", "node", "name_zh", "name_en", "rank", value}
+    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
+        raise InputError(
+            f"node_resilience_by_stage needs the long table of stage_node_resilience "
+            f"(columns {sorted(needed)})."
+        )
+    stages = list(dict.fromkeys(table["stage"]))
+    stage = stages[-1] if stage is None else stage
+    if stage not in stages:
+        raise InputError(f"stage {stage!r} is not in the table (stages: {stages}).")
+    if top is not None and top < 1:
+        raise InputError(f"top must be at least 1 (or None for every city), got {top}.")
+    ranked = table[table["stage"] == stage].sort_values(["rank", "node"], kind="stable")
+    if top is not None:
+        ranked = ranked.head(top)
+    out = ranked.set_index("node")[["name_zh", "name_en", "rank"]]
+    wide = table.pivot(index="node", columns="stage", values=value)
+    for label in stages:
+        out[label] = wide[label].reindex(out.index)
+    out.columns.name = None
+    return out

@@ -11,8 +11,9 @@ and nowhere else:
 - the covariates its ERGM uses (:data:`COVARIATES`, :data:`EDGE_COVARIATES`) and the columns of
   the covariates file a run reads (:data:`COVARIATE_COLUMNS`);
 - its ERGM specification (:data:`STUDY_FORMULA`), which :mod:`pyreslib.models` fits;
-- the figures it reports (:data:`REPORTED`), which every run whose stages are the study's is
-  compared with (:func:`compare`, :func:`compare_to_study`).
+- the figures it reports (:data:`REPORTED`: aggregates, centrality shares, Infomap modules,
+  network resilience, top cities), which every run whose stages are the study's is compared
+  with (:func:`compare`, :func:`compare_to_study`).
 
 docs/method.md says which of these are the study's words and which are pyreslib's reading.
 
@@ -49,6 +50,7 @@ __all__ = [
     "STAGE_LABELS",
     "STAGE_YEARS",
     "STUDY_FORMULA",
+    "TOP_THREE",
     "ComparisonRow",
     "Covariate",
     "StudyFigure",
@@ -158,7 +160,7 @@ NETWORK_QUANTITIES = ("cities", "pairs", "collaborations", "average_degree")
 
 _NOT_STATED = math.nan
 
-REPORTED: tuple[StudyFigure, ...] = (
+_AGGREGATES: tuple[StudyFigure, ...] = (
     StudyFigure("2011-2014", "cities", 92),
     StudyFigure("2011-2014", "pairs", 181),
     StudyFigure("2011-2014", "collaborations", 628),
@@ -172,8 +174,50 @@ REPORTED: tuple[StudyFigure, ...] = (
     StudyFigure("2018-2021", "collaborations", _NOT_STATED, note="not stated in the study"),
     StudyFigure("2018-2021", "average_degree", 8.03),
 )
-"""The study's stage aggregates: cities, city pairs, cross-city collaborations and average
-degree per stage (docs/method.md, "The reference study's figures")."""
+_SHARES = (
+    ("closeness_above_mean_pct", (66.3, 72.78, 67.32)),
+    ("zero_betweenness_pct", (55.43, 58.23, 48.25)),
+    ("betweenness_above_mean_pct", (20.65, 17.09, 13.62)),
+)
+_MODULES = (("modules", (12, 4, _NOT_STATED)), ("largest_module", (32, 150, _NOT_STATED)))
+_RESILIENCE = (0.01, 0.77, 0.99)
+
+REPORTED: tuple[StudyFigure, ...] = _AGGREGATES + tuple(
+    figure
+    for index, stage in enumerate(STAGE_LABELS)
+    for figure in (
+        *(StudyFigure(stage, quantity, values[index], tolerance=5.0, difference="absolute",
+                      note="percent of the stage's cities")
+          for quantity, values in _SHARES),
+        *(StudyFigure(stage, quantity, values[index], tolerance=0.3,
+                      note="not stated in the study" if math.isnan(values[index]) else "")
+          for quantity, values in _MODULES),
+        StudyFigure(stage, "network_resilience", _RESILIENCE[index],
+                    tolerance=0.005 if index == 0 else 0.1, difference="absolute",
+                    note="D of the study preset"),
+        StudyFigure(stage, "top_three_by_degree", 3, tolerance=0, difference="absolute",
+                    note="places 1-3 by degree held by Beijing, Shanghai, Nanjing in this order"),
+        StudyFigure(stage, "beijing_first", 3, tolerance=0, difference="absolute",
+                    note="centralities (degree, closeness, betweenness) Beijing leads"),
+    )
+)
+"""The figures the study reports, per stage (docs/method.md, sections 2-4 and 8): its stage
+aggregates (cities, city pairs, cross-city collaborations, average degree); the shares of cities
+with closeness above the mean, zero betweenness and betweenness above the mean (percent, judged
+in points); its Infomap modules and the largest module's cities; its network resilience D; and
+two facts about its top cities, counted so that they compare as numbers:
+``top_three_by_degree`` is how many of the places 1-3 by degree Beijing, Shanghai and Nanjing
+hold in this order (the study: 3 in every stage), ``beijing_first`` on how many of degree,
+closeness and betweenness Beijing is first (the study: 3).
+
+Tolerances: 5 % for the aggregates; 5 points for the shares; 30 % for the Infomap figures
+(Infomap's partition moves with small changes of the weights); 0.005 for stage 1's network
+resilience, which the study preset gives exactly (0.01) to a stage worst on every indicator,
+and 0.1 for the later stages, whose D depends on weights the study does not state; none for
+the top cities."""
+
+TOP_THREE = (110000, 310000, 320100)
+"""Beijing, Shanghai, Nanjing: the study's top three cities by degree in every stage."""
 
 
 def aggregates() -> pd.DataFrame:
@@ -280,18 +324,29 @@ def network_aggregates(graph: nx.Graph) -> dict[str, float]:
     }
 
 
+COMPARISON_COLUMNS = ("stage", "quantity", "this run", "study", "difference", "kind",
+                      "tolerance", "within_tolerance", "relative_difference", "note")
+"""The columns of :func:`comparison_frame`."""
+
+
 def comparison_frame(rows: Iterable[ComparisonRow]) -> pd.DataFrame:
-    """``rows`` as a table: ``stage, quantity, this run, study, relative_difference, note``."""
+    """``rows`` as a table with :data:`COMPARISON_COLUMNS`: the study's value and this run's,
+    the ``difference`` the figure is judged by (``kind``: relative, this run / study - 1; or
+    absolute, this run - study), its ``tolerance``, whether this run is ``within_tolerance``
+    (empty where there is nothing to compare), the relative difference and the note."""
     import pandas as pd
 
     return pd.DataFrame(
         [{"stage": r.stage, "quantity": r.quantity, "this run": r.this_run, "study": r.study,
+          "difference": r.difference, "kind": r.kind, "tolerance": r.tolerance,
+          "within_tolerance": r.within_tolerance,
           "relative_difference": r.relative_difference, "note": r.note} for r in rows],
-        columns=["stage", "quantity", "this run", "study", "relative_difference", "note"])
+        columns=list(COMPARISON_COLUMNS))
 
 
 def compare_to_study(networks: Mapping[str, nx.Graph] | Iterable[nx.Graph]) -> pd.DataFrame:
-    """Stage aggregates of ``networks`` next to the study's, with the relative difference.
+    """Stage aggregates of ``networks`` next to the study's, with the relative difference
+    (the other figures need a whole run: :meth:`pyreslib.analysis.AnalysisResult.comparison_to_study`).
 
     ``networks``: a mapping stage label -> ``networkx.Graph`` (as ``IngestResult.networks``) or
     an iterable of graphs carrying ``graph.graph["stage"]``.  Returns one row per stage and
@@ -312,4 +367,4 @@ def compare_to_study(networks: Mapping[str, nx.Graph] | Iterable[nx.Graph]) -> p
             items.append((graph.graph["stage"], graph))
     values = {(label, quantity): value for label, graph in items
               for quantity, value in network_aggregates(graph).items()}
-    return comparison_frame(compare(values))
+    return comparison_frame(r for r in compare(values) if r.quantity in NETWORK_QUANTITIES)

@@ -116,9 +116,15 @@ def test_unresolved_and_rejected_rows_are_listed_with_their_row(fixture_result):
         [10, "辰公司", "火星基地"]
     ]
     rejected = fixture_result.rejected.sort_values("row")
-    assert rejected["row"].tolist() == [12, 13]
-    assert rejected["reason"].tolist()[0].startswith("not a date")
-    assert rejected["reason"].tolist()[1] == "no applicants"
+    assert rejected["row"].tolist() == [6, 12, 13]
+    # row 6 repeats row 2's patent id with other applicants: the first copy is kept, and said so
+    assert rejected["reason"].tolist()[0] == (
+        "repeats the patent id of row 2 with a different date, applicants or addresses; "
+        "row 2's copy is kept"
+    )
+    assert rejected["reason"].tolist()[1].startswith("not a date")
+    assert rejected["reason"].tolist()[2] == "no applicants"
+    assert fixture_result.report.conflicting_duplicates == 1
 
 
 def test_read_records_gives_canonical_columns_for_every_format():

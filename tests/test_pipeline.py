@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyreslib import analysis, outputs
+from pyreslib import analysis, outputs, study
 from pyreslib.config import load_config
 from pyreslib.errors import ConfigError, InputError
 from pyreslib.metrics import NETWORK_INDICATORS
@@ -159,17 +159,18 @@ def test_the_comparison_with_the_study_labels_this_runs_values_this_run(finished
     results = json.loads((folder / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["schema_version"] == 2  # 2: comparison_to_study's "demo" became "this_run"
     rows = results["comparison_to_study"]
+    quantities = list(dict.fromkeys(f.quantity for f in study.REPORTED))
     assert [(r["stage"], r["quantity"]) for r in rows] == [
-        (s, q) for s in STAGES for q in ("cities", "pairs", "collaborations", "average_degree")]
+        (s, q) for s in STAGES for q in quantities]
     for row in rows:
-        assert set(row) == {"stage", "quantity", "this_run", "study", "relative_difference",
-                            "note"}
+        assert set(row) == {"stage", "quantity", "this_run", "study", "difference", "kind",
+                            "tolerance", "within_tolerance", "relative_difference", "note"}
     cities = next(r for r in rows if r["stage"] == STAGES[0] and r["quantity"] == "cities")
     assert cities["this_run"] == result.networks[STAGES[0]].number_of_nodes()
     assert cities["study"] == 92
     assert not any("demo" in r["note"] for r in rows)  # a real run: no note about the demo data
     table = (folder / "out" / "tables" / "comparison_to_study.csv").read_text(encoding="utf-8")
-    assert table.splitlines()[0] == "stage,quantity,this run,study,relative_difference,note"
+    assert table.splitlines()[0] == ",".join(study.COMPARISON_COLUMNS)
 
 
 def test_networks_match_a_hand_count_of_the_patents(finished):

@@ -131,7 +131,9 @@ def test_coupling_with_unequal_dimension_weights_by_hand():
 
 
 def test_network_resilience_pipeline_by_hand():
-    result = resilience.network_resilience(indicator_table(), weights="equal", floor=0.0)
+    result = resilience.network_resilience(
+        indicator_table(), preset="four_dimensions", weights="equal", floor=0.0
+    )
     # normalised: transmissibility = mean(path, efficiency), then one indicator per dimension
     U = result.dimensions
     assert U.loc["2015-2017"].tolist() == pytest.approx([0.5, 1.0, 0.25, 0.5])
@@ -160,7 +162,9 @@ def test_network_resilience_pipeline_by_hand():
 
 
 def test_floor_keeps_every_score_above_zero():
-    result = resilience.network_resilience(indicator_table(), weights="equal", floor=0.01)
+    result = resilience.network_resilience(
+        indicator_table(), preset="four_dimensions", weights="equal"
+    )  # the preset's floor, 0.01
     assert result.normalised.min().min() == pytest.approx(0.01)
     assert result.normalised.loc["2015-2017", "degree_slope"] == pytest.approx(0.01 + 0.99 * 0.25)
     assert (result.D > 0).all()
@@ -183,7 +187,9 @@ def test_entropy_weights_by_hand():
 
 
 def test_entropy_weighted_resilience_uses_weighted_means():
-    result = resilience.network_resilience(indicator_table(), weights="entropy", floor=0.01)
+    result = resilience.network_resilience(
+        indicator_table(), preset="four_dimensions", weights="entropy", floor=0.01
+    )
     w = result.indicator_weights
     assert w.sum() == pytest.approx(1)
     expected_w, _ = resilience.entropy_weights(result.normalised)
@@ -210,7 +216,7 @@ def test_explicit_weights_and_custom_dimensions():
 
 
 def test_sensitivity_table_has_one_column_per_option():
-    table = resilience.sensitivity_table(indicator_table())
+    table = resilience.sensitivity_table(indicator_table(), preset="four_dimensions")
     assert list(table.index) == STAGES
     assert list(table.columns) == [
         ("equal", "minmax"),
@@ -219,7 +225,7 @@ def test_sensitivity_table_has_one_column_per_option():
         ("entropy", "logistic"),
     ]
     direct = resilience.network_resilience(
-        indicator_table(), weights="entropy", normalisation="logistic"
+        indicator_table(), preset="four_dimensions", weights="entropy", normalisation="logistic"
     )
     assert table[("entropy", "logistic")].tolist() == pytest.approx(direct.D.tolist())
     # the ordering stage 1 < stage 2 < stage 3 holds under every option for this table
@@ -230,15 +236,87 @@ def test_bad_indicator_tables_are_refused_with_the_cell_named():
     table = indicator_table()
     table.loc["2015-2017", "assortativity"] = np.nan
     with pytest.raises(InputError, match="2015-2017/assortativity"):
-        resilience.network_resilience(table)
+        resilience.network_resilience(table, preset="four_dimensions")
     with pytest.raises(InputError, match="lacks column"):
-        resilience.network_resilience(indicator_table().drop(columns="efficiency"))
+        resilience.network_resilience(
+            indicator_table().drop(columns="efficiency"), preset="four_dimensions"
+        )
+    with pytest.raises(InputError, match="unknown resilience preset 'paper'"):
+        resilience.network_resilience(indicator_table(), preset="paper")
     with pytest.raises(InputError, match="at least 2 stages"):
         resilience.network_resilience(indicator_table().iloc[:1])
     with pytest.raises(InputError, match="unknown normalisation"):
         resilience.network_resilience(indicator_table(), normalisation="zscore")
     with pytest.raises(InputError, match="weights must be"):
         resilience.network_resilience(indicator_table(), weights="pca")
+
+
+# ---------------------------------------------------------------- the study preset
+
+
+def test_study_preset_is_the_three_named_dimensions_with_floor_1e_4():
+    result = resilience.network_resilience(indicator_table())  # preset="study" is the default
+    assert list(result.dimensions.columns) == ["transmissibility", "clustering", "hierarchy"]
+    assert result.options["preset"] == "study" and result.options["floor"] == 1e-4
+    assert list(result.normalised.columns) == ["avg_path_length", "avg_clustering", "degree_slope"]
+    four = resilience.network_resilience(indicator_table(), preset="four_dimensions")
+    assert list(four.dimensions.columns) == ["transmissibility", "clustering", "hierarchy", "matching"]
+    assert four.options["floor"] == 0.01
+
+
+@pytest.mark.parametrize("weights", ["equal", "entropy"])
+def test_study_preset_gives_the_published_0_01_to_a_stage_worst_on_everything(weights):
+    # indicator_table(): stage 1 has the longest paths, least clustering, flattest slope
+    result = resilience.network_resilience(indicator_table(), weights=weights)
+    assert result.dimensions.loc["2011-2014"].tolist() == pytest.approx([1e-4] * 3)
+    assert result.C["2011-2014"] == pytest.approx(1)
+    assert result.D["2011-2014"] == pytest.approx(0.01)
+    # the four-dimension preset's floor (0.01) could only reach 0.10
+    four = resilience.network_resilience(indicator_table(), preset="four_dimensions")
+    assert four.D["2011-2014"] == pytest.approx(0.1)
+
+
+def test_study_preset_by_hand_with_equal_weights():
+    # min-max, floor f = 1e-4: stage 2 scores (0.5, 1, 0.25) -> f + (1 - f) x
+    f = 1e-4
+    U = [f + (1 - f) * x for x in (0.5, 1.0, 0.25)]
+    result = resilience.network_resilience(indicator_table(), weights="equal")
+    assert result.dimensions.loc["2015-2017"].tolist() == pytest.approx(U)
+    assert result.D["2015-2017"] == pytest.approx(math.prod(U) ** (1 / 6))
+    assert result.D["2015-2017"] == pytest.approx(0.125 ** (1 / 6), rel=1e-3)  # about 0.707
+
+
+@st.composite
+def study_tables(draw):
+    m = draw(st.integers(2, 5))
+    columns = ["avg_path_length", "avg_clustering", "degree_slope"]
+    data = {c: draw(st.lists(finite, min_size=m, max_size=m)) for c in columns}
+    return pd.DataFrame(data, index=[f"stage{i}" for i in range(m)])
+
+
+@settings(max_examples=80, deadline=None)
+@given(study_tables(), st.floats(1e-6, 0.5))
+def test_equal_weights_give_the_closed_form(table, floor):
+    """Equal weights: T = mean U, C = geometric / arithmetic mean, so D = (prod U)^(1/(2n))."""
+    result = resilience.network_resilience(table, weights="equal", floor=floor)
+    U = result.dimensions.to_numpy()
+    closed = np.prod(U, axis=1) ** (1 / (2 * U.shape[1]))
+    assert result.D.to_numpy() == pytest.approx(closed, rel=1e-9)
+    assert result.D.to_numpy() == pytest.approx(np.sqrt(np.exp(np.log(U).mean(axis=1))))
+
+
+@settings(max_examples=60, deadline=None)
+@given(study_tables(), st.sampled_from(["equal", "entropy"]), st.floats(0.1, 5))
+def test_a_stage_worst_on_every_indicator_gets_the_square_root_of_the_floor(table, weights, gap):
+    # make stage 0 strictly worst: longest path, least clustering, flattest slope
+    table.iloc[0] = [
+        table["avg_path_length"].max() + gap,
+        table["avg_clustering"].min() - gap,
+        table["degree_slope"].min() - gap,
+    ]
+    result = resilience.network_resilience(table, weights=weights)
+    assert result.D.iloc[0] == pytest.approx(0.01)
+    assert (result.D.iloc[1:] >= 0.01 - 1e-12).all()
 
 
 # ---------------------------------------------------------------- properties
@@ -264,7 +342,7 @@ def indicator_tables(draw):
 )
 def test_C_T_D_lie_in_unit_interval(table, weights, normalisation, floor):
     result = resilience.network_resilience(
-        table, weights=weights, normalisation=normalisation, floor=floor
+        table, preset="four_dimensions", weights=weights, normalisation=normalisation, floor=floor
     )
     for series in (result.C, result.T, result.D):
         assert ((series >= 0) & (series <= 1 + 1e-12)).all()
@@ -378,3 +456,95 @@ def test_node_resilience_rejects_unknown_centralities():
     G = nx.path_graph(3)
     with pytest.raises(InputError, match="unknown centralities"):
         resilience.node_resilience(G, centralities=("pagerank",))
+
+
+# ---------------------------------------------------------------- node resilience across stages
+
+
+def _named(G: nx.Graph) -> nx.Graph:
+    nx.set_edge_attributes(G, 1, "weight")
+    for v in G:
+        G.nodes[v]["name_en"] = f"City {v}"
+        G.nodes[v]["name_zh"] = f"城{v}"
+    return G
+
+
+def test_pooled_node_resilience_shows_a_city_that_grew():
+    # city 0 leads both stages: the middle of a path of five, then the hub of a star of five
+    earlier = _named(nx.relabel_nodes(nx.path_graph(5), {0: 1, 1: 2, 2: 0, 3: 3, 4: 4}))
+    later = _named(nx.star_graph(4))
+    networks = {"2011-2014": earlier, "2015-2017": later}
+    within = resilience.stage_node_resilience(networks).set_index(["stage", "node"])
+    assert within.loc[("2011-2014", 0), "score"] == pytest.approx(1)
+    assert within.loc[("2015-2017", 0), "score"] == pytest.approx(1)  # growth invisible
+
+    pooled = resilience.stage_node_resilience(networks, normalisation="pooled")
+    assert pooled.attrs["normalisation"] == "pooled"
+    by = pooled.set_index(["stage", "node"])
+    assert by.loc[("2015-2017", 0), "score"] == pytest.approx(1)
+    assert by.loc[("2011-2014", 0), "score"] < 0.9  # degree 1/2, closeness 2/3, betweenness 2/3
+    assert by.loc[("2011-2014", 0), "rank"] == by.loc[("2015-2017", 0), "rank"] == 1
+
+    wide = resilience.node_resilience_by_stage(pooled, top=3)
+    assert list(wide.columns) == ["name_zh", "name_en", "rank", "2011-2014", "2015-2017"]
+    assert wide.index[0] == 0 and wide.loc[0, "2015-2017"] > wide.loc[0, "2011-2014"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(4, 18), st.floats(0.1, 0.5), st.integers(0, 10_000))
+def test_a_city_that_gains_links_never_scores_lower_when_pooled(n, p, seed):
+    """City 0 linked to every other city in the later stage: each of its centralities is at
+    least what it was, so its pooled score cannot fall (min-max and positive weights are
+    monotone), whatever the rest of the network does."""
+    earlier = nx.gnp_random_graph(n, p, seed=seed)
+    if earlier.degree(0) == 0:
+        earlier.add_edge(0, 1)
+    later = earlier.copy()
+    later.add_edges_from((0, v) for v in range(1, n))
+    networks = {"a": _named(earlier), "b": _named(later)}
+    for weights in ("equal", "entropy"):
+        pooled = resilience.stage_node_resilience(
+            networks, normalisation="pooled", weights=weights
+        ).set_index(["stage", "node"])
+        assert pooled.loc[("b", 0), "score"] >= pooled.loc[("a", 0), "score"] - 1e-12
+
+
+def test_ranking_table_lists_the_last_stages_top_cities_in_every_stage():
+    first = _named(nx.star_graph(3))  # nodes 0..3
+    second = _named(nx.path_graph(6))  # nodes 0..5; 4 and 5 are new
+    table = resilience.stage_node_resilience(
+        {"s1": first, "s2": second}, normalisation="pooled", weights="equal"
+    )
+    wide = resilience.node_resilience_by_stage(table, top=None)
+    assert list(wide.index[:2]) == [2, 3]  # the middle of the path leads stage s2
+    assert wide["rank"].is_monotonic_increasing and len(wide) == 6
+    assert np.isnan(wide.loc[5, "s1"]) and not np.isnan(wide.loc[5, "s2"])
+    ranks = resilience.node_resilience_by_stage(table, stage="s1", top=2, value="rank")
+    assert list(ranks.index) == [0, 1] and ranks.loc[0, "s1"] == 1
+    with pytest.raises(InputError, match="stage 's3' is not in the table"):
+        resilience.node_resilience_by_stage(table, stage="s3")
+    with pytest.raises(InputError, match="long table of stage_node_resilience"):
+        resilience.node_resilience_by_stage(table.drop(columns="rank"))
+    with pytest.raises(InputError, match="unknown node normalisation 'global'"):
+        resilience.stage_node_resilience({"s1": first}, normalisation="global")
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def test_the_resilience_section_names_the_preset_and_the_node_normalisation():
+    from pyreslib.config import parse_config
+    from pyreslib.errors import ConfigError
+
+    base = {"input": {"patents": __file__}, "ergm": {"enabled": False}}
+    cfg = parse_config(base)
+    assert (cfg.resilience.preset, cfg.resilience.floor) == ("study", 1e-4)  # the preset's floor
+    assert cfg.resilience.node_normalisation == "within_stage"
+    chosen = parse_config({**base, "resilience": {"preset": "four_dimensions", "floor": 0.02,
+                                                  "node_normalisation": "pooled"}})
+    assert (chosen.resilience.preset, chosen.resilience.floor) == ("four_dimensions", 0.02)
+    assert chosen.resilience.node_normalisation == "pooled"
+    with pytest.raises(ConfigError, match="'resilience.preset' must be one of 'study', "):
+        parse_config({**base, "resilience": {"preset": "paper"}})
+    with pytest.raises(ConfigError, match="'resilience.node_normalisation' must be one of"):
+        parse_config({**base, "resilience": {"node_normalisation": "global"}})

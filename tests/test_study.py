@@ -74,7 +74,8 @@ def test_comparison_rows_say_whether_the_run_is_within_tolerance():
     assert math.isnan(by_key[("2015-2017", "average_degree")].this_run)
     assert by_key[("2015-2017", "average_degree")].within_tolerance is None
     assert math.isnan(by_key[("2030-2031", "pairs")].study)
-    assert [r.stage for r in rows] == ["2015-2017"] * 4 + ["2030-2031"] * 4
+    per_stage = len({f.quantity for f in study.REPORTED})
+    assert [r.stage for r in rows] == ["2015-2017"] * per_stage + ["2030-2031"] * per_stage
     assert not study.reports_on(["2030-2031"]) and study.reports_on(["2030-2031", "2011-2014"])
 
 
@@ -86,3 +87,41 @@ def test_an_absolute_figure_is_judged_by_its_difference_in_points():
     assert shares.relative_difference == pytest.approx(52.0 / 55.43 - 1)
     with pytest.raises(ValueError, match="'relative' or 'absolute'"):
         study.StudyFigure("2011-2014", "modules", 12, difference="percent")
+
+
+def test_the_comparison_covers_every_figure_the_study_reports():
+    """Aggregates, centrality shares, Infomap, network resilience and the top cities, with the
+    study's values typed in by hand (docs/method.md, sections 2-4 and 8)."""
+    by_key = {(f.stage, f.quantity): f for f in study.REPORTED}
+    shares = {"closeness_above_mean_pct": (66.3, 72.78, 67.32),
+              "zero_betweenness_pct": (55.43, 58.23, 48.25),
+              "betweenness_above_mean_pct": (20.65, 17.09, 13.62)}
+    for i, stage in enumerate(study.STAGE_LABELS):
+        for quantity, values in shares.items():
+            figure = by_key[(stage, quantity)]
+            assert (figure.value, figure.difference, figure.tolerance) == (
+                values[i], "absolute", 5.0)
+        assert by_key[(stage, "network_resilience")].value == (0.01, 0.77, 0.99)[i]
+        assert by_key[(stage, "top_three_by_degree")].value == 3
+        assert by_key[(stage, "beijing_first")].value == 3
+    assert by_key[("2011-2014", "modules")].value == 12
+    assert by_key[("2011-2014", "largest_module")].value == 32
+    assert by_key[("2015-2017", "modules")].value == 4
+    assert by_key[("2015-2017", "largest_module")].value == 150
+    assert math.isnan(by_key[("2018-2021", "modules")].value)
+    assert by_key[("2011-2014", "network_resilience")].tolerance == 0.005
+    assert study.TOP_THREE == (110000, 310000, 320100)
+
+
+def test_the_comparison_table_shows_difference_kind_and_tolerance():
+    rows = study.compare({("2011-2014", "zero_betweenness_pct"): 52.0,
+                          ("2011-2014", "cities"): 100})
+    frame = study.comparison_frame(rows)
+    assert list(frame.columns) == list(study.COMPARISON_COLUMNS)
+    table = frame.set_index("quantity")
+    assert table.loc["zero_betweenness_pct", "difference"] == pytest.approx(52.0 - 55.43)
+    assert table.loc["zero_betweenness_pct", "kind"] == "absolute"
+    assert table.loc["zero_betweenness_pct", "within_tolerance"]
+    assert table.loc["cities", "difference"] == pytest.approx(100 / 92 - 1)
+    assert not table.loc["cities", "within_tolerance"]  # 8.7 % > 5 %
+    assert table.loc["pairs", "within_tolerance"] is None  # not measured

@@ -101,6 +101,8 @@ def results_dict(result: AnalysisResult) -> dict[str, Any]:
     if comparison is not None:
         results["comparison_to_study"] = [
             {"stage": r.stage, "quantity": r.quantity, "this_run": r.this_run, "study": r.study,
+             "difference": r.difference, "kind": r.kind, "tolerance": r.tolerance,
+             "within_tolerance": r.within_tolerance,
              "relative_difference": r.relative_difference, "note": r.note} for r in comparison]
     return results
 

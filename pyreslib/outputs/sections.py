@@ -53,7 +53,8 @@ def write_figures(result: AnalysisResult, folder: Path, *,
                          G, communities[label].membership)))
     plan.append(("nodes", "node_resilience_ranking", "Node resilience ranking",
                  (f"Top {cfg.figures.top_n} cities per stage by node resilience (normalised "
-                  f"degree, closeness and betweenness, {cfg.resilience.node_weights} weights)."),
+                  f"degree, closeness and betweenness, {cfg.resilience.node_weights} weights, "
+                  f"normalisation {cfg.resilience.node_normalisation.replace('_', ' ')})."),
                  lambda: figures.node_resilience_ranking(node_res, top_n=cfg.figures.top_n)))
     if network_res is not None:
         plan.append(("network", "network_resilience", "Network resilience across stages",
@@ -105,7 +106,7 @@ def _ergm_coefficients(ergm: ERGMStep) -> pd.DataFrame:
 def report_sections(result: AnalysisResult,
                     figure_entries: dict[str, list[FigureEntry]]) -> list[ReportSection]:
     """The sections of report.html, in order, with their tables and figures."""
-    from pyreslib import community
+    from pyreslib import community, resilience
     from pyreslib.report import ReportSection, TableEntry
     from pyreslib.study import comparison_frame
 
@@ -130,9 +131,11 @@ def report_sections(result: AnalysisResult,
     comparison = result.comparison_to_study()
     if comparison is not None:
         data_tables.append(TableEntry(
-            "comparison_to_study", "Stage aggregates next to the reference study's",
+            "comparison_to_study", "This run next to the reference study's figures",
             comparison_frame(comparison),
-            "relative_difference = this run / study - 1 (pyreslib's docs/method.md, section 8).",
+            "difference = this run / study - 1 where kind is relative, this run - study where "
+            "it is absolute (percentages in points); within_tolerance: |difference| <= "
+            "tolerance (pyreslib's docs/method.md, section 8).",
             index=False))
     sections.append(ReportSection(
         "Data", f"{ingest.report.rows_read:,} rows read from {cfg.input.patents.name}; "
@@ -165,10 +168,22 @@ def report_sections(result: AnalysisResult,
 
     top = result.resilience.nodes.sort_values(["stage", "rank"], kind="stable")
     top_shown = top.groupby("stage", sort=False).head(cfg.resilience.top_nodes)
+    pooled = cfg.resilience.node_normalisation == "pooled"
+    last = list(result.networks)[-1]
+    by_stage = resilience.node_resilience_by_stage(top, top=cfg.resilience.top_nodes)
     sections.append(ReportSection(
-        "Node resilience", "Centralities min-max normalised within the stage and combined.",
+        "Node resilience", "Centralities min-max normalised "
+        + ("over all stages together (scores comparable across stages)" if pooled
+           else "within each stage") + " and combined.",
         [TableEntry("centrality_shares", "Shares of cities (percent)",
                     result.indicators.centrality_shares),
+         TableEntry("node_resilience_by_stage",
+                    f"Top {cfg.resilience.top_nodes} cities of {last}: score in every stage",
+                    by_stage,
+                    "As the study's Table 3. Empty where the city is not in that stage's "
+                    "network." + ("" if pooled else " Normalised within each stage, a score "
+                                  "ranks a city within its stage; resilience.node_normalisation "
+                                  "= \"pooled\" makes scores comparable across stages.")),
          TableEntry("node_resilience_top", f"Top {cfg.resilience.top_nodes} cities per stage",
                     top_shown, index=False),
          TableEntry("node_resilience", "Node resilience of every city", top, index=False,

@@ -39,6 +39,13 @@ def _ingest_rows():
                 yield "ingest", name, "no error", ""
             except Exception as exc:  # noqa: BLE001 - recording what each case yields
                 yield "ingest", name, type(exc).__name__, _first_sentence(exc)
+    for name, (make, kwargs, check) in t.REPORT_CASES.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            from pyreslib.ingest import ingest_file
+
+            yield "ingest", name, "read; counted and listed", _first_sentence(
+                check(ingest_file(make(Path(tmp)), **kwargs)), limit=200
+            )
 
 
 def _ergm_rows():
