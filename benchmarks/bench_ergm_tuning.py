@@ -192,11 +192,20 @@ def compare_profiles(workdir: Path, models, profiles: Sequence[str], seeds: Sequ
     return results
 
 
-PROFILE_HEADER = [
-    ("| profile | stage | fit wall s | fit CPU s | loglik wall s | iterations | "
-     "max (RMS) abs(diff)/MCMC SE | beyond 2 MCMC SE | max abs(diff)/SE | loglik MC s.e. |"),
-    "|---|---|---|---|---|---|---|---|---|---|",
-]
+def table_header(*columns: str) -> list[str]:
+    """The first two lines of a markdown table."""
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
+def table_only(name: str, what: str, rows: Sequence[str], anchor: str = "none") -> Measurement:
+    """A measurement whose result is a table rather than one time and ratio."""
+    return Measurement(name=name, what=what, anchor=anchor, seconds=float("nan"),
+                       table="\n".join(rows))
+
+
+PROFILE_HEADER = table_header(
+    "profile", "stage", "fit wall s", "fit CPU s", "loglik wall s", "iterations",
+    "max (RMS) abs(diff)/MCMC SE", "beyond 2 MCMC SE", "max abs(diff)/SE", "loglik MC s.e.")
 
 
 def profile_rows(results, stages: Sequence[str]) -> tuple[list[str], dict[str, float]]:
@@ -351,18 +360,16 @@ def run(quick: bool = False, seeds: Sequence[int] = (1, 2, 3),
             out[0].table = "\n".join(PROFILE_HEADER + rows)
 
         if len(stages) > 1:
-            rows = [("| profile | stage | warm fit wall s | cold fit wall s | warm CPU s | "
-                     "cold CPU s | warm iterations | cold iterations | "
-                     "max abs(diff)/MCMC SE vs default |"),
-                    "|---|---|---|---|---|---|---|---|---|"]
-            for profile in dict.fromkeys(("default", recommended)):
-                rows += init_from_previous(workdir, models, results, profile, seeds[0])
-            out.append(Measurement(
-                name="Starting values from the previous stage's fit (init=)",
-                what="stages 2 and 3 started from the previous stage's default-settings "
-                     "estimates ('warm'; the memory term from the MPLE with the others fixed) "
-                     f"vs ergm's default start, the MPLE ('cold'); seed {seeds[0]}",
-                anchor="the cold start (table)", seconds=float("nan"), table="\n".join(rows)))
+            rows = table_header("profile", "stage", "warm fit wall s", "cold fit wall s",
+                                "warm CPU s", "cold CPU s", "warm iterations", "cold iterations",
+                                "max abs(diff)/MCMC SE vs default")
+            rows += [row for profile in dict.fromkeys(("default", recommended))
+                     for row in init_from_previous(workdir, models, results, profile, seeds[0])]
+            out.append(table_only(
+                "Starting values from the previous stage's fit (init=)",
+                "stages 2 and 3 started from the previous stage's default-settings estimates "
+                "('warm'; the memory term from the MPLE with the others fixed) vs ergm's default "
+                f"start, the MPLE ('cold'); seed {seeds[0]}", rows, anchor="the cold start"))
 
             serial, parallel = concurrent_stages(workdir, models, recommended, seeds[0],
                                                  len(seeds))
@@ -376,29 +383,26 @@ def run(quick: bool = False, seeds: Sequence[int] = (1, 2, 3),
                 extra={"two processes": _median_range(parallel) + " s",
                        "one process": _median_range(serial) + " s"}))
 
-        rows = [("| profile | stage | last MCMC sample x interval | fit wall s | "
-                 "bridge sampling wall s | GOF nsim=50 wall s | ... interval "
-                 f"{GOF_INTERVAL} | GOF nsim=100 wall s | ... interval {GOF_INTERVAL} |"),
-                "|---|---|---|---|---|---|---|---|---|"]
+        rows = table_header("profile", "stage", "last MCMC sample x interval", "fit wall s",
+                            "bridge sampling wall s", "GOF nsim=50 wall s",
+                            f"... interval {GOF_INTERVAL}", "GOF nsim=100 wall s",
+                            f"... interval {GOF_INTERVAL}")
         for profile in dict.fromkeys(("default", "hummel", recommended)):
             rows += gof_rows(workdir, models, profile, seeds[0])
-        out.append(Measurement(
-            name="GOF and bridge-sampling costs by profile",
-            what="ergm::gof(fit) with its default statistics (degree, edgewise shared "
-                 "partners, distance, model statistics), at statnet's default interval and at "
-                 f"MCMC.interval = {GOF_INTERVAL}, and logLik(fit, add = TRUE), per stage",
-            anchor="none", seconds=float("nan"), table="\n".join(rows)))
+        out.append(table_only(
+            "GOF and bridge-sampling costs by profile",
+            "ergm::gof(fit) with its default statistics (degree, edgewise shared partners, "
+            "distance, model statistics), at statnet's default interval and at MCMC.interval = "
+            f"{GOF_INTERVAL}, and logLik(fit, add = TRUE), per stage", rows))
 
-        rows = ["| stage | pyreslib wall s | plain Rscript wall s | ratio | estimates |",
-                "|---|---|---|---|---|"]
+        rows = table_header("stage", "pyreslib wall s", "plain Rscript wall s", "ratio",
+                            "estimates")
         rows += pyreslib_rows(workdir, models, recommended, seeds[0], 2)
-        out.append(Measurement(
-            name=f"The '{recommended}' profile through pyreslib",
-            what=f"ERGM(...).fit(seed={seeds[0]}, control=profile) in this process (network, "
-                 "fit, bridge sampling, result tables), median of 2, back to back with the "
-                 "plain Rscript fit",
-            anchor="the same fit and logLik() in a plain Rscript, timed inside R",
-            seconds=float("nan"), table="\n".join(rows)))
+        out.append(table_only(
+            f"The '{recommended}' profile through pyreslib",
+            f"ERGM(...).fit(seed={seeds[0]}, control=profile) in this process (network, fit, "
+            "bridge sampling, result tables), median of 2, back to back with the plain Rscript "
+            "fit", rows, anchor="the same fit and logLik() in a plain Rscript, timed inside R"))
     return out
 
 
