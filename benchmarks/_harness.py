@@ -97,8 +97,9 @@ class Measurement:
             "",
             f"- Measures: {self.what}",
             f"- Anchor (same run): {self.anchor}",
-            f"- pyreslib: {self.seconds:.3f} s",
         ]
+        if self.seconds == self.seconds:  # NaN: a table-only measurement (see `table`)
+            rows.append(f"- pyreslib: {self.seconds:.3f} s")
         if self.anchor_seconds is not None:
             rows.append(f"- Anchor: {self.anchor_seconds:.3f} s")
         if self.ratio is not None:

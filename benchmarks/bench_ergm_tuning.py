@@ -4,16 +4,17 @@ The model: the study terms + gwesp(0.5, fixed) + gwdegree(0.5, fixed), plus, fro
 stage on, ``edgecov('memory')`` (the previous stage's tie), on each of the demo's three stage
 networks (92, 160, 259 cities).  Each MCMC profile (a ``control.ergm`` dict) is fitted in a
 plain Rscript (benchmarks/ergm_tuning.R) with seeds 1..R; per stage it reports the wall and CPU
-time of the fit and of bridge sampling, the iterations, and the largest difference from the
+time of the fit and of bridge sampling, the iterations, and how far the estimates lie from the
 default-settings fit with the same seed, in MCMC standard errors (``|b - b_default| /
-sqrt(mcse^2 + mcse_default^2)``, mcse from ``vcov(fit, sources = "estimation")``) and in
-standard errors, next to the log-likelihood's MC standard error.  The default fit with another
-seed gives the yardstick: how far two default fits lie apart.  Further measurements: starting
-values from the previous stage's fit, fitting the stages on both cores at once (two Rscript
-processes), the cost of GOF (nsim 50 and 100), and the same fits through pyreslib.
+sqrt(mcse^2 + mcse_default^2)``, mcse from ``vcov(fit, sources = "estimation")``: the largest,
+the root mean square and the count beyond 2) and in standard errors, next to the
+log-likelihood's MC standard error.  The default fit with another seed gives the yardstick: how
+far two default fits lie apart.  Further measurements: starting values from the previous
+stage's fit, fitting the stages on both cores at once (two Rscript processes), the cost of GOF
+(nsim 50 and 100) and bridge sampling per profile, and the same fits through pyreslib.
 
-The machine may be shared: every number is a median over seeds with its range, and CPU
-seconds (less sensitive to other load than wall seconds) are shown next to wall seconds.
+The machine may be shared: numbers are medians over seeds or repeats with their range, and
+CPU seconds (less sensitive to other load than wall seconds) stand next to wall seconds.
 
 Usage: ``python benchmarks/bench_ergm_tuning.py [--quick] [--seeds 1,2,3] [--profiles a,b]``
 prints the tables; ``benchmarks/run.py`` calls :func:`run`.
@@ -22,6 +23,7 @@ prints the tables; ``benchmarks/run.py`` calls :func:`run`.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -37,41 +39,58 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _demo_stages import demo_stage_models, r_formula, save_rds  # noqa: E402
-from _harness import Measurement  # noqa: E402
+from _demo_stages import demo_stage_models, r_formula, save_rds
+from _harness import Measurement
 
 WORKER = HERE / "ergm_tuning.R"
 
+# statnet's own faster stopping rule (Hummel, Hunter & Handcock 2012, JCGS 21(4),
+# doi:10.1080/10618600.2012.679224): stop when the step length reaches 1 twice, with a fixed
+# MCMC sample size per iteration instead of the adaptive effective-size target.
+HUMMEL = {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}
+# Hummel with 1024 draws per iteration (4096 in the last, MCMLE.last.boost = 4).
+FAST = {**HUMMEL, "MCMC.samplesize": 1024}
+PROFILES = ("default", "hummel", "fast", "sized")
+_MODIFIERS = {"ss": "MCMC.samplesize", "int": "MCMC.interval", "lb": "MCMLE.last.boost"}
+# gof() with a fixed MCMC interval between its draws: twice the largest interval ergm's
+# adaptive default chose on these networks (4096, stage 2018-2021).
+GOF_INTERVAL = 8192
+
 
 def sized_interval(n_nodes: int) -> int:
-    """MCMC interval for an undirected network of ``n_nodes``: about dyads / 16, a power of
-    2 between 1024 (ergm's default) and 8192."""
+    """MCMC interval for an undirected network of ``n_nodes``: about dyads / 16, a power of 2
+    between 1024 (ergm's default) and 8192."""
     dyads = n_nodes * (n_nodes - 1) / 2
     return int(2 ** np.clip(np.round(np.log2(dyads / 16)), 10, 13))
 
 
-HUMMEL = {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}
-
-
 def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
-    """The ``control.ergm`` settings of a named profile for a network of ``n_nodes``."""
-    if profile == "default":
-        return {}
-    if profile == "hummel":
-        return dict(HUMMEL)
-    if profile == "hummel_4k":
-        return {**HUMMEL, "MCMC.samplesize": 4096}
-    if profile == "sized":
+    """The ``control.ergm`` settings of a profile for a network of ``n_nodes``.
+
+    ``default`` (ergm's own), ``hummel`` (:data:`HUMMEL`), ``fast`` (:data:`FAST`),
+    ``sized`` (``fast`` with the MCMC interval and burn-in scaled to the network,
+    :func:`sized_interval`); or a base name with modifiers, for exploration:
+    ``hummel+ss=4096+int=2048+lb=1`` (sample size, interval, last boost).
+    """
+    base, *mods = profile.split("+")
+    if base == "default":
+        control: dict[str, Any] = {}
+    elif base == "hummel":
+        control = dict(HUMMEL)
+    elif base == "fast":
+        control = dict(FAST)
+    elif base == "sized":
         interval = sized_interval(n_nodes)
-        return {**HUMMEL, "MCMC.samplesize": 4096, "MCMC.interval": interval,
-                "MCMC.burnin": 16 * interval}
-    raise ValueError(f"unknown profile {profile!r}")
+        control = {**FAST, "MCMC.interval": interval, "MCMC.burnin": 16 * interval}
+    else:
+        raise ValueError(f"unknown profile {profile!r}")
+    for mod in mods:
+        key, value = mod.split("=")
+        control[_MODIFIERS[key]] = int(value)
+    return control
 
 
-PROFILES = ("default", "hummel", "hummel_4k", "sized")
-
-
-# ---- running fits ----------------------------------------------------------------------------
+# ---- running fits in plain Rscript processes ------------------------------------------------
 
 def _r_env() -> dict[str, str]:
     from pyreslib.ergm import bridge
@@ -79,18 +98,20 @@ def _r_env() -> dict[str, str]:
     return {**os.environ, "R_LIBS": ":".join(bridge.session().lib_paths)}
 
 
-def _write_job(path: Path, stages: Sequence[str], models, control: Mapping[str, Any], seed: int,
+def _write_job(path: Path, stages: Sequence[str], models, profile: str, seed: int,
                inits: Mapping[str, Mapping[str, float]] | None = None,
-               gof_nsim: Sequence[int] = ()) -> None:
+               gof_nsim: Sequence[int] = (), gof_interval: int | None = None) -> None:
     from pyreslib.ergm import bridge
 
+    controls = {s: profile_control(profile, len(models[s].vertex_names)) for s in stages}
     job = bridge.named_list({
         "stages": list(stages),
         "formulas": {s: r_formula(str(models[s].formula)) for s in stages},
-        "control": bridge.named_list(list(control.items())),
+        "controls": {s: bridge.named_list(list(c.items())) for s, c in controls.items()},
         "inits": {s: dict(v) for s, v in (inits or {}).items()} or None,
         "seed": int(seed),
         "gof_nsim": [int(n) for n in gof_nsim] or None,
+        "gof_interval": gof_interval,
     })
     bridge.session().ro.r["saveRDS"](job, str(path))
 
@@ -104,43 +125,52 @@ def _parse(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def start_r(workdir: Path, tag: str, stages: Sequence[str], models, control, seed: int, **kw):
-    """Start one worker Rscript fitting ``stages`` in turn; returns (process, output path)."""
-    job, out = workdir / f"{tag}.job.rds", workdir / f"{tag}.csv"
-    _write_job(job, stages, models, control, seed, **kw)
-    process = subprocess.Popen(["Rscript", str(WORKER), str(workdir / "stages.rds"), str(job),
-                                str(out)], env=_r_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, errors="replace")
+def start_r(workdir: Path, tag: str, stages: Sequence[str], models, profile: str, seed: int,
+            **job):
+    """Start a worker Rscript fitting ``stages`` one after the other; (process, output)."""
+    job_path, out = workdir / f"{tag}.job.rds", workdir / f"{tag}.csv"
+    _write_job(job_path, stages, models, profile, seed, **job)
+    # ergm's progress goes to a file: a pipe nobody reads would fill up and stall the worker
+    with open(workdir / f"{tag}.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen(["Rscript", str(WORKER), str(workdir / "stages.rds"),
+                                    str(job_path), str(out)], env=_r_env(),
+                                   stdout=subprocess.DEVNULL, stderr=log)
     return process, out
 
 
 def finish_r(process, out: Path) -> dict[str, dict[str, float]]:
-    _, err = process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"ergm_tuning.R failed:\n{err[-3000:]}")
+    if process.wait() != 0:
+        log = out.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+        raise RuntimeError(f"ergm_tuning.R failed:\n{log[-3000:]}")
     return _parse(out)
 
 
-def fit_in_r(workdir: Path, tag: str, stages, models, control, seed: int, **kw):
-    return finish_r(*start_r(workdir, tag, stages, models, control, seed, **kw))
+def fit_in_r(workdir: Path, tag: str, stages, models, profile: str, seed: int, **job):
+    return finish_r(*start_r(workdir, tag, stages, models, profile, seed, **job))
 
+
+# ---- comparing fits ---------------------------------------------------------------------------
 
 def coefficients(record: Mapping[str, float], kind: str = "coef") -> dict[str, float]:
     prefix = f"{kind}:"
     return {k[len(prefix):]: v for k, v in record.items() if k.startswith(prefix)}
 
 
-def deviation(record: Mapping[str, float], reference: Mapping[str, float]) -> tuple[float, float]:
-    """Largest |difference| of estimates, in combined MCMC standard errors and in SEs."""
+def deviations(record: Mapping[str, float], reference: Mapping[str, float]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Per coefficient, the difference from ``reference`` in combined MCMC SEs and in SEs.
+
+    The MCMC standard error of the difference of two independent fits is
+    ``sqrt(mcse^2 + mcse_ref^2)``.
+    """
     b, b0 = coefficients(record), coefficients(reference)
     mc, mc0 = coefficients(record, "mcse"), coefficients(reference, "mcse")
     se0 = coefficients(reference, "se")
-    in_mcse = max(abs(b[k] - b0[k]) / np.hypot(mc[k], mc0[k]) for k in b0)
-    in_se = max(abs(b[k] - b0[k]) / se0[k] for k in b0)
-    return float(in_mcse), float(in_se)
+    names = list(b0)
+    diff = np.array([b[k] - b0[k] for k in names])
+    return (diff / np.hypot([mc[k] for k in names], [mc0[k] for k in names]),
+            diff / np.array([se0[k] for k in names]))
 
-
-# ---- the comparison ---------------------------------------------------------------------------
 
 def _median_range(values: Sequence[float], fmt: str = ".1f") -> str:
     if len(values) == 1:
@@ -150,201 +180,229 @@ def _median_range(values: Sequence[float], fmt: str = ".1f") -> str:
 
 def compare_profiles(workdir: Path, models, profiles: Sequence[str], seeds: Sequence[int]):
     """Every profile on every stage with every seed: {profile: {seed: {stage: record}}}."""
-    sizes = {s: len(m.vertex_names) for s, m in models.items()}
     results: dict[str, dict[int, dict[str, dict[str, float]]]] = {}
     for profile in profiles:
         for seed in seeds:
             for stage in models:
                 record = fit_in_r(workdir, f"{profile}-{seed}-{stage}", [stage], models,
-                                  profile_control(profile, sizes[stage]), seed)
+                                  profile, seed)
                 results.setdefault(profile, {}).setdefault(seed, {}).update(record)
                 print(f"    {profile} seed {seed} {stage}: fit "
                       f"{record[stage]['fit.elapsed']:.1f} s", flush=True)
     return results
 
 
-def profile_table(results, stages: Sequence[str]) -> tuple[str, dict[str, float]]:
-    """Markdown rows per profile and stage; returns the table and each profile's total."""
+def table_header(*columns: str) -> list[str]:
+    """The first two lines of a markdown table."""
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
+def table_only(name: str, what: str, rows: Sequence[str], anchor: str = "none") -> Measurement:
+    """A measurement whose result is a table rather than one time and ratio."""
+    return Measurement(name=name, what=what, anchor=anchor, seconds=float("nan"),
+                       table="\n".join(rows))
+
+
+PROFILE_HEADER = table_header(
+    "profile", "stage", "fit wall s", "fit CPU s", "loglik wall s", "iterations",
+    "max (RMS) abs(diff)/MCMC SE", "beyond 2 MCMC SE", "max abs(diff)/SE", "loglik MC s.e.")
+
+
+def profile_rows(results, stages: Sequence[str]) -> tuple[list[str], dict[str, float]]:
+    """Table rows per profile and stage (medians over seeds, range in brackets) and each
+    profile's median total wall seconds (fits + bridge sampling, all stages in turn).
+
+    Tuned profiles are compared with the default fit of the same seed; the default rows
+    compare each default fit with the default fit of the next seed: the yardstick.
+    """
     seeds = sorted(results["default"])
-    lines = [
-        "| profile | stage | fit wall s | fit CPU s | loglik wall s | iterations | "
-        "max abs(diff)/MCMC SE | max abs(diff)/SE | loglik MC s.e. |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    totals = {}
+    rows, totals = [], {}
     for profile, by_seed in results.items():
-        total = []
-        for seed in seeds:
-            total.append(sum(by_seed[seed][s]["fit.elapsed"] + by_seed[seed][s]["loglik.elapsed"]
-                             for s in stages))
-        totals[profile] = statistics.median(total)
+        totals[profile] = statistics.median(
+            sum(by_seed[seed][s]["fit.elapsed"] + by_seed[seed][s]["loglik.elapsed"]
+                for s in stages) for seed in seeds)
         for stage in stages:
             recs = [by_seed[seed][stage] for seed in seeds]
             if profile == "default":
-                # the yardstick: each default fit against the default fit of the next seed
-                devs = [deviation(by_seed[a][stage], by_seed[b][stage])
-                        for a, b in zip(seeds, seeds[1:] + seeds[:1]) if a != b]
+                pairs = [(by_seed[a][stage], by_seed[b][stage])
+                         for a, b in zip(seeds, seeds[1:] + seeds[:1]) if a != b]
+                pairs = pairs[:1] if len(seeds) == 2 else pairs
             else:
-                devs = [deviation(by_seed[seed][stage], results["default"][seed][stage])
-                        for seed in seeds]
-            lines.append(
+                pairs = [(by_seed[seed][stage], results["default"][seed][stage])
+                         for seed in seeds]
+            devs = [deviations(a, b) for a, b in pairs]
+            if devs:
+                mcse = np.concatenate([d[0] for d in devs])
+                in_se = np.concatenate([d[1] for d in devs])
+                compared = (f"{np.max(np.abs(mcse)):.2f} ({np.sqrt(np.mean(mcse ** 2)):.2f}) | "
+                            f"{int(np.sum(np.abs(mcse) > 2))} of {mcse.size} | "
+                            f"{np.max(np.abs(in_se)):.2f} | ")
+            else:
+                compared = "- | - | - | "
+            rows.append(
                 f"| {profile} | {stage} | {_median_range([r['fit.elapsed'] for r in recs])} | "
                 f"{_median_range([r['fit.cpu'] for r in recs])} | "
                 f"{_median_range([r['loglik.elapsed'] for r in recs])} | "
-                f"{_median_range([r['iterations'] for r in recs], '.0f')} | "
-                + (f"{_median_range([d[0] for d in devs], '.2f')} | "
-                   f"{_median_range([d[1] for d in devs], '.2f')} | " if devs else "- | - | ")
-                + f"{_median_range([r['llf_mcse'] for r in recs], '.2f')} |")
-    return "\n".join(lines), totals
+                f"{_median_range([r['iterations'] for r in recs], '.0f')} | {compared}"
+                f"{_median_range([r['llf_mcse'] for r in recs], '.2f')} |")
+    return rows, totals
 
 
-def init_from_previous(workdir: Path, models, default_runs, profile: str, seed: int):
-    """Stages 2.. started from the previous stage's estimates (memory: ergm's MPLE)."""
-    stages = list(models)
-    sizes = {s: len(m.vertex_names) for s, m in models.items()}
-    out = {}
-    for prev, stage in zip(stages, stages[1:]):
-        init = coefficients(default_runs[seed][prev])
-        out.update(fit_in_r(workdir, f"init-{profile}-{seed}-{stage}", [stage], models,
-                            profile_control(profile, sizes[stage]), seed,
-                            inits={stage: init}))
-    return out
-
-
-def concurrent_stages(workdir: Path, models, profile: str, seed: int) -> tuple[float, float]:
-    """Wall seconds of all stages in one Rscript vs split over two at once (largest alone)."""
-    stages = list(models)
-    sizes = {s: len(m.vertex_names) for s, m in models.items()}
-    control = profile_control(profile, max(sizes.values()))
-    # One process, every stage in turn (control sized for each stage separately below).
-    t0 = time.perf_counter()
-    for stage in stages:
-        fit_in_r(workdir, f"serial-{stage}", [stage], models,
-                 profile_control(profile, sizes[stage]), seed)
-    serial = time.perf_counter() - t0
-    largest = max(stages, key=sizes.get)
-    rest = [s for s in stages if s != largest]
-    del control
-    t0 = time.perf_counter()
-    started = [start_r(workdir, "conc-a", [largest], models,
-                       profile_control(profile, sizes[largest]), seed)]
-    started += [start_r(workdir, f"conc-{s}", [s], models, profile_control(profile, sizes[s]),
-                        seed) for s in rest[:1]]
-    for s in rest[1:]:  # the second core takes the smaller stages one after the other
-        finish_r(*started.pop())
-        started.append(start_r(workdir, f"conc-{s}", [s], models,
-                               profile_control(profile, sizes[s]), seed))
-    for process, out in started:
-        finish_r(process, out)
-    return serial, time.perf_counter() - t0
-
-
-def pyreslib_vs_r(models, profile: str, seed: int, r_records) -> list[str]:
-    """The same fits through pyreslib: wall seconds and equality with the plain R fit."""
+def init_from_previous(workdir: Path, models, results, profile: str, seed: int) -> list[str]:
+    """Stages 2.. started from the previous stage's default-settings estimates (the memory
+    term, new in stage 2, from ergm's MPLE with the others fixed), against a cold start."""
     rows = []
-    for stage, model in models.items():
-        control = profile_control(profile, len(model.vertex_names))
-        t0 = time.perf_counter()
-        res = model.fit(seed=seed, control=control or None)
-        wall = time.perf_counter() - t0
-        r = r_records[stage]
-        plain = np.array(list(coefficients(r).values()))
-        same = np.array_equal(res.params.to_numpy(), plain)
-        rows.append(f"| {profile} | {stage} | {wall:.1f} | "
-                    f"{r['fit.elapsed'] + r['loglik.elapsed']:.1f} | "
-                    f"{'identical' if same else f'max diff {np.max(np.abs(res.params - plain)):.2g}'} |")
+    for prev, stage in itertools.pairwise(models):
+        init = coefficients(results["default"][seed][prev])
+        warm = fit_in_r(workdir, f"init-{profile}-{seed}-{stage}", [stage], models, profile,
+                        seed, inits={stage: init})[stage]
+        cold = results[profile][seed][stage]
+        mcse, _ = deviations(warm, results["default"][seed][stage])
+        rows.append(f"| {profile} | {stage} | {warm['fit.elapsed']:.1f} | "
+                    f"{cold['fit.elapsed']:.1f} | {warm['fit.cpu']:.1f} | {cold['fit.cpu']:.1f} | "
+                    f"{warm['iterations']:.0f} | {cold['iterations']:.0f} | "
+                    f"{np.max(np.abs(mcse)):.2f} |")
     return rows
 
 
-def gof_costs(workdir: Path, models, profile: str, seed: int, nsims=(50, 100)) -> list[str]:
-    sizes = {s: len(m.vertex_names) for s, m in models.items()}
+def concurrent_stages(workdir: Path, models, profile: str, seed: int,
+                      repeats: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of all stage fits in one Rscript, one after the other, and on two cores:
+    the largest stage in one process while a second process fits the others in turn
+    (alternating, ``repeats`` times each)."""
+    stages = list(models)
+    largest = max(stages, key=lambda s: len(models[s].vertex_names))
+    serial, parallel = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fit_in_r(workdir, "serial", stages, models, profile, seed)
+        serial.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        first = start_r(workdir, "core1", [largest], models, profile, seed)
+        second = start_r(workdir, "core2", [s for s in stages if s != largest], models, profile,
+                         seed)
+        finish_r(*first)
+        finish_r(*second)
+        parallel.append(time.perf_counter() - t0)
+    return serial, parallel
+
+
+def gof_rows(workdir: Path, models, profile: str, seed: int, nsims=(50, 100)) -> list[str]:
+    """Fit, bridge-sampling and GOF seconds per stage.  ergm's gof() scales its MCMC interval
+    so that the nsim draws span the fit's last MCMC sample (samplesize x interval): its cost
+    follows the profile, hardly nsim.  Also timed: gof() with MCMC.interval fixed at
+    :data:`GOF_INTERVAL`."""
     rows = []
     for stage in models:
-        rec = fit_in_r(workdir, f"gof-{stage}", [stage], models,
-                       profile_control(profile, sizes[stage]), seed, gof_nsim=nsims)[stage]
-        rows.append(f"| {stage} | " + " | ".join(
-            f"{rec[f'gof{n}.elapsed']:.1f} ({rec[f'gof{n}.cpu']:.1f} CPU)" for n in nsims)
-            + f" | {rec['loglik.elapsed']:.1f} |")
+        rec = fit_in_r(workdir, f"gof-{profile}-{stage}", [stage], models, profile, seed,
+                       gof_nsim=nsims, gof_interval=GOF_INTERVAL)[stage]
+        rows.append(f"| {profile} | {stage} | {rec['samplesize']:.0f} x {rec['interval']:.0f} | "
+                    f"{rec['fit.elapsed']:.1f} | {rec['loglik.elapsed']:.1f} | "
+                    + " | ".join(f"{rec[f'gof{n}.elapsed']:.1f} | {rec[f'gof{n}i.elapsed']:.1f}"
+                                 for n in nsims) + " |")
+    return rows
+
+
+def pyreslib_rows(workdir: Path, models, profile: str, seed: int, repeats: int) -> list[str]:
+    """The same fits through pyreslib and in a plain Rscript, back to back: wall seconds of
+    fit + bridge sampling (pyreslib: also building the network and the result tables; the
+    Rscript: timed inside R) and whether the estimates are identical."""
+    from pyreslib.ergm import ERGM
+
+    first = next(iter(models.values()))
+    ERGM(first.adjacency, "edges").fit(seed=1)  # load ergm's code before timing
+    rows = []
+    for stage, model in models.items():
+        control = profile_control(profile, len(model.vertex_names))
+        ours, plain_r, diff = [], [], 0.0
+        for _ in range(repeats):
+            r = fit_in_r(workdir, f"plain-{stage}", [stage], models, profile, seed)[stage]
+            plain_r.append(r["fit.elapsed"] + r["loglik.elapsed"])
+            t0 = time.perf_counter()
+            res = model.fit(seed=seed, control=control or None)
+            ours.append(time.perf_counter() - t0)
+            plain = np.array(list(coefficients(r).values()))
+            diff = max(diff, float(np.max(np.abs(res.params.to_numpy() - plain))))
+        rows.append(f"| {stage} | {_median_range(ours)} | {_median_range(plain_r)} | "
+                    f"{statistics.median(ours) / statistics.median(plain_r):.2f} | "
+                    + ("identical |" if diff == 0 else f"max difference {diff:.2g} |"))
     return rows
 
 
 def run(quick: bool = False, seeds: Sequence[int] = (1, 2, 3),
-        profiles: Sequence[str] = PROFILES, recommended: str = "sized") -> list[Measurement]:
+        profiles: Sequence[str] = PROFILES, recommended: str = "fast") -> list[Measurement]:
     models = demo_stage_models("extended")
-    if quick:
+    if quick:  # the first stage only, two seeds
         models = dict(list(models.items())[:1])
-        seeds = seeds[:2]
+        seeds = tuple(seeds)[:2]
+    seeds = list(seeds)
     stages = list(models)
+    sizes = ", ".join(f"{s}: {len(m.vertex_names)} cities" for s, m in models.items())
     out: list[Measurement] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         save_rds(models, workdir / "stages.rds")
         results = compare_profiles(workdir, models, profiles, seeds)
-        table, totals = profile_table(results, stages)
-        for profile in profiles:
-            if profile == "default":
-                continue
+        rows, totals = profile_rows(results, stages)
+        for profile in profiles[1:]:
+            control = {s: profile_control(profile, len(models[s].vertex_names)) for s in stages}
+            same = len({repr(c) for c in control.values()}) == 1
             out.append(Measurement(
-                name=f"Extended stage models, MCMC profile '{profile}' vs ergm's defaults",
-                what=f"median over seeds {list(seeds)} of the wall time to fit and bridge-sample "
-                     f"the extended model on the demo's {len(stages)} stage networks, one after "
-                     f"the other in a plain Rscript; control = "
-                     + "; ".join(f"{s}: {profile_control(profile, len(models[s].vertex_names))}"
-                                 for s in stages),
+                name=f"Extended stage models: MCMC profile '{profile}' vs ergm's defaults",
+                what=f"median over seeds {seeds} of the wall time to fit and bridge-sample the "
+                     f"extended model on the demo's stages ({sizes}), one after the other, "
+                     "each in a plain Rscript; control = "
+                     + (f"{control[stages[0]]}" if same else f"{control}"),
                 anchor="the same fits at ergm's default control.ergm() (same seeds)",
                 seconds=totals[profile], anchor_seconds=totals["default"],
-                target="estimates within 2 MCMC standard errors of the default fit",
-            ))
-        out[0].table = table if out else ""
+                target="estimates within 2 MCMC standard errors of the default fit (table)"))
+        if out:
+            out[0].table = "\n".join(PROFILE_HEADER + rows)
 
         if len(stages) > 1:
-            seed = seeds[0]
-            rows = ["| profile | stage | fit wall s | fit CPU s | iterations | "
-                    "max abs(diff)/MCMC SE vs default |", "|---|---|---|---|---|---|"]
-            for profile in ("default", recommended):
-                started = init_from_previous(workdir, models, results["default"], profile, seed)
-                for stage, rec in started.items():
-                    dev = deviation(rec, results["default"][seed][stage])[0]
-                    cold = results[profile][seed][stage]
-                    rows.append(f"| {profile} from previous stage | {stage} | "
-                                f"{rec['fit.elapsed']:.1f} (cold {cold['fit.elapsed']:.1f}) | "
-                                f"{rec['fit.cpu']:.1f} (cold {cold['fit.cpu']:.1f}) | "
-                                f"{rec['iterations']:.0f} (cold {cold['iterations']:.0f}) | "
-                                f"{dev:.2f} |")
-            out.append(Measurement(
-                name="Starting values from the previous stage's fit (init=)",
-                what="stages 2 and 3 started from the previous stage's default-settings "
-                     "estimates (memory from the MPLE); 'cold' = ergm's default start, the MPLE",
-                anchor="the same stage fitted from the MPLE (table, 'cold')",
-                seconds=sum(float(r.split("|")[3].split()[0]) for r in rows[2:]),
-                table="\n".join(rows)))
+            rows = table_header("profile", "stage", "warm fit wall s", "cold fit wall s",
+                                "warm CPU s", "cold CPU s", "warm iterations", "cold iterations",
+                                "max abs(diff)/MCMC SE vs default")
+            rows += [row for profile in dict.fromkeys(("default", recommended))
+                     for row in init_from_previous(workdir, models, results, profile, seeds[0])]
+            out.append(table_only(
+                "Starting values from the previous stage's fit (init=)",
+                "stages 2 and 3 started from the previous stage's default-settings estimates "
+                "('warm'; the memory term from the MPLE with the others fixed) vs ergm's default "
+                f"start, the MPLE ('cold'); seed {seeds[0]}", rows, anchor="the cold start"))
 
-            serial, parallel = concurrent_stages(workdir, models, recommended, seed)
+            serial, parallel = concurrent_stages(workdir, models, recommended, seeds[0],
+                                                 len(seeds))
             out.append(Measurement(
                 name=f"Extended stage models on both cores ('{recommended}' profile)",
-                what="wall time of the three stage fits (with bridge sampling) in two Rscript "
-                     "processes at once: the largest stage on one core, the others in turn on "
-                     "the other",
-                anchor="the same fits one after the other",
-                seconds=parallel, anchor_seconds=serial))
+                what=f"median wall time of {len(seeds)} runs of the stage fits (with bridge "
+                     "sampling) in two Rscript processes at once: the largest stage in one, "
+                     "the others in turn in the other",
+                anchor="the same fits one after the other in one Rscript (alternating)",
+                seconds=statistics.median(parallel), anchor_seconds=statistics.median(serial),
+                extra={"two processes": _median_range(parallel) + " s",
+                       "one process": _median_range(serial) + " s"}))
 
-        rows = ["| stage | GOF nsim=50 wall s | GOF nsim=100 wall s | bridge sampling wall s |",
-                "|---|---|---|---|"] + gof_costs(workdir, models, recommended, seeds[0])
-        out.append(Measurement(
-            name=f"GOF and bridge-sampling costs ('{recommended}' profile)",
-            what="ergm::gof(fit) (degree, espartners, distance, model statistics) and "
-                 "logLik(fit, add = TRUE) of the extended model per stage",
-            anchor="none", seconds=float("nan"), table="\n".join(rows)))
+        rows = table_header("profile", "stage", "last MCMC sample x interval", "fit wall s",
+                            "bridge sampling wall s", "GOF nsim=50 wall s",
+                            f"... interval {GOF_INTERVAL}", "GOF nsim=100 wall s",
+                            f"... interval {GOF_INTERVAL}")
+        for profile in dict.fromkeys(("default", "hummel", recommended)):
+            rows += gof_rows(workdir, models, profile, seeds[0])
+        out.append(table_only(
+            "GOF and bridge-sampling costs by profile",
+            "ergm::gof(fit) with its default statistics (degree, edgewise shared partners, "
+            "distance, model statistics), at statnet's default interval and at MCMC.interval = "
+            f"{GOF_INTERVAL}, and logLik(fit, add = TRUE), per stage", rows))
 
-        rows = ["| profile | stage | pyreslib wall s | plain R wall s | estimates |",
-                "|---|---|---|---|---|"]
-        for profile in ("default", recommended):
-            rows += pyreslib_vs_r(models, profile, seeds[0], results[profile][seeds[0]])
-        out.append(Measurement(
-            name="The same profiles through pyreslib",
-            what="ERGM(...).fit(seed, control=profile) in this process (fit + bridge sampling)",
-            anchor="the plain Rscript fits above (fit + bridge sampling, same seed)",
-            seconds=float("nan"), table="\n".join(rows)))
+        rows = table_header("stage", "pyreslib wall s", "plain Rscript wall s", "ratio",
+                            "estimates")
+        rows += pyreslib_rows(workdir, models, recommended, seeds[0], 2)
+        out.append(table_only(
+            f"The '{recommended}' profile through pyreslib",
+            f"ERGM(...).fit(seed={seeds[0]}, control=profile) in this process (network, fit, "
+            "bridge sampling, result tables), median of 2, back to back with the plain Rscript "
+            "fit", rows, anchor="the same fit and logLik() in a plain Rscript, timed inside R"))
     return out
 
 
@@ -353,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--profiles", default=",".join(PROFILES))
-    parser.add_argument("--recommended", default="sized")
+    parser.add_argument("--recommended", default="fast")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     for m in run(args.quick, seeds, args.profiles.split(","), args.recommended):

@@ -3,8 +3,9 @@
 # Usage: Rscript benchmarks/ergm_tuning.R STAGES.rds JOB.rds OUT.csv
 #   STAGES.rds: list(<stage label> = list(adj, names, covs, edge)) (benchmarks/_demo_stages.py)
 #   JOB.rds: list(stages = <labels, fitted one after the other>, formulas = <R formula text per
-#            stage>, control = <control.ergm settings>, inits = <named list of init vectors per
-#            stage, or NULL>, seed, gof_nsim = <GOF sizes to time, may be empty>)
+#            stage>, controls = <control.ergm settings per stage>, inits = <named list of init
+#            vectors per stage, or NULL>, seed, gof_nsim = <GOF sizes to time, or NULL>,
+#            gof_interval = <also time GOF with this MCMC.interval, or NULL>)
 # Writes key,value rows per stage ("<stage>|<key>"): wall and CPU seconds of the fit (without
 # the log-likelihood), of bridge sampling and of each GOF; iterations; estimates, standard errors
 # and their MCMC part (vcov(sources = "estimation")); log-likelihood and its MC standard error.
@@ -35,7 +36,7 @@ for (stage in job$stages) {
   nw <- stage_network(inputs[[stage]])
   # Trusted benchmark text (the formulas are constants of bench_ergm_tuning.py).
   f <- stats::as.formula(paste("nw ~", job$formulas[[stage]]))
-  settings <- job$control
+  settings <- job$controls[[stage]]
   if (!is.null(job$inits[[stage]])) settings$init <- unlist(job$inits[[stage]])
   ctrl <- do.call(control.ergm, c(settings, list(seed = job$seed)))
   set.seed(job$seed)
@@ -43,18 +44,25 @@ for (stage in job$stages) {
   t_ll <- system.time(fit <- logLik(fit, add = TRUE))
   ll <- logLik(fit)
   b <- coef(fit)
+  NVL <- statnet.common::NVL
   put(stage, c(fit = seconds(t_fit), loglik = seconds(t_ll),
-               iterations = statnet.common::NVL(fit$iterations, NA), maxit = fit$control$MCMLE.maxit,
-               interval = statnet.common::NVL(fit$control$MCMC.interval, NA),
-               samplesize = statnet.common::NVL(fit$control$MCMC.samplesize, NA),
-               llf = as.numeric(ll), llf_mcse = sqrt(statnet.common::NVL(attr(ll, "vcov"), 0)),
+               iterations = NVL(fit$iterations, NA), maxit = fit$control$MCMLE.maxit,
+               interval = NVL(fit$control$MCMC.interval, NA),
+               samplesize = NVL(fit$control$MCMC.samplesize, NA),
+               llf = as.numeric(ll), llf_mcse = sqrt(NVL(attr(ll, "vcov"), 0)),
                setNames(b, paste0("coef:", names(b))),
                setNames(sqrt(diag(vcov(fit))), paste0("se:", names(b))),
                setNames(sqrt(diag(vcov(fit, sources = "estimation"))),
                         paste0("mcse:", names(b)))))
   for (nsim in job$gof_nsim) {
+    # statnet's default: the nsim draws are spread over the fit's last MCMC sample
     t_gof <- system.time(ergm::gof(fit, control = control.gof.ergm(nsim = nsim, seed = job$seed)))
     put(stage, setNames(seconds(t_gof), paste0("gof", nsim, ".", c("elapsed", "cpu"))))
+    if (!is.null(job$gof_interval)) {  # a fixed interval between draws instead
+      t_gof <- system.time(ergm::gof(fit, control = control.gof.ergm(
+        nsim = nsim, seed = job$seed, MCMC.interval = job$gof_interval)))
+      put(stage, setNames(seconds(t_gof), paste0("gof", nsim, "i.", c("elapsed", "cpu"))))
+    }
   }
 }
 writeLines(c("key,value", sprintf("%s,%.17g", names(out), out)), args[[3]])
