@@ -242,12 +242,16 @@ class FiguresConfig:
 class OutputConfig:
     """``[output]``: where results may go and how numbers are written.
 
-    The output folder must lie inside the current working directory (the project's working
-    tree) unless ``allow_outside = true``: the run replaces the folder as a whole, so a typo must
-    not be able to point it at an unrelated place.  ``significant_digits`` rounds every float
-    in results.json, which makes it byte-identical across processes and machines.
+    ``folder`` is the output folder when the command line names none (``--out`` wins),
+    relative to the config file.  A folder from the config must lie inside the current
+    working directory (the project's working tree) unless ``allow_outside = true``: the run
+    replaces the folder as a whole, so a config written elsewhere must not be able to point
+    it at an unrelated place.  A folder named on the command line is the user's choice and is
+    honoured wherever it points.  ``significant_digits`` rounds every float in results.json,
+    which makes it byte-identical across processes and machines.
     """
 
+    folder: str | None = None
     allow_outside: bool = False
     significant_digits: int = field(default=6, metadata=_bounded(1, 17))
 
@@ -670,6 +674,7 @@ top_n = 20
 label_cities = 8
 
 [output]
-allow_outside = false
+folder = "results"           # used when the command line gives no --out
+allow_outside = false        # may folder (from this file) lie outside the working tree?
 significant_digits = 6
 """
