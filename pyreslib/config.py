@@ -29,8 +29,8 @@ resilience.floor          0 <= floor < 1              share added after min-max 
 resilience.top_nodes      1 .. 1,000                  cities listed per stage
 robustness.repeats        1 .. 10,000                 random removal orders per stage
 ergm.gof_nsim             0 (skip), or 2 .. 10,000    networks simulated per goodness of fit
-ergm.mcmc_samplesize      0 (the profile's), or       MCMC sample per MCMC-MLE iteration
-                          100 .. 1,000,000            (memory grows with it)
+ergm.mcmc_samplesize      0 (ergm's default, 1024),   MCMC sample per MCMC-MLE iteration
+                          or 100 .. 1,000,000         (memory grows with it)
 ergm.workers              0 .. 64                     R processes fitting at once (0: in
                                                       this process)
 ergm.threshold            1 .. 1,000,000              minimum joint patents of an ERGM tie
@@ -195,8 +195,8 @@ class ErgmConfig:
     covariates a run provides (:data:`pyreslib.study.FORMULA_NODE_COVARIATES`,
     :data:`pyreslib.study.FORMULA_EDGE_COVARIATES`); with the step enabled at least one model
     must be on.  ``mcmc_profile`` chooses the MCMC settings of dyad-dependent fits
-    (:data:`MCMC_PROFILES`); ``mcmc_samplesize`` (0 = the profile's) overrides its sample
-    size.  ``workers`` R processes fit stages and models at the same time (0: one after
+    (:data:`MCMC_PROFILES`); ``mcmc_samplesize`` (0 = ergm's default, 1024) sets their MCMC
+    sample size.  ``workers`` R processes fit stages and models at the same time (0: one after
     another in this process; the results are the same).  ``pooled`` names the model fitted to
     all stages at once (ergm.multi) to test whether its effects changed between stages
     (``""``: none; not set: "study" when it is fitted, see :meth:`pooled_model`).  ``gof_nsim = 0`` skips goodness of fit.  Ranges: see the module docstring.
@@ -210,7 +210,7 @@ class ErgmConfig:
     pooled: str | None = None
     gof_nsim: int = field(default=50, metadata=_bounded(2, 10_000, zero="skip"))
     mcmc_samplesize: int = field(default=0, metadata=_bounded(100, 1_000_000,
-                                                               zero="the profile's"))
+                                                               zero="ergm's default"))
     threshold: int = field(default=1, metadata=_bounded(1, 1_000_000))
 
     def formulas(self) -> dict[str, str]:
@@ -481,10 +481,11 @@ def _check_models(value: Any, key: str, where: str) -> dict[str, bool | str]:
                                   f"([ergm.models]), got {_describe(item)}.")
             if item not in BUILTIN_MODELS:
                 raise ConfigError(
-                    f"{where}: key '{key}' must be one of {builtin}, got {_excerpt(item)}; a "
-                    "model of your own goes in a table: [ergm.models] with "
-                    "mine = \"edges + ...\".")
-        _check_list(value, key, where)
+                    f"{where}: key '{key}' must be one of {builtin} (a model of your own goes "
+                    "in a table: [ergm.models] with mine = \"edges + ...\"), got "
+                    f"{_excerpt(item)}.")
+        if value:  # an empty list is refused with the step's switch named (_check_semantics)
+            _check_list(value, key, where)
         return dict.fromkeys(value, True)
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: key '{key}' must be an array of model names or a table "
