@@ -381,18 +381,18 @@ mine = "edges + nodecov('education') + edgecov('proximity') + edgecov('memory')"
 
 @pytest.mark.parametrize("models, expected", [
     ('mine = "edges + nodecov(\'gdp\')"',
-     "run.toml: key 'ergm.models.mine': ERGM formula \"edges + nodecov('gdp')\": argument "
+     ("run.toml: key 'ergm.models.mine': ERGM formula \"edges + nodecov('gdp')\": argument "
      "'attr' of nodecov() at position 16 names node covariate 'gdp', which was not given; "
      "available: ['economic', 'education', 'science']. (covariates of a run: node economic, "
-     "education, science; edge proximity, adjacency, memory)"),
-    ('mine = "edges + system(\'rm\')"', "key 'ergm.models.mine': ERGM formula \"edges + "
-     "system('rm')\": 'system' at position 8 is not an ergm term pyreslib knows."),
+     "education, science; edge proximity, adjacency, memory)")),
+    ('mine = "edges + system(\'rm\')"', ("key 'ergm.models.mine': ERGM formula \"edges + "
+     "system('rm')\": 'system' at position 8 is not an ergm term pyreslib knows.")),
     ('study = "edges"', "key 'ergm.models.study' is a built-in model: give true or false"),
     ("mine = true", "key 'ergm.models.mine' must be an ERGM formula"),
     ('"2x" = "edges"', "key 'ergm.models.2x': a model name is a letter followed by"),
     ('mine = "edges + offset(nodecov(\'economic\'))"',
-     "key 'ergm.models.mine': offset term offset(nodecov('economic')) needs fixed "
-     "coefficients"),
+     ("key 'ergm.models.mine': offset term offset(nodecov('economic')) needs fixed "
+     "coefficients")),
     ("study = false", "key 'ergm.models' is empty"),
 ])
 def test_a_bad_model_entry_names_the_key_and_the_bad_term(project, models, expected):
