@@ -206,10 +206,13 @@ class RichProgress(Progress):
         """Show a line R printed (ergm's progress, labelled with its fit) as the detail of
         the step that runs."""
         check_stop_signals()
+        from rich.markup import escape
+
         line = " ".join(line.split())
         if self._current in self._tasks and line:
             shown = line if len(line) <= 70 else line[:69] + "…"
-            self._bars.update(self._tasks[self._current], detail=shown)
+            # "[extended 2018-2021] Iteration 2": the label is text, not rich markup
+            self._bars.update(self._tasks[self._current], detail=escape(shown))
 
     def started(self, step: str, total: int) -> None:
         check_stop_signals()
@@ -221,12 +224,16 @@ class RichProgress(Progress):
     def working_on(self, step: str, detail: str) -> None:
         check_stop_signals()
         if step in self._tasks:
-            self._bars.update(self._tasks[step], detail=detail)
+            from rich.markup import escape
+
+            self._bars.update(self._tasks[step], detail=escape(detail))
 
     def advanced(self, step: str, detail: str = "") -> None:
         check_stop_signals()
         if step in self._tasks:
-            self._bars.update(self._tasks[step], advance=1, detail=detail)
+            from rich.markup import escape
+
+            self._bars.update(self._tasks[step], advance=1, detail=escape(detail))
 
     def finished(self, step: str) -> None:
         if step in self._tasks:

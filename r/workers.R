@@ -48,10 +48,15 @@ pyreslib_pool_send <- function(cluster, i, fun, args, tag) {
 }
 
 # Wait at most `timeout` seconds for one of the workers `busy` (indices) to answer; returns
-# NULL, or list(node, tag, success, value) of the first that did.
+# NULL, or list(node, tag, success, value) of the first that did, or "interrupted": while R
+# waits in select() it handles Ctrl-C (SIGINT) itself, as an R interrupt, which the Python
+# side never sees; it is passed on as this value.
 pyreslib_pool_poll <- function(cluster, busy, timeout) {
   busy <- as.integer(busy)
-  ready <- socketSelect(lapply(cluster[busy], function(node) node$con), timeout = timeout)
+  ready <- tryCatch(
+    socketSelect(lapply(cluster[busy], function(node) node$con), timeout = timeout),
+    interrupt = function(condition) NULL)
+  if (is.null(ready)) return("interrupted")
   if (!any(ready)) return(NULL)
   i <- busy[which(ready)[1]]
   message <- parallel:::recvData(cluster[[i]])

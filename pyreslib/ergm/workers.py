@@ -202,6 +202,8 @@ class FitPool:
             self._read_logs()
             if answer is bridge.session().ro.NULL:
                 continue
+            if isinstance(answer[0], str):  # R took Ctrl-C while it waited (r/workers.R)
+                raise KeyboardInterrupt("interrupted while waiting for the R workers")
             parts = bridge.as_dict(answer)
             worker = int(bridge.as_float(parts["node"]))
             if not bool(parts["success"][0]):
@@ -252,12 +254,15 @@ class FitPool:
             with open(log, "rb") as handle:
                 handle.seek(self._log_read[log])
                 chunk = handle.read()
-            end = chunk.rfind(b"\n") + 1
+            # a line ends with a newline, or with a carriage return (ergm's progress bars
+            # redraw one line)
+            end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
             if not end:
                 continue
             self._log_read[log] += end
             for line in chunk[:end].decode("utf-8", "replace").splitlines():
-                self._show(job, line)
+                if line.strip():
+                    self._show(job, line)
 
     def _show(self, job: Job, line: str) -> None:
         self.on_event("line", job, line)
