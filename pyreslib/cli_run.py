@@ -312,6 +312,15 @@ def _print_summary(result, written, timings: dict[str, float]) -> None:
     console.print(f"wrote {written.out_dir} ({len(written.figures)} figures, "
                   f"{len(written.tables)} table files): open {written.out_dir / 'report.html'}")
     console.print(f"[dim]time per step: {timing}")
+    if result.ergm is not None:
+        # each fit's time with its goodness of fit, on its R worker (they overlap)
+        per_fit = ", ".join(f"{model} {stage} {fit.seconds:.1f}s"
+                            for (stage, model), fit in result.ergm.fits.items()
+                            if math.isfinite(fit.seconds))
+        pooled = result.ergm.pooled
+        if pooled is not None and math.isfinite(pooled.seconds):
+            per_fit += f", pooled {pooled.model} {pooled.seconds:.1f}s"
+        console.print(f"[dim]ERGM time per fit: {per_fit}")
 
 
 def _num(value) -> str:

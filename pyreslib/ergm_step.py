@@ -137,6 +137,7 @@ class PooledComparison:
     effects: pd.DataFrame | None = None
     changes: pd.DataFrame | None = None
     sentences: tuple[str, ...] = ()
+    seconds: float = math.nan
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,14 +369,15 @@ def _pooled_comparison(done, cfg: Config) -> PooledComparison:
     name = cfg.ergm.pooled_model()
     results = done.results
     if results is None:
-        return PooledComparison(name, error=done.error, warnings=tuple(done.warnings))
+        return PooledComparison(name, error=done.error, warnings=tuple(done.warnings),
+                                seconds=done.seconds)
     changes = results.stage_changes()
     tests = results.stage_change_tests()
     return PooledComparison(
         name, formula=results.formula, results=results, warnings=tuple(done.warnings),
         control=MappingProxyType(dict(results.control)), tests=tests,
         effects=results.stage_effects(), changes=changes,
-        sentences=tuple(stage_sentences(tests, changes)))
+        sentences=tuple(stage_sentences(tests, changes)), seconds=done.seconds)
 
 
 # ----------------------------------------------------------------------------------------------
