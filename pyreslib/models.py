@@ -416,3 +416,47 @@ def stage_comparison(fits: Mapping[tuple[str, str], ERGMResults]) -> Comparison 
         # Stages are different networks by design; the table says so in its note.
         warnings.simplefilter("ignore", ComparisonWarning)
         return compare({f"{s} {m}": r for (s, m), r in fits.items()})
+
+
+def compare_profiles(model: ERGM, profile: str = "fast", *, reference: str = "default",
+                     seed: int = 2023, workers: int = 2) -> pd.DataFrame:
+    """Fit ``model`` with the MCMC settings of ``profile`` and of ``reference`` (statnet's
+    defaults), with the same ``seed``, and set the estimates side by side: the check that a
+    tuned profile gives the estimates of a default-settings fit on the same network.
+
+    One row per term: ``coef`` and ``mcmc_se`` (Monte Carlo standard error,
+    ``ERGMResults.mcmc_bse``) of each fit, ``se`` of the reference fit, ``difference``,
+    ``in_mcse`` = |difference| / sqrt(mcse_profile² + mcse_reference²) (the Monte Carlo
+    standard error of the difference of two independent MCMC fits), ``in_se`` = |difference|
+    / se, and ``within`` = ``in_mcse <= 2``.  ``frame.attrs`` holds each fit's ``seconds``
+    (wall, on its own R worker), ``llf``, ``llf_mcse`` and ``converged``.
+    """
+    from pyreslib.ergm.workers import FitPool, Job
+
+    n = len(model.vertex_names)
+    fits = {}
+    with FitPool(workers) as pool:
+        for name in (profile, reference):
+            control = profile_control(name, n) if model.mcmc else {}
+            pool.submit(Job(name, model.prepare_fit(seed=seed, control=control or None)))
+        for done in pool.completed():
+            if done.results is None:
+                raise InputError(f"compare_profiles: the {done.key!r} fit failed: {done.error}")
+            fits[done.key] = done
+    tuned, base = fits[profile].results, fits[reference].results
+    difference = tuned.params - base.params
+    mcse = np.sqrt(tuned.mcmc_bse**2 + base.mcmc_bse**2)
+    frame = pd.DataFrame({
+        f"coef {profile}": tuned.params, f"mcmc_se {profile}": tuned.mcmc_bse,
+        f"coef {reference}": base.params, f"mcmc_se {reference}": base.mcmc_bse,
+        f"se {reference}": base.bse, "difference": difference,
+        "in_mcse": difference.abs() / mcse.replace(0, np.nan),
+        "in_se": difference.abs() / base.bse,
+    })
+    frame["within"] = frame["in_mcse"] <= 2
+    frame.index.name = "term"
+    frame.attrs = {name: {"seconds": fits[name].seconds, "llf": fits[name].results.llf,
+                          "llf_mcse": fits[name].results.llf_mcse,
+                          "converged": fits[name].results.converged}
+                   for name in (profile, reference)}
+    return frame

@@ -278,17 +278,11 @@ class ERGM:
                     raise self._explain(exc) from None
             return call.finish(value, messages)
 
-    def prepare_fit(
-        self,
-        estimate: str = "MLE",
-        seed: int | None = None,
-        control: Mapping[str, Any] | None = None,
-        eval_loglik: bool = True,
-        offset_coef: Iterable[float] | None = None,
-        verbose: bool | int | None = None,
-        console: Any = None,
-        worker_timeout: float = 60.0,
-    ) -> FitCall:
+    def prepare_fit(self, estimate: str = "MLE", seed: int | None = None,
+                    control: Mapping[str, Any] | None = None, eval_loglik: bool = True,
+                    offset_coef: Iterable[float] | None = None,
+                    verbose: bool | int | None = None, console: Any = None,
+                    worker_timeout: float = 60.0) -> FitCall:
         """Check the arguments of :meth:`fit` and return the R call it makes, unmade.
 
         :meth:`fit` makes the call in this process; :mod:`pyreslib.ergm.workers` makes it in
