@@ -18,9 +18,10 @@ and, in every stage after the first, the previous stage's tie as an edge covaria
 ones.
 
 MCMC-MLE settings come in named profiles (:func:`profile_control`): ``"default"`` is
-statnet's own ``control.ergm``; ``"fast"`` is statnet's Hummel stopping rule with a fixed
-MCMC sample size, several times faster on the demo's networks at a somewhat larger Monte
-Carlo error (docs/method.md, "MCMC settings"; BENCHMARKS.md).
+statnet's own ``control.ergm``; ``"hummel"`` (the main job's default) is statnet's Hummel
+stopping rule with statnet's adaptive MCMC sample size, ``"fast"`` the same rule with a fixed
+sample size, faster still at a larger Monte Carlo error (docs/method.md, "MCMC settings";
+BENCHMARKS.md; :func:`compare_profiles`).
 """
 
 from __future__ import annotations
@@ -102,20 +103,26 @@ def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     """The ``control.ergm`` settings of the MCMC profile ``profile`` for a network of
     ``n_nodes`` cities (dyad-independent fits ignore them).
 
-    ``"default"``: none, statnet's own (MCMC-MLE stops when the estimate's Monte Carlo
-    error is small next to its standard error, with an MCMC sample size adapted to a target
-    effective size).  ``"fast"``: ``MCMLE.termination="Hummel"`` with
-    ``MCMLE.effectiveSize=None`` (statnet's "Hummel" stopping rule: stop once the step length
-    has reached 1 twice, with a fixed sample of ``MCMC.samplesize`` networks; Hummel, Hunter
-    & Handcock 2012, *J. Comput. Graph. Stat.* 21(4), doi:10.1080/10618600.2012.679224).
+    ``"default"``: none, statnet's own: MCMC-MLE stops when the observed statistics lie in
+    the sample's confidence region, with the MCMC sample size adapted so that the sample's
+    effective size reaches ``MCMLE.effectiveSize`` (64).  ``"hummel"``:
+    ``MCMLE.termination="Hummel"``, statnet's Hummel stopping rule (stop once the step length
+    has reached 1 twice; Hummel, Hunter & Handcock 2012, *J. Comput. Graph. Stat.* 21(4),
+    doi:10.1080/10618600.2012.679224), keeping the adaptive sample size, which grows with the
+    network's autocorrelation, so the settings follow the network's size by themselves.
+    ``"fast"``: the Hummel rule with a fixed sample of ``MCMC.samplesize`` (1,024) networks
+    (``MCMLE.effectiveSize=None``).  docs/method.md ("MCMC settings") gives their time and
+    Monte Carlo error on the demo's networks; :func:`compare_profiles` checks a profile
+    against statnet's defaults on any network.  ``n_nodes`` is not used by these profiles
+    (none needs it); it is the place for size rules.
     """
     from pyreslib.config import MCMC_PROFILES
 
     if profile not in MCMC_PROFILES:
         raise InputError(f"mcmc profile {profile!r}: choose one of {list(MCMC_PROFILES)}.")
-    if profile == "default":
-        return {}
-    return {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}
+    return {"default": {},
+            "hummel": {"MCMLE.termination": "Hummel"},
+            "fast": {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}}[profile]
 
 
 def read_covariates(path: str | Path) -> pd.DataFrame:
