@@ -7,11 +7,18 @@
     result.networks["2018-2021"]                    # networkx.Graph of a stage
     result.indicators.network                       # stage x network indicator
     result.resilience.network.D                     # network resilience per stage
-    result.ergm.fits[("2018-2021", "study")].results.summary()
+    result.ergm.fits[("2018-2021", "extended")].results.summary()
+    result.ergm.fits[("2018-2021", "extended")].mcmc.table   # Geweke z and p, ESS, ...
+    result.ergm.lr_tests[-1].anova                  # study vs extended within the stage
+    result.ergm.pooled.sentences                    # did an effect change between stages?
 
 The steps, one field of :class:`AnalysisResult` each, in the order they run::
 
     ingest -> networks -> indicators -> communities -> resilience -> robustness -> ergm
+
+The ERGM step (:mod:`pyreslib.ergm_step`) fits every model to every stage on R worker
+processes, with goodness of fit, MCMC diagnostics, likelihood-ratio tests within stages and
+a pooled model comparing the stages.
 
 :mod:`pyreslib.outputs` turns the result into results.json, tables, figures and report.html.
 Progress is told to an optional :class:`pyreslib.progress.Progress` observer; the computation
@@ -24,7 +31,6 @@ ordinary pandas and networkx objects; copy them before changing them.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,13 +42,12 @@ import pandas as pd
 
 from pyreslib import study
 from pyreslib.config import Config, load_config
-from pyreslib.errors import InputError, PyreslibError
+from pyreslib.ergm_step import ERGMFit, ERGMStep
+from pyreslib.errors import InputError
 from pyreslib.progress import Progress, step
 
 if TYPE_CHECKING:
     from pyreslib.community import CommunityResult
-    from pyreslib.ergm import Comparison, ERGMResults
-    from pyreslib.ergm.diagnostics import GOFResults, MCMCDiagnostics
     from pyreslib.ingest import IngestResult
     from pyreslib.metrics import DegreeDistributionFit
     from pyreslib.resilience import ResilienceResult
@@ -92,58 +97,6 @@ class Resilience:
 
     network: ResilienceResult | None
     nodes: pd.DataFrame
-
-
-@dataclass(frozen=True, eq=False)
-class ERGMFit:
-    """One ERGM specification fitted to one stage network, with what was learnt about the fit.
-
-    ``results`` is None when the fit failed (``error`` says why); ``gof`` is None when goodness
-    of fit was not asked for or failed (``gof_error``).  ``mcmc`` (MCMC diagnostics) and
-    ``warnings`` (what R or pyreslib warned during the fit) have a place here but are not
-    computed by the main job yet: ``mcmc`` stays None and ``warnings`` empty.
-    """
-
-    stage: str
-    model: str
-    results: ERGMResults | None = None
-    error: str | None = None
-    gof: GOFResults | None = None
-    gof_error: str | None = None
-    mcmc: MCMCDiagnostics | None = None
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
-class ERGMStep:
-    """Every (stage, model) fit of the run, in the order they were fitted, and their
-    side-by-side comparison (statnet's coefficients (SE), AIC, BIC).
-
-    ``pooled`` is the place of a model pooled over the stages; the main job does not fit one
-    yet (None).
-    """
-
-    fits: Mapping[tuple[str, str], ERGMFit]
-    comparison: Comparison | None
-    pooled: Any = None
-
-    def results(self) -> dict[tuple[str, str], ERGMResults]:
-        """The fits that succeeded: (stage, model) -> results."""
-        return {key: fit.results for key, fit in self.fits.items() if fit.results is not None}
-
-    def failures(self) -> list[tuple[str, str, str]]:
-        """(stage, what, message) of every fit that failed, then of every goodness-of-fit run
-        that failed (``what`` is the model, or "<model> gof")."""
-        failed = [(f.stage, f.model, f.error) for f in self.fits.values() if f.error]
-        failed += [(f.stage, f"{f.model} gof", f.gof_error) for f in self.fits.values()
-                   if f.gof_error]
-        return failed
-
-    def estimates(self) -> pd.DataFrame:
-        """Estimates of every successful fit, with ``stage`` and ``model`` columns first."""
-        from pyreslib.models import estimates_table
-
-        return estimates_table(self.results())
 
 
 @dataclass(frozen=True, eq=False)
@@ -344,8 +297,10 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
             s.advance()
 
     ergm = None
-    if cfg.ergm.enabled and cfg.ergm.models:
-        ergm = _ergm_step(cfg, networks, progress)
+    if cfg.ergm.enabled and cfg.ergm.formulas():
+        from pyreslib.ergm_step import run_step
+
+        ergm = run_step(cfg, networks, progress)
 
     return AnalysisResult(
         config=cfg, ingest=ingest, networks=_frozen(networks),
@@ -382,45 +337,3 @@ def _check_networks(networks: Mapping[str, nx.Graph], source: str) -> None:
             "network to analyse; remove them from [stages] labels or check the years in the "
             "file (see ingest/ingest_report.json in a run with the other stages)."
         )
-
-
-def _ergm_step(cfg: Config, networks: Mapping[str, nx.Graph],
-               progress: Progress | None) -> ERGMStep:
-    from pyreslib import models
-
-    covariates = models.read_covariates(cfg.input.covariates)
-    control = {"MCMC.samplesize": cfg.ergm.mcmc_samplesize} if cfg.ergm.mcmc_samplesize else None
-    with step(progress, "ERGM fits", len(networks) * len(cfg.ergm.models)) as s:
-        calls = {"n": 0}
-
-        def on_fit(message: str) -> None:
-            # fit_stages reports before each fit; advance for the one that just finished
-            if calls["n"]:
-                s.advance()
-            calls["n"] += 1
-            s.describe(message)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence shows up as converged=false
-            stage_fits = models.fit_stages(
-                networks, covariates, models=cfg.ergm.models, seed=cfg.seed, control=control,
-                threshold=cfg.ergm.threshold, on_error="record", progress=on_fit)
-    gof: dict[tuple[str, str], Any] = {}
-    gof_errors: dict[tuple[str, str], str] = {}
-    if cfg.ergm.gof_nsim and stage_fits.fits:
-        with step(progress, "ERGM goodness of fit", len(stage_fits.fits)) as s:
-            for key, fit in stage_fits.fits.items():
-                s.describe(f"{key[0]} {key[1]}")
-                try:
-                    gof[key] = fit.gof(nsim=cfg.ergm.gof_nsim, seed=cfg.seed)
-                except PyreslibError as exc:
-                    gof_errors[key] = str(exc)
-                s.advance()
-    fits = {}
-    for label in networks:
-        for model in cfg.ergm.models:
-            key = (label, model)
-            fits[key] = ERGMFit(stage=label, model=model, results=stage_fits.fits.get(key),
-                                error=stage_fits.failures.get(key), gof=gof.get(key),
-                                gof_error=gof_errors.get(key))
-    return ERGMStep(fits=_frozen(fits), comparison=stage_fits.comparison)

@@ -37,15 +37,18 @@ def demo_config_path() -> Path:
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, metavar="DIR",
-                        help="output folder: new, empty or exactly an earlier pyreslib output "
-                        "(replaced as a whole); never a folder holding the config or its "
-                        "input files")
+    parser.add_argument("--out", metavar="DIR",
+                        help="output folder, anywhere you choose: new, empty or exactly an "
+                        "earlier pyreslib output (replaced as a whole); never a folder "
+                        "holding the config or its input files. Default: [output] folder of "
+                        "the config (which must lie inside the working directory unless "
+                        "[output] allow_outside = true)")
     parser.add_argument("--no-ergm", action="store_true",
                         help="skip the ERGM step (no R needed); same as [ergm] enabled = false")
     parser.add_argument("--allow-outside", action="store_true",
-                        help="allow an output folder outside the current directory; same as "
-                        "[output] allow_outside = true")
+                        help="allow the config's [output] folder to lie outside the current "
+                        "directory; same as [output] allow_outside = true (a folder given "
+                        "with --out is always allowed)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bars or summary, only errors and failed parts")
     parser.add_argument("--keep-going", action="store_true",
@@ -118,11 +121,17 @@ def _demo_command(args: argparse.Namespace) -> int:
 
 def _run_and_write(cfg, args: argparse.Namespace):
     from pyreslib import analysis, outputs
+    from pyreslib.ergm.bridge import r_console
 
-    outputs.check_destination(args.out, cfg)  # a bad --out is refused before any work
+    # a bad output folder is refused before any work; one named with --out is the user's
+    # choice wherever it points, one from the config must stay inside the working tree
+    chosen = args.out is not None
+    args.out = outputs.check_destination(args.out, cfg, chosen=chosen)
     with RichProgress(enabled=not args.quiet) as progress:
-        result = analysis.run(cfg, progress=progress)
-        written = outputs.write(result, args.out, progress=progress)
+        # R's progress lines (ergm's, from every fit) go to the display, or nowhere
+        with r_console(progress.r_line if progress.enabled else False):
+            result = analysis.run(cfg, progress=progress)
+        written = outputs.write(result, args.out, progress=progress, chosen=chosen)
     if not args.quiet:
         _print_summary(result, written, progress.timings)
     return result
@@ -171,6 +180,7 @@ class RichProgress(Progress):
         self._started: dict[str, float] = {}
         self._tasks: dict[str, object] = {}
         self._bars = None
+        self._current = ""
 
     def __enter__(self) -> Self:
         if self.enabled:
@@ -192,8 +202,21 @@ class RichProgress(Progress):
         if self._bars is not None:
             self._bars.__exit__(*exc)
 
+    def r_line(self, line: str) -> None:
+        """Show a line R printed (ergm's progress, labelled with its fit) as the detail of
+        the step that runs."""
+        check_stop_signals()
+        from rich.markup import escape
+
+        line = " ".join(line.split())
+        if self._current in self._tasks and line:
+            shown = line if len(line) <= 70 else line[:69] + "…"
+            # "[extended 2018-2021] Iteration 2": the label is text, not rich markup
+            self._bars.update(self._tasks[self._current], detail=escape(shown))
+
     def started(self, step: str, total: int) -> None:
         check_stop_signals()
+        self._current = step
         self._started[step] = time.perf_counter()
         if self._bars is not None:
             self._tasks[step] = self._bars.add_task(step, total=total, detail="")
@@ -201,12 +224,16 @@ class RichProgress(Progress):
     def working_on(self, step: str, detail: str) -> None:
         check_stop_signals()
         if step in self._tasks:
-            self._bars.update(self._tasks[step], detail=detail)
+            from rich.markup import escape
+
+            self._bars.update(self._tasks[step], detail=escape(detail))
 
     def advanced(self, step: str, detail: str = "") -> None:
         check_stop_signals()
         if step in self._tasks:
-            self._bars.update(self._tasks[step], advance=1, detail=detail)
+            from rich.markup import escape
+
+            self._bars.update(self._tasks[step], advance=1, detail=escape(detail))
 
     def finished(self, step: str) -> None:
         if step in self._tasks:
@@ -254,14 +281,28 @@ def _print_summary(result, written, timings: dict[str, float]) -> None:
     console.print(table)
     fits = results.get("ergm") or []
     if fits:
-        ergm = Table(title="ERGM fits", title_justify="left")
-        for column in ("stage", "model", "AIC", "BIC", "converged"):
+        ergm = Table(title="ERGM fits (AIC/BIC comparable only within a stage)",
+                     title_justify="left")
+        for column in ("stage", "model", "AIC", "BIC", "converged", "warnings"):
             ergm.add_column(column, justify="left" if column in ("stage", "model") else "right",
                             no_wrap=column == "stage")
         for fit in fits:
             ergm.add_row(fit["stage"], fit["model"], _num(fit["aic"]), _num(fit["bic"]),
-                         "yes" if fit["converged"] else "[red]no")
+                         "yes" if fit["converged"] else "[red]no",
+                         str(len(fit["warnings"])) if fit["warnings"] else "-")
         console.print(ergm)
+    for test in results.get("ergm_tests") or []:
+        console.print(f"LR test {test['smaller']} vs {test['larger']}, {test['stage']}: "
+                      f"deviance {test['deviance']:.2f} on {test['df']:.0f} df, "
+                      f"p = {test['p_value']:.3g}")
+    pooled = results.get("ergm_pooled") or {}
+    if pooled.get("stage_change_tests"):
+        console.print(f"Did each effect change between stages? (pooled {pooled['model']} "
+                      "model, joint Wald tests; the report says how)")
+        for effect, test in pooled["stage_change_tests"].items():
+            changed = "yes" if test["p_value"] < 0.05 else "no"
+            console.print(f"  {effect}: {changed} (chi2({test['df']:.0f}) = {test['chi2']:.2f}, "
+                          f"p = {test['p_value']:.3g})")
     for failure in results.get("ergm_failures") or []:
         console.print(f"[yellow]ERGM {failure['model']} on {failure['stage']} failed: "
                       f"{failure['error']}")
@@ -271,6 +312,15 @@ def _print_summary(result, written, timings: dict[str, float]) -> None:
     console.print(f"wrote {written.out_dir} ({len(written.figures)} figures, "
                   f"{len(written.tables)} table files): open {written.out_dir / 'report.html'}")
     console.print(f"[dim]time per step: {timing}")
+    if result.ergm is not None:
+        # each fit's time with its goodness of fit, on its R worker (they overlap)
+        per_fit = ", ".join(f"{model} {stage} {fit.seconds:.1f}s"
+                            for (stage, model), fit in result.ergm.fits.items()
+                            if math.isfinite(fit.seconds))
+        pooled = result.ergm.pooled
+        if pooled is not None and math.isfinite(pooled.seconds):
+            per_fit += f", pooled {pooled.model} {pooled.seconds:.1f}s"
+        console.print(f"[dim]ERGM time per fit: {per_fit}")
 
 
 def _num(value) -> str:

@@ -11,7 +11,8 @@ results without anyone noticing: an unknown key, a value of the wrong type, a va
 allowed set and a file that does not exist are each an error naming the file and the key, e.g.::
 
     demo.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed in
-    [ergm]: enabled, gof_nsim, models, threshold, mcmc_samplesize
+    [ergm]: enabled, models, mcmc_profile, workers, pooled, gof_nsim, mcmc_samplesize,
+    threshold
 
 Every number has a documented range (:func:`_bounded` on its field; the config reference in
 the README lists them), checked before any work starts, so that a typo such as
@@ -30,6 +31,8 @@ robustness.repeats        1 .. 10,000                 random removal orders per 
 ergm.gof_nsim             0 (skip), or 2 .. 10,000    networks simulated per goodness of fit
 ergm.mcmc_samplesize      0 (ergm's default, 1024),   MCMC sample per MCMC-MLE iteration
                           or 100 .. 1,000,000         (memory grows with it)
+ergm.workers              0 .. 64                     R processes fitting at once (0: in
+                                                      this process)
 ergm.threshold            1 .. 1,000,000              minimum joint patents of an ERGM tie
 figures.dpi               10 .. 600                   a 600 dpi map is already 7,000 px wide
 figures.classes           2 .. 9                      natural-break classes on the maps
@@ -40,6 +43,9 @@ output.significant_digits 1 .. 17                     a float64 has at most 17
 
 Lists must not be empty where something is switched on (``robustness.strategies`` with
 robustness enabled, ``ergm.models`` with the ERGM step enabled) and must not repeat an item.
+A custom model's formula (``[ergm.models] mine = "edges + ..."``) is checked term by term
+against the covariates a run provides (node: economic, education, science; edge:
+proximity, adjacency, memory), and the error names the key and the bad term.
 Messages quote at most a short excerpt of a long value.  A config saved with a UTF-8 byte
 order mark (as Windows Notepad does) reads like one without.
 
@@ -50,6 +56,7 @@ can be moved as a whole.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import types
 import typing
@@ -58,7 +65,14 @@ from pathlib import Path
 from typing import Any
 
 from pyreslib.errors import ConfigError, InputError
-from pyreslib.study import COVARIATE_COLUMNS, STAGE_LABELS
+from pyreslib.study import (
+    BUILTIN_MODELS,
+    COVARIATE_COLUMNS,
+    FORMULA_EDGE_COVARIATES,
+    FORMULA_NODE_COVARIATES,
+    MEMORY_COVARIATE,
+    STAGE_LABELS,
+)
 
 __all__ = [
     "CommunitiesConfig",
@@ -175,23 +189,53 @@ class RobustnessConfig:
     recalculate: bool = True
 
 
+MCMC_PROFILES: tuple[str, ...] = ("hummel", "fast", "default")
+"""The MCMC settings ``[ergm] mcmc_profile`` can name (:func:`pyreslib.models.profile_control`
+says what each sets)."""
+
+MODEL_NAME_LENGTH = 40
+
+
 @dataclass(frozen=True)
 class ErgmConfig:
-    """``[ergm]``: which models to fit per stage and how much goodness of fit to simulate.
+    """``[ergm]``: which models to fit per stage, how, and what to check about them.
 
-    ``enabled = false`` skips R entirely.  ``models`` are names known to
-    :mod:`pyreslib.models` ("study", "extended"); with the step enabled the list may not be
-    empty.  ``gof_nsim = 0`` skips goodness of fit.  ``mcmc_samplesize`` (0 = ergm's default)
-    trades accuracy of MCMC-MLE for speed.  Ranges: see the module docstring.
+    ``models`` are the models fitted to every stage, in order: either a list of built-in names
+    (``["study", "extended"]``) or a table (``[ergm.models]``) in which a built-in name takes
+    ``true`` or ``false`` and any other name takes a formula of its own, checked against the
+    covariates a run provides (:data:`pyreslib.study.FORMULA_NODE_COVARIATES`,
+    :data:`pyreslib.study.FORMULA_EDGE_COVARIATES`); with the step enabled at least one model
+    must be on.  ``mcmc_profile`` chooses the MCMC settings of dyad-dependent fits
+    (:data:`MCMC_PROFILES`); ``mcmc_samplesize`` (0 = ergm's default, 1024) sets their MCMC
+    sample size.  ``workers`` R processes fit stages and models at the same time (0: one after
+    another in this process; the results are the same).  ``pooled`` names the model fitted to
+    all stages at once (ergm.multi) to test whether its effects changed between stages
+    (``""``: none; not set: "study" when it is fitted, see :meth:`pooled_model`).  ``gof_nsim = 0`` skips goodness of fit.  Ranges: see the module docstring.
     """
 
     enabled: bool = True
-    models: list[str] = field(default_factory=lambda: ["study", "extended"],
-                              metadata=_choice("study", "extended"))
+    models: dict[str, bool | str] = field(
+        default_factory=lambda: {"study": True, "extended": True}, metadata={"models": True})
+    mcmc_profile: str = field(default="hummel", metadata=_choice(*MCMC_PROFILES))
+    workers: int = field(default=2, metadata=_bounded(0, 64))
+    pooled: str | None = None
     gof_nsim: int = field(default=50, metadata=_bounded(2, 10_000, zero="skip"))
     mcmc_samplesize: int = field(default=0, metadata=_bounded(100, 1_000_000,
                                                                zero="ergm's default"))
     threshold: int = field(default=1, metadata=_bounded(1, 1_000_000))
+
+    def formulas(self) -> dict[str, str]:
+        """The models switched on, in order: name -> formula (built-ins' from
+        :data:`pyreslib.study.BUILTIN_MODELS`)."""
+        return {name: (BUILTIN_MODELS[name] if value is True else value)
+                for name, value in self.models.items() if value is not False}
+
+    def pooled_model(self) -> str | None:
+        """The model fitted to all stages at once: ``pooled``, or when it is not set the
+        study model if it is fitted; None for none."""
+        if self.pooled is None:
+            return "study" if "study" in self.formulas() else None
+        return self.pooled or None
 
 
 @dataclass(frozen=True)
@@ -209,12 +253,16 @@ class FiguresConfig:
 class OutputConfig:
     """``[output]``: where results may go and how numbers are written.
 
-    The output folder must lie inside the current working directory (the project's working
-    tree) unless ``allow_outside = true``: the run replaces the folder as a whole, so a typo must
-    not be able to point it at an unrelated place.  ``significant_digits`` rounds every float
-    in results.json, which makes it byte-identical across processes and machines.
+    ``folder`` is the output folder when the command line names none (``--out`` wins),
+    relative to the config file.  A folder from the config must lie inside the current
+    working directory (the project's working tree) unless ``allow_outside = true``: the run
+    replaces the folder as a whole, so a config written elsewhere must not be able to point
+    it at an unrelated place.  A folder named on the command line is the user's choice and is
+    honoured wherever it points.  ``significant_digits`` rounds every float in results.json,
+    which makes it byte-identical across processes and machines.
     """
 
+    folder: str | None = None
     allow_outside: bool = False
     significant_digits: int = field(default=6, metadata=_bounded(1, 17))
 
@@ -387,7 +435,9 @@ def _build(cls: type, data: dict, where: str, base: Path, section: str | None):
             continue
         tp = hints[name]
         key = f"{section}.{name}" if section else name
-        if is_dataclass(tp):
+        if f.metadata.get("models"):
+            values[name] = _check_models(data[name], key, where)
+        elif is_dataclass(tp):
             if not isinstance(data[name], dict):
                 raise ConfigError(
                     f"{where}: '{name}' must be a table ([{name}]), got {_describe(data[name])}."
@@ -413,7 +463,9 @@ def _check_semantics(cfg: Config, where: str) -> None:
         _check_list(cfg.robustness.strategies, "robustness.strategies", where,
                     off="[robustness] enabled = false")
     if cfg.ergm.enabled:
-        _check_list(cfg.ergm.models, "ergm.models", where, off="[ergm] enabled = false")
+        _check_list(list(cfg.ergm.formulas()), "ergm.models", where,
+                    off="[ergm] enabled = false")
+        _check_pooled(cfg.ergm, where)
     too_long = [label for label in cfg.stages.labels if len(label) > 40]
     if too_long:
         raise ConfigError(f"{where}: key 'stages.labels': a label looks like '2011-2014', got "
@@ -427,6 +479,94 @@ def _check_semantics(cfg: Config, where: str) -> None:
             f"{where}: key 'input.covariates' is required when [ergm] is enabled (a CSV with "
             f"{', '.join(COVARIATE_COLUMNS)}); or set ergm.enabled = false."
         )
+
+
+def _check_models(value: Any, key: str, where: str) -> dict[str, bool | str]:
+    """``ergm.models``: a list of built-in names, or a table of built-in names (true/false)
+    and custom names (a formula each); returned as a table (name -> true/false/formula)."""
+    builtin = ", ".join(repr(n) for n in BUILTIN_MODELS)
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, str):
+                raise ConfigError(f"{where}: key '{key}' must be an array of strings or a table "
+                                  f"([ergm.models]), got {_describe(item)}.")
+            if item not in BUILTIN_MODELS:
+                raise ConfigError(
+                    f"{where}: key '{key}' must be one of {builtin} (a model of your own goes "
+                    "in a table: [ergm.models] with mine = \"edges + ...\"), got "
+                    f"{_excerpt(item)}.")
+        if value:  # an empty list is refused with the step's switch named (_check_semantics)
+            _check_list(value, key, where)
+        return dict.fromkeys(value, True)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be an array of model names or a table "
+                          f"([ergm.models]), got {_describe(value)}.")
+    checked: dict[str, bool | str] = {}
+    for name, spec in value.items():
+        entry = f"{key}.{_excerpt(name, MODEL_NAME_LENGTH).strip(chr(39))}"
+        if not _MODEL_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{where}: key '{entry}': a model name is a letter followed by letters, digits, "
+                f"'_' or '-' (at most {MODEL_NAME_LENGTH} characters; it names files).")
+        if name in BUILTIN_MODELS:
+            if not isinstance(spec, bool):
+                raise ConfigError(
+                    f"{where}: key '{entry}' is a built-in model: give true or false, got "
+                    f"{_describe(spec)}; a formula of your own needs a name of its own "
+                    f"(built-in: {builtin}).")
+        elif isinstance(spec, str):
+            spec = _check_formula(spec, entry, where)
+        else:
+            raise ConfigError(
+                f"{where}: key '{entry}' must be an ERGM formula (a string such as "
+                f"\"edges + nodecov('education')\"), got {_describe(spec)}; the built-in "
+                f"models are {builtin}.")
+        checked[name] = spec
+    return checked
+
+
+_MODEL_NAME = re.compile(rf"[A-Za-z][A-Za-z0-9_-]{{0,{MODEL_NAME_LENGTH - 1}}}")
+
+
+def _check_formula(text: str, key: str, where: str) -> str:
+    """A custom model's formula, checked term by term against the covariates a run gives."""
+    from pyreslib.ergm.formula import parse_formula
+    from pyreslib.errors import FormulaError
+
+    try:
+        formula = parse_formula(text, node_covariates=FORMULA_NODE_COVARIATES,
+                                edge_covariates=FORMULA_EDGE_COVARIATES, directed=False)
+    except FormulaError as exc:
+        raise ConfigError(f"{where}: key '{key}': {exc} (covariates of a run: node "
+                          f"{', '.join(FORMULA_NODE_COVARIATES)}; edge "
+                          f"{', '.join(FORMULA_EDGE_COVARIATES)})") from None
+    fixed = [t.render() for t in formula.terms if t.offset]
+    if fixed:
+        raise ConfigError(f"{where}: key '{key}': offset term {fixed[0]} needs fixed "
+                          "coefficients, which a config cannot give; fit it from Python "
+                          "(pyreslib.ergm.ERGM(...).fit(offset_coef=...)).")
+    return text
+
+
+def _check_pooled(ergm: ErgmConfig, where: str) -> None:
+    name = ergm.pooled_model()
+    if name is None:
+        return
+    formulas = ergm.formulas()
+    if name not in formulas:
+        raise ConfigError(
+            f"{where}: key 'ergm.pooled' must name a model that is fitted "
+            f"({', '.join(repr(n) for n in formulas)}), or be \"\" for no pooled model; got "
+            f"{_excerpt(name)}.")
+    from pyreslib.ergm.formula import parse_formula
+
+    used = parse_formula(formulas[name], node_covariates=FORMULA_NODE_COVARIATES,
+                         edge_covariates=FORMULA_EDGE_COVARIATES).edge_covariates
+    if MEMORY_COVARIATE in used:
+        raise ConfigError(
+            f"{where}: key 'ergm.pooled': model {name!r} uses edgecov('{MEMORY_COVARIATE}'), "
+            "which the first stage does not have, but a pooled model fits one formula to "
+            "every stage; pool a model without it (e.g. \"study\").")
 
 
 def _check_list(items: list, key: str, where: str, *, off: str = "") -> None:
@@ -528,10 +668,17 @@ recalculate = true
 
 [ergm]
 enabled = true
-models = ["study", "extended"]
+mcmc_profile = "hummel"      # or "fast", or "default" (statnet's MCMC settings)
+workers = 2                  # R processes fitting at the same time (0: in this process)
+pooled = "study"             # fitted to all stages at once (ergm.multi); "" for none
 gof_nsim = 50
 mcmc_samplesize = 0
 threshold = 1
+
+[ergm.models]                # fitted to every stage, in this order
+study = true                 # built-in: the reference study's model
+extended = true              # built-in: + gwesp, gwdegree, the previous stage's tie
+# mine = "edges + nodecov('education') + edgecov('proximity') + gwesp(0.5, fixed=TRUE)"
 
 [figures]
 enabled = true
@@ -541,6 +688,7 @@ top_n = 20
 label_cities = 8
 
 [output]
-allow_outside = false
+folder = "results"           # used when the command line gives no --out
+allow_outside = false        # may folder (from this file) lie outside the working tree?
 significant_digits = 6
 """

@@ -9,16 +9,25 @@ The study (docs/method.md, section 6) explains the binary stage network by
 with node covariates averaged over the stage's years.  Here, by default, each covariate is
 log-transformed and standardised within the stage (z-scores), geographic proximity is
 -ln(great-circle km between seats) and adjacency is 1 for a shared land border; every choice
-is a parameter.  The recommended dyad-dependent extension adds ``gwesp`` and ``gwdegree`` with
-fixed decays, which capture triadic closure and degree heterogeneity (Snijders, Pattison,
-Robins & Handcock 2006, *Sociol. Methodol.* 36, doi:10.1111/j.1467-9531.2006.00176.x) so the
-covariate effects are not confounded with them.
+is a parameter.  The recommended dyad-dependent extension (:func:`extended_model`) adds
+``gwesp`` and ``gwdegree`` with fixed decays, which capture triadic closure and degree
+heterogeneity (Snijders, Pattison, Robins & Handcock 2006, *Sociol. Methodol.* 36,
+doi:10.1111/j.1467-9531.2006.00176.x) so the covariate effects are not confounded with them,
+and, in every stage after the first, the previous stage's tie as an edge covariate
+(``edgecov('memory')``, :func:`memory_matrix`): a network's past ties predict its present
+ones.
+
+MCMC-MLE settings come in named profiles (:func:`profile_control`): ``"default"`` is
+statnet's own ``control.ergm``; ``"hummel"`` (the main job's default) is statnet's Hummel
+stopping rule with statnet's adaptive MCMC sample size, ``"fast"`` the same rule with a fixed
+sample size, faster still at a larger Monte Carlo error (docs/method.md, "MCMC settings";
+BENCHMARKS.md; :func:`compare_profiles`).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +44,8 @@ from pyreslib.errors import ComparisonWarning, InputError, PyreslibError
 NODE_COVARIATES = {c.name: c.column for c in study.COVARIATES}
 """Formula name -> column of the covariates file (:data:`pyreslib.study.COVARIATES`)."""
 EDGE_COVARIATES = study.EDGE_COVARIATES
+MEMORY = study.MEMORY_COVARIATE
+"""The edge covariate of the previous stage's tie (:func:`memory_matrix`)."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +68,61 @@ def study_model() -> ModelSpec:
     )
 
 
-def extended_model(gwesp_decay: float = 0.5, gwdegree_decay: float = 0.5) -> ModelSpec:
-    """The study model plus ``gwesp`` and ``gwdegree`` with fixed decays (MCMC-MLE)."""
-    return ModelSpec(
-        "extended",
-        study_model().formula
-        + f" + gwesp({gwesp_decay}, fixed=TRUE) + gwdegree({gwdegree_decay}, fixed=TRUE)",
-        f"study model + gwesp({gwesp_decay}) + gwdegree({gwdegree_decay}), fixed decays",
-    )
+def extended_model(gwesp_decay: float = 0.5, gwdegree_decay: float = 0.5, *,
+                   memory: bool = True) -> ModelSpec:
+    """The study model plus ``gwesp`` and ``gwdegree`` with fixed decays (MCMC-MLE) and, with
+    ``memory``, the previous stage's tie (``edgecov('memory')``; left out of a stage fitted
+    without a previous one, see :func:`stage_model`)."""
+    formula = (study_model().formula
+               + f" + gwesp({gwesp_decay}, fixed=TRUE) + gwdegree({gwdegree_decay}, fixed=TRUE)")
+    described = f"study model + gwesp({gwesp_decay}) + gwdegree({gwdegree_decay}), fixed decays"
+    if memory:
+        formula += f" + edgecov('{MEMORY}')"
+        described += " + the previous stage's tie (from the second stage on)"
+    return ModelSpec("extended", formula, described)
 
 
 MODELS: dict[str, Callable[[], ModelSpec]] = {"study": study_model, "extended": extended_model}
+
+
+def model_specs(formulas: Mapping[str, str]) -> list[ModelSpec]:
+    """The specifications of ``formulas`` (name -> formula, as
+    :meth:`pyreslib.config.ErgmConfig.formulas` gives them): built-in names with their own
+    description, any other as a custom model."""
+    specs = []
+    for name, formula in formulas.items():
+        builtin = MODELS[name]() if name in MODELS else None
+        if builtin is not None and builtin.formula == formula:
+            specs.append(builtin)
+        else:
+            specs.append(ModelSpec(name, formula, "custom model from the config"))
+    return specs
+
+
+def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
+    """The ``control.ergm`` settings of the MCMC profile ``profile`` for a network of
+    ``n_nodes`` cities (dyad-independent fits ignore them).
+
+    ``"default"``: none, statnet's own: MCMC-MLE stops when the observed statistics lie in
+    the sample's confidence region, with the MCMC sample size adapted so that the sample's
+    effective size reaches ``MCMLE.effectiveSize`` (64).  ``"hummel"``:
+    ``MCMLE.termination="Hummel"``, statnet's Hummel stopping rule (stop once the step length
+    has reached 1 twice; Hummel, Hunter & Handcock 2012, *J. Comput. Graph. Stat.* 21(4),
+    doi:10.1080/10618600.2012.679224), keeping the adaptive sample size, which grows with the
+    network's autocorrelation, so the settings follow the network's size by themselves.
+    ``"fast"``: the Hummel rule with a fixed sample of ``MCMC.samplesize`` (1,024) networks
+    (``MCMLE.effectiveSize=None``).  docs/method.md ("MCMC settings") gives their time and
+    Monte Carlo error on the demo's networks; :func:`compare_profiles` checks a profile
+    against statnet's defaults on any network.  ``n_nodes`` is not used by these profiles
+    (none needs it); it is the place for size rules.
+    """
+    from pyreslib.config import MCMC_PROFILES
+
+    if profile not in MCMC_PROFILES:
+        raise InputError(f"mcmc profile {profile!r}: choose one of {list(MCMC_PROFILES)}.")
+    return {"default": {},
+            "hummel": {"MCMLE.termination": "Hummel"},
+            "fast": {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}}[profile]
 
 
 def read_covariates(path: str | Path) -> pd.DataFrame:
@@ -149,12 +204,16 @@ def stage_node_covariates(
 
 def stage_model(network: nx.Graph, covariates: pd.DataFrame, years: tuple[int, int],
                 spec: ModelSpec, *, threshold: int = 1, log: bool = True,
-                standardise: bool = True, proximity: str = "neg_log") -> ERGM:
+                standardise: bool = True, proximity: str = "neg_log",
+                previous: nx.Graph | None = None) -> ERGM:
     """The ERGM of one stage network under ``spec`` (binary at ``threshold``).
 
     With ``standardise`` (default) node covariates are z-scored across the stage's cities and
     proximity across its dyads, so coefficients are per standard deviation and ``edges`` is
-    the baseline log-odds of a tie.
+    the baseline log-odds of a tie.  ``previous`` is the previous stage's network: it gives
+    the ``memory`` edge covariate (:func:`memory_matrix`, at the same ``threshold``).  Without
+    it (a first stage) the terms of ``spec`` that use ``memory`` are left out
+    (:func:`stage_formula`).
     """
     from pyreslib import network as netmod
 
@@ -173,7 +232,40 @@ def stage_model(network: nx.Graph, covariates: pd.DataFrame, years: tuple[int, i
         "proximity": closeness,
         "adjacency": netmod.border_matrix(adcodes).to_numpy().astype(float),
     }
-    return ERGM(adjacency, spec.formula, node_covariates=node_covs, edge_covariates=edge_covs)
+    if previous is not None:
+        edge_covs[MEMORY] = memory_matrix(previous, adcodes, threshold=threshold)
+    formula = stage_formula(spec, first=previous is None)
+    return ERGM(adjacency, formula, node_covariates=node_covs, edge_covariates=edge_covs)
+
+
+def stage_formula(spec: ModelSpec, *, first: bool) -> str:
+    """``spec``'s formula for a stage; in the ``first`` stage (no previous stage, so no
+    ``memory`` covariate) without the terms that use ``memory``."""
+    if not first:
+        return spec.formula
+    from pyreslib.ergm.formula import parse_formula
+
+    parsed = parse_formula(spec.formula, node_covariates=study.FORMULA_NODE_COVARIATES,
+                           edge_covariates=study.FORMULA_EDGE_COVARIATES)
+    if MEMORY not in parsed.edge_covariates:
+        return spec.formula
+    kept = [t.render() for t in parsed.terms if MEMORY not in t.edge_covariates]
+    if not kept:
+        raise InputError(f"model {spec.name!r}: every term uses edgecov('{MEMORY}'), which the "
+                         "first stage does not have; add terms such as edges.")
+    return " + ".join(kept)
+
+
+def memory_matrix(previous: nx.Graph, adcodes: Sequence[int], *,
+                  threshold: int = 1) -> np.ndarray:
+    """The ``memory`` covariate of a stage: 1 where two of its cities (``adcodes``, in the
+    stage's order) were tied in the ``previous`` stage's network (weight at least
+    ``threshold``), 0 otherwise, including where either city was absent from it."""
+    from pyreslib import network as netmod
+
+    before = netmod.binary_adjacency(previous, threshold=threshold)
+    aligned = before.reindex(index=list(adcodes), columns=list(adcodes), fill_value=0)
+    return aligned.to_numpy(dtype=float)
 
 
 @dataclass
@@ -208,26 +300,8 @@ def stage_years(label: str) -> tuple[int, int]:
     return stage.start, stage.end
 
 
-def fit_stages(
-    networks: Mapping[str, nx.Graph],
-    covariates: pd.DataFrame,
-    *,
-    models: Sequence[str | ModelSpec] = ("study", "extended"),
-    seed: int = 2023,
-    control: Mapping[str, Any] | None = None,
-    threshold: int = 1,
-    log: bool = True,
-    standardise: bool = True,
-    on_error: str = "raise",
-    progress: Callable[[str], None] | None = None,
-) -> StageFits:
-    """Fit each specification to each stage network; return fits and a comparison table.
-
-    ``on_error="record"`` keeps going when one fit fails (degenerate, R error) and records the
-    message in ``StageFits.failures``; the default raises.  Every fit uses ``seed``.
-    """
-    if on_error not in ("raise", "record"):
-        raise InputError(f"on_error={on_error!r}: use 'raise' or 'record'.")
+def specs_of(models: Sequence[str | ModelSpec]) -> list[ModelSpec]:
+    """``models`` as specifications: built-in names (:data:`MODELS`) or :class:`ModelSpec`."""
     specs = []
     for m in models:
         if isinstance(m, ModelSpec):
@@ -236,24 +310,160 @@ def fit_stages(
             specs.append(MODELS[m]())
         else:
             raise InputError(f"models: unknown model {m!r}; use {sorted(MODELS)} or a ModelSpec.")
-    fits: dict[tuple[str, str], ERGMResults] = {}
-    failures: dict[tuple[str, str], str] = {}
+    return specs
+
+
+def stage_models(
+    networks: Mapping[str, nx.Graph],
+    covariates: pd.DataFrame,
+    specs: Sequence[ModelSpec],
+    *,
+    threshold: int = 1,
+    log: bool = True,
+    standardise: bool = True,
+) -> tuple[dict[tuple[str, str], ERGM], dict[tuple[str, str], str]]:
+    """Every (stage, model) ERGM of ``networks`` (in stage order: each stage's ``memory`` is
+    the one before it; see :func:`stage_model`), and the (stage, model) whose inputs could not
+    be built, with the reason (e.g. a city without covariates)."""
+    built: dict[tuple[str, str], ERGM] = {}
+    failed: dict[tuple[str, str], str] = {}
+    previous = None
     for label, graph in networks.items():
         years = stage_years(label)
         for spec in specs:
-            if progress:
-                progress(f"ERGM {spec.name} on stage {label}")
             try:
-                model = stage_model(graph, covariates, years, spec, threshold=threshold, log=log,
-                                    standardise=standardise)
-                ctrl = {**spec.control, **(control or {})}
-                fits[(label, spec.name)] = model.fit(seed=seed, control=ctrl or None)
+                built[(label, spec.name)] = stage_model(
+                    graph, covariates, years, spec, threshold=threshold, log=log,
+                    standardise=standardise, previous=previous)
             except PyreslibError as exc:
-                if on_error == "raise":
-                    raise
-                failures[(label, spec.name)] = str(exc)
+                failed[(label, spec.name)] = str(exc)
+        previous = graph
+    return built, failed
+
+
+def largest_first(keys: Iterable[tuple[str, str]],
+                  built: Mapping[tuple[str, str], ERGM]) -> list[tuple[str, str]]:
+    """``keys`` ordered for a pool of workers: MCMC fits before exact ones, larger networks
+    first (the longest jobs start first, so the last one to finish is short)."""
+    return sorted(keys, key=lambda k: (not built[k].mcmc, -len(built[k].vertex_names)))
+
+
+def fit_stages(
+    networks: Mapping[str, nx.Graph],
+    covariates: pd.DataFrame,
+    *,
+    models: Sequence[str | ModelSpec] = ("study", "extended"),
+    seed: int = 2023,
+    control: Mapping[str, Any] | None = None,
+    mcmc_profile: str = "default",
+    threshold: int = 1,
+    log: bool = True,
+    standardise: bool = True,
+    on_error: str = "raise",
+    progress: Callable[[str], None] | None = None,
+    workers: int = 0,
+) -> StageFits:
+    """Fit each specification to each stage network; return fits and a comparison table.
+
+    Stages are taken in the order given (a stage's ``memory`` covariate is the stage before
+    it).  Dyad-dependent fits use the MCMC settings of ``mcmc_profile``
+    (:func:`profile_control`; ``"default"``: statnet's), updated by ``control``.  With
+    ``workers`` > 0 the fits run at the same time on that many R processes
+    (:mod:`pyreslib.ergm.workers`), with the same results.  ``on_error="record"`` keeps going
+    when one fit fails (degenerate, R error, inputs) and records the message in
+    ``StageFits.failures``; the default raises.  Every fit uses ``seed``.
+    """
+    from pyreslib.ergm.workers import FitPool, Job
+
+    if on_error not in ("raise", "record"):
+        raise InputError(f"on_error={on_error!r}: use 'raise' or 'record'.")
+    specs = specs_of(models)
+    built, failures = stage_models(networks, covariates, specs, threshold=threshold, log=log,
+                                   standardise=standardise)
+    if failures and on_error == "raise":
+        raise InputError(next(iter(failures.values())))
+    by_name = {spec.name: spec for spec in specs}
+    jobs = []
+    for key in largest_first(built, built):
+        model = built[key]
+        ctrl = {**(profile_control(mcmc_profile, len(model.vertex_names)) if model.mcmc else {}),
+                **by_name[key[1]].control, **(control or {})}
+        jobs.append(Job(key, model.prepare_fit(seed=seed, control=ctrl or None),
+                        label=f"ERGM {key[1]} on stage {key[0]}"))
+    done = {}
+
+    def started(kind, job, detail) -> None:
+        if kind == "started" and progress:
+            progress(job.label)
+
+    with FitPool(workers, on_event=started) as pool:
+        for job in jobs:
+            pool.submit(job)
+        for result in pool.completed():
+            if result.error is not None and on_error == "raise":
+                raise InputError(result.error)
+            done[result.key] = result
+    fits = {key: done[key].results for key in built if done[key].results is not None}
+    failures.update({key: done[key].error for key in built if done[key].error is not None})
+    failures = {key: failures[key] for key in _in_order(networks, specs) if key in failures}
+    return StageFits(fits, stage_comparison(fits), failures)
+
+
+def _in_order(networks: Mapping[str, nx.Graph],
+              specs: Sequence[ModelSpec]) -> list[tuple[str, str]]:
+    return [(label, spec.name) for label in networks for spec in specs]
+
+
+def stage_comparison(fits: Mapping[tuple[str, str], ERGMResults]) -> Comparison | None:
+    """The side-by-side table of every (stage, model) fit (None without fits).  Stages are
+    different networks: the table itself says that their AIC/BIC are not comparable."""
+    if not fits:
+        return None
     with warnings.catch_warnings():
         # Stages are different networks by design; the table says so in its note.
         warnings.simplefilter("ignore", ComparisonWarning)
-        comparison = compare({f"{s} {m}": r for (s, m), r in fits.items()}) if fits else None
-    return StageFits(fits, comparison, failures)
+        return compare({f"{s} {m}": r for (s, m), r in fits.items()})
+
+
+def compare_profiles(model: ERGM, profile: str = "fast", *, reference: str = "default",
+                     seed: int = 2023, workers: int = 2) -> pd.DataFrame:
+    """Fit ``model`` with the MCMC settings of ``profile`` and of ``reference`` (statnet's
+    defaults), with the same ``seed``, and set the estimates side by side: the check that a
+    tuned profile gives the estimates of a default-settings fit on the same network.
+
+    One row per term: ``coef`` and ``mcmc_se`` (Monte Carlo standard error,
+    ``ERGMResults.mcmc_bse``) of each fit, ``se`` of the reference fit, ``difference``,
+    ``in_mcse`` = |difference| / sqrt(mcse_profile² + mcse_reference²) (the Monte Carlo
+    standard error of the difference of two independent MCMC fits), ``in_se`` = |difference|
+    / se, and ``within`` = ``in_mcse <= 2``.  ``frame.attrs`` holds each fit's ``seconds``
+    (wall, on its own R worker), ``llf``, ``llf_mcse`` and ``converged``.
+    """
+    from pyreslib.ergm.workers import FitPool, Job
+
+    n = len(model.vertex_names)
+    fits = {}
+    with FitPool(workers) as pool:
+        for name in (profile, reference):
+            control = profile_control(name, n) if model.mcmc else {}
+            pool.submit(Job(name, model.prepare_fit(seed=seed, control=control or None)))
+        for done in pool.completed():
+            if done.results is None:
+                raise InputError(f"compare_profiles: the {done.key!r} fit failed: {done.error}")
+            fits[done.key] = done
+    tuned, base = fits[profile].results, fits[reference].results
+    difference = tuned.params - base.params
+    mcse = np.sqrt(tuned.mcmc_bse**2 + base.mcmc_bse**2)
+    frame = pd.DataFrame({
+        f"coef {profile}": tuned.params, f"mcmc_se {profile}": tuned.mcmc_bse,
+        f"coef {reference}": base.params, f"mcmc_se {reference}": base.mcmc_bse,
+        f"se {reference}": base.bse, "difference": difference,
+        "in_mcse": difference.abs() / mcse.replace(0, np.nan),
+        "in_se": difference.abs() / base.bse,
+    })
+    frame["within"] = frame["in_mcse"] <= 2
+    frame.index.name = "term"
+    frame.attrs = {name: {"seconds": fits[name].seconds, "llf": fits[name].results.llf,
+                          "llf_mcse": fits[name].results.llf_mcse,
+                          "converged": fits[name].results.converged}
+                   for name in (profile, reference)}
+    return frame

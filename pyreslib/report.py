@@ -22,6 +22,7 @@ from pyreslib.errors import InputError
 
 __all__ = [
     "FigureEntry",
+    "ReportGroup",
     "ReportSection",
     "TableEntry",
     "render_html",
@@ -43,6 +44,7 @@ class TableEntry:
     index: bool = True
     in_html: bool = True
     max_html_rows: int = 60
+    html_frame: pd.DataFrame | None = None  # what report.html shows, if not all of ``frame``
 
 
 @dataclass
@@ -56,13 +58,37 @@ class FigureEntry:
 
 
 @dataclass
+class ReportGroup:
+    """A sub-section of a report section: heading, text, a list of ``items`` (sentences),
+    the ``warnings`` raised while computing it (None: not applicable; an empty list is shown
+    as "no warnings"), then its figures with its tables beside them."""
+
+    title: str
+    text: str = ""
+    items: list[str] = field(default_factory=list)
+    warnings: list[str] | None = None
+    tables: list[TableEntry] = field(default_factory=list)
+    figures: list[FigureEntry] = field(default_factory=list)
+
+
+@dataclass
 class ReportSection:
-    """A section of report.html: heading, short text, its tables and figures."""
+    """A section of report.html: heading, short text, its tables and figures, then its
+    sub-sections (``groups``)."""
 
     title: str
     text: str = ""
     tables: list[TableEntry] = field(default_factory=list)
     figures: list[FigureEntry] = field(default_factory=list)
+    groups: list[ReportGroup] = field(default_factory=list)
+
+    def all_tables(self) -> list[TableEntry]:
+        """The section's tables, then its groups' tables."""
+        return self.tables + [t for g in self.groups for t in g.tables]
+
+    def all_figures(self) -> list[FigureEntry]:
+        """The section's figures, then its groups' figures."""
+        return self.figures + [f for g in self.groups for f in g.figures]
 
 
 def _formatted(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
@@ -147,7 +173,7 @@ def _data_uri(path: Path) -> str:
 
 
 def _table_html(table: TableEntry, digits: int) -> str:
-    frame = table.frame
+    frame = table.frame if table.html_frame is None else table.html_frame
     more = len(frame) - table.max_html_rows
     if more > 0:
         frame = frame.head(table.max_html_rows)
@@ -185,6 +211,15 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .88em; color: #444; }
 .note { font-size: .85em; color: #666; }
 nav ul { columns: 2; font-size: .9em; }
+.group { margin: 1.6em 0 2.4em; }
+.side { display: flex; flex-wrap: wrap; gap: 1.2em; align-items: flex-start; }
+.side-figures { flex: 1 1 540px; min-width: 0; }
+.side-tables { flex: 1 1 300px; min-width: 0; overflow-x: auto; }
+.side-tables h4 { margin: .4em 0 .1em; }
+.warnings { background: #fff4e5; border-left: 4px solid #e69500; padding: .3em .9em;
+            font-size: .88em; margin: .6em 0; }
+.warnings.none { background: #eef7ee; border-left-color: #4a9a4a; }
+ul.findings li { margin-bottom: .4em; }
 </style>
 </head>
 <body>
@@ -192,6 +227,10 @@ nav ul { columns: 2; font-size: .9em; }
 <h1>{{ title }}</h1>
 <p class="meta">pyreslib {{ version }} &middot; input <code>{{ source }}</code> &middot;
 stages {{ stages | join(", ") }} &middot; seed {{ seed }}</p>
+{% macro figure(f) %}<figure id="fig-{{ f.name }}">
+<img src="{{ uris[f.name] }}" alt="{{ f.title }}">
+<figcaption><b>{{ f.title }}.</b> {{ f.caption }}{% if synthetic %} ({{ banner }}){% endif %}</figcaption>
+</figure>{% endmacro %}
 <nav><ul>{% for s in sections %}<li><a href="#s{{ loop.index }}">{{ s.title }}</a></li>{% endfor %}</ul></nav>
 {% for s in sections %}
 <section id="s{{ loop.index }}">
@@ -200,10 +239,19 @@ stages {{ stages | join(", ") }} &middot; seed {{ seed }}</p>
 {% for t in s.tables %}<h3>{{ t.title }}</h3>
 {% if t.caption %}<p class="note">{{ t.caption }}</p>{% endif %}
 {{ table_html[t.name] }}{% endfor %}
-{% for f in s.figures %}<figure id="fig-{{ f.name }}">
-<img src="{{ uris[f.name] }}" alt="{{ f.title }}">
-<figcaption><b>{{ f.title }}.</b> {{ f.caption }}{% if synthetic %} ({{ banner }}){% endif %}</figcaption>
-</figure>{% endfor %}
+{% for f in s.figures %}{{ figure(f) }}{% endfor %}
+{% for g in s.groups %}<div class="group">
+<h3>{{ g.title }}</h3>
+{% if g.text %}<p>{{ g.text }}</p>{% endif %}
+{% if g.items %}<ul class="findings">{% for i in g.items %}<li>{{ i }}</li>{% endfor %}</ul>{% endif %}
+{% if g.warnings is not none %}{% if g.warnings %}<div class="warnings"><b>Warnings raised ({{ g.warnings | length }})</b><ul>{% for w in g.warnings %}<li>{{ w }}</li>{% endfor %}</ul></div>{% else %}<div class="warnings none">No warnings were raised.</div>{% endif %}{% endif %}
+<div class="side">
+{% if g.figures %}<div class="side-figures">{% for f in g.figures %}{{ figure(f) }}{% endfor %}</div>{% endif %}
+{% if g.tables %}<div class="side-tables">{% for t in g.tables %}<h4>{{ t.title }}</h4>
+{% if t.caption %}<p class="note">{{ t.caption }}</p>{% endif %}
+{{ table_html[t.name] }}{% endfor %}</div>{% endif %}
+</div>
+</div>{% endfor %}
 </section>
 {% endfor %}
 <p class="note">Every number on this page is in results.json; tables as CSV, Markdown and LaTeX
@@ -233,13 +281,15 @@ def render_html(
 
     uris, table_html = {}, {}
     for section in sections:
-        for fig in section.figures:
+        for fig in section.all_figures():
             uris[fig.name] = _data_uri(fig.path)
-        for table in section.tables:
+        for table in section.all_tables():
             if table.in_html:
                 table_html[table.name] = Markup(_table_html(table, digits))
     for section in sections:
         section.tables = [t for t in section.tables if t.in_html]
+        for group in section.groups:
+            group.tables = [t for t in group.tables if t.in_html]
     return _TEMPLATE.render(
         sections=sections, title=title, synthetic=synthetic, banner=SYNTHETIC_BANNER,
         notice=notice, source=source, stages=list(stages), seed=seed, version=__version__,

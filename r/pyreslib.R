@@ -183,6 +183,10 @@ pyreslib_fit_info <- function(fit) {
     coef = as.numeric(coefs[, "Estimate"]),
     se = as.numeric(coefs[, "Std. Error"]),
     mcmc_pct = as.numeric(coefs[, "MCMC %"]),
+    # the Monte Carlo standard error of each estimate (the part of the estimate's variance
+    # due to MCMC estimation, as summary.ergm computes it); 0 for an exact fit
+    mcmc_se = tryCatch(as.numeric(sqrt(diag(stats::vcov(fit, sources = "estimation")))),
+                       error = function(e) rep(NA_real_, nrow(coefs))),
     z = as.numeric(coefs[, "z value"]),
     p = as.numeric(coefs[, "Pr(>|z|)"]),
     vcov = unname(as.matrix(stats::vcov(fit))),

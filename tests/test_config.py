@@ -47,7 +47,9 @@ def test_minimal_config_takes_the_spec_defaults(project):
 
 def test_the_documented_example_is_valid(project):
     cfg = load_config(write(project, EXAMPLE_TOML))
-    assert cfg.ergm.models == ["study", "extended"]
+    assert cfg.ergm.models == {"study": True, "extended": True}
+    assert list(cfg.ergm.formulas()) == ["study", "extended"]
+    assert cfg.ergm.pooled_model() == "study"
     assert cfg.input.covariates == project / "covariates.csv"
 
 
@@ -71,7 +73,8 @@ def test_unknown_key_names_the_key_and_suggests_the_right_one(project):
     )
     assert message == (
         "run.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed "
-        "in [ergm]: enabled, models, gof_nsim, mcmc_samplesize, threshold."
+        "in [ergm]: enabled, models, mcmc_profile, workers, pooled, gof_nsim, mcmc_samplesize, "
+        "threshold."
     )
 
 
@@ -197,7 +200,8 @@ def test_overrides_are_validated_like_the_file(project):
         load_config(path, {"ergm": {"enabled": "no"}})
 
 
-def test_output_folder_must_be_inside_the_working_tree(project, tmp_path_factory):
+def test_output_folder_must_be_inside_the_working_tree_unless_the_user_named_it(
+        project, tmp_path_factory):
     cfg = load_config(write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'))
     inside = check_output_dir(project / "results", cfg, cwd=project)
     assert inside == (project / "results").resolve()
@@ -207,12 +211,30 @@ def test_output_folder_must_be_inside_the_working_tree(project, tmp_path_factory
     assert str(info.value) == (
         f"output folder {elsewhere.resolve()} is outside the working tree {project.resolve()}; "
         "write inside it, or set allow_outside = true in [output] (pyreslib run/demo: "
-        "--allow-outside)."
+        "--allow-outside, or name the folder on the command line with --out)."
     )
     allowed = cfg.with_overrides(output={"allow_outside": True})
     assert check_output_dir(elsewhere, allowed, cwd=project) == elsewhere.resolve()
+    # a folder the user named (pyreslib run/demo --out) is theirs to choose
+    assert check_output_dir(elsewhere, cfg, cwd=project, chosen=True) == elsewhere.resolve()
     with pytest.raises(ConfigError, match="is the working directory itself"):
-        check_output_dir(project, cfg, cwd=project)
+        check_output_dir(project, cfg, cwd=project, chosen=True)
+
+
+def test_the_configs_output_folder_is_read_from_its_folder_and_guarded(
+        project, tmp_path_factory):
+    cfg = load_config(write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'
+                                     '[output]\nfolder = "results"\n'))
+    assert check_output_dir(None, cfg, cwd=project) == (project / "results").resolve()
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    away = load_config(write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'
+                                      f'[output]\nfolder = "{elsewhere / "out"}"\n'))
+    # chosen=True does not apply to a folder that comes from the config
+    with pytest.raises(ConfigError, match="is outside the working tree"):
+        check_output_dir(None, away, cwd=project, chosen=True)
+    bare = load_config(write(project, '[input]\npatents = "patents.csv"\n[ergm]\nenabled = false\n'))
+    with pytest.raises(ConfigError, match=r"no output folder: give one on the command line"):
+        check_output_dir(None, bare, cwd=project)
 
 
 def test_to_dict_writes_file_names_not_machine_paths(project):
@@ -254,7 +276,7 @@ def _with(key: str, value) -> str:
 
 def test_every_config_number_has_a_documented_range():
     keys = dict(_numbers())
-    assert len(keys) == 14
+    assert len(keys) == 15
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     for key, f in keys.items():
         assert "bounds" in f.metadata, key
@@ -301,7 +323,7 @@ def test_an_empty_list_for_a_step_that_is_on_is_an_error(project, section, key, 
     assert message == (f"run.toml: key '{section}.{key}' is empty; list at least one, or set "
                        f"{off} to switch the step off.")
     cfg = load_config(write(project, MINIMAL + f"[{section}]\nenabled = false\n{key} = []\n"))
-    assert getattr(getattr(cfg, section), key) == []
+    assert not getattr(getattr(cfg, section), key)  # [] (ergm.models: {}, no model)
 
 
 def test_an_item_listed_twice_is_an_error(project):
@@ -327,3 +349,78 @@ def test_messages_quote_only_an_excerpt_of_long_values(project):
                  f'seed = "{long}"\n' + MINIMAL):
         message = config_error(project, text)
         assert len(message) < 400, message[:500]
+
+
+# ---- [ergm] models: built-in names and custom formulas ------------------------------------
+
+ERGM_BASE = '[input]\npatents = "patents.csv"\ncovariates = "covariates.csv"\n'
+
+
+def test_an_old_list_of_model_names_still_works(project):
+    cfg = load_config(write(project, ERGM_BASE + '[ergm]\nmodels = ["study", "extended"]\n'))
+    assert cfg.ergm.models == {"study": True, "extended": True}
+    assert cfg.ergm.formulas()["extended"].endswith(
+        "gwesp(0.5, fixed=TRUE) + gwdegree(0.5, fixed=TRUE) + edgecov('memory')")
+
+
+def test_custom_models_sit_beside_the_built_in_ones_in_a_table(project):
+    cfg = load_config(write(project, ERGM_BASE + """[ergm]
+mcmc_profile = "default"
+workers = 0
+[ergm.models]
+study = true
+extended = false
+mine = "edges + nodecov('education') + edgecov('proximity') + edgecov('memory')"
+"""))
+    assert cfg.ergm.formulas() == {
+        "study": cfg.ergm.formulas()["study"],
+        "mine": "edges + nodecov('education') + edgecov('proximity') + edgecov('memory')"}
+    assert cfg.ergm.mcmc_profile == "default" and cfg.ergm.workers == 0
+    assert cfg.to_dict()["ergm"]["models"]["extended"] is False
+
+
+@pytest.mark.parametrize("models, expected", [
+    ('mine = "edges + nodecov(\'gdp\')"',
+     ("run.toml: key 'ergm.models.mine': ERGM formula \"edges + nodecov('gdp')\": argument "
+     "'attr' of nodecov() at position 16 names node covariate 'gdp', which was not given; "
+     "available: ['economic', 'education', 'science']. (covariates of a run: node economic, "
+     "education, science; edge proximity, adjacency, memory)")),
+    ('mine = "edges + system(\'rm\')"', ("key 'ergm.models.mine': ERGM formula \"edges + "
+     "system('rm')\": 'system' at position 8 is not an ergm term pyreslib knows.")),
+    ('study = "edges"', "key 'ergm.models.study' is a built-in model: give true or false"),
+    ("mine = true", "key 'ergm.models.mine' must be an ERGM formula"),
+    ('"2x" = "edges"', "key 'ergm.models.2x': a model name is a letter followed by"),
+    ('mine = "edges + offset(nodecov(\'economic\'))"',
+     ("key 'ergm.models.mine': offset term offset(nodecov('economic')) needs fixed "
+     "coefficients")),
+    ("study = false", "key 'ergm.models' is empty"),
+])
+def test_a_bad_model_entry_names_the_key_and_the_bad_term(project, models, expected):
+    message = config_error(project, ERGM_BASE + "[ergm.models]\n" + models + "\n")
+    assert expected in message
+
+
+def test_unknown_model_names_in_a_list_point_to_the_table(project):
+    message = config_error(project, ERGM_BASE + '[ergm]\nmodels = ["mine"]\n')
+    assert message == ("run.toml: key 'ergm.models' must be one of 'study', 'extended' (a "
+                       "model of your own goes in a table: [ergm.models] with "
+                       'mine = "edges + ..."), got \'mine\'.')
+
+
+def test_the_pooled_model_must_be_fitted_and_have_no_memory_term(project):
+    message = config_error(project, ERGM_BASE + '[ergm]\npooled = "extended"\n')
+    assert "key 'ergm.pooled': model 'extended' uses edgecov('memory')" in message
+    message = config_error(project, ERGM_BASE + '[ergm]\npooled = "mine"\n')
+    assert "key 'ergm.pooled' must name a model that is fitted ('study', 'extended')" in message
+    # not set: the study model when it is fitted, else none; "" switches it off
+    without_study = load_config(write(project, ERGM_BASE + '[ergm]\nmodels = ["extended"]\n'))
+    assert without_study.ergm.pooled_model() is None
+    off = load_config(write(project, ERGM_BASE + '[ergm]\npooled = ""\n'))
+    assert off.ergm.pooled_model() is None
+
+
+def test_mcmc_profile_and_workers_are_checked(project):
+    assert "key 'ergm.mcmc_profile' must be one of 'hummel', 'fast', 'default'" in config_error(
+        project, ERGM_BASE + '[ergm]\nmcmc_profile = "turbo"\n')
+    assert "key 'ergm.workers' must be between 0 and 64, got 65" in config_error(
+        project, ERGM_BASE + "[ergm]\nworkers = 65\n")

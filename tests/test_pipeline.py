@@ -157,7 +157,7 @@ def test_results_json_follows_the_schema(finished):
 def test_the_comparison_with_the_study_labels_this_runs_values_this_run(finished):
     folder, result, _ = finished
     results = json.loads((folder / "out" / "results.json").read_text(encoding="utf-8"))
-    assert results["schema_version"] == 2  # 2: comparison_to_study's "demo" became "this_run"
+    assert results["schema_version"] == 3  # 2: comparison_to_study's "demo" became "this_run"
     rows = results["comparison_to_study"]
     quantities = list(dict.fromkeys(f.quantity for f in study.REPORTED))
     assert [(r["stage"], r["quantity"]) for r in rows] == [
@@ -278,12 +278,16 @@ def test_an_earlier_output_is_replaced_but_a_foreign_folder_is_not(tmp_path):
     assert (foreign / "chapter1.tex").read_text(encoding="utf-8") == "keep me"
 
 
-def test_output_outside_the_working_tree_is_refused(tmp_path, tmp_path_factory):
+def test_output_outside_the_working_tree_is_refused_unless_chosen(tmp_path,
+                                                                  tmp_path_factory):
     config = _write_project(tmp_path, figures=False)
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "out"
     with pytest.raises(ConfigError, match="outside the working tree"):
         run(config, elsewhere, cwd=tmp_path)
     assert not elsewhere.exists()
+    # a folder the user chose (pyreslib run --out) is written wherever it points
+    written = outputs.write(analysis.run(config), elsewhere, cwd=tmp_path, chosen=True)
+    assert written.out_dir == elsewhere.resolve() and (elsewhere / "results.json").is_file()
 
 
 def test_cli_run_without_ergm(tmp_path, monkeypatch, capsys):

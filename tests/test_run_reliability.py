@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -82,13 +83,50 @@ def _leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".out")]
 
 
+def _r_workers(tag: str, timeout: float = 60) -> list[int]:
+    """The R worker processes (PSOCK workers fitting ERGMs) of the run whose environment
+    holds ``PYRESLIB_TEST_RUN=tag`` (workers are detached from the run's process tree, but
+    inherit its environment); waits until they exist."""
+    marker = f"PYRESLIB_TEST_RUN={tag}".encode()
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if marker in (proc / "environ").read_bytes().split(b"\0") and (
+                        b"workRSOCK" in _cmdline(int(proc.name))):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp_path, signum):
     config = _demo_config(tmp_path, "slow.toml", SLOW_ERGM)
+    tag = uuid.uuid4().hex
     child = subprocess.Popen([sys.executable, "-m", "pyreslib", "run", str(config), "--out", "out"],
-                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYRESLIB_TEST_RUN": tag})
     _wait_until_r_runs(child)
+    workers = _r_workers(tag)
     sent = time.monotonic()
     child.send_signal(signum)
     _, err = child.communicate(timeout=120)
@@ -97,6 +135,8 @@ def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp
     assert f"interrupted ({signal.Signals(signum).name})" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+    # the R workers that were fitting are gone too, not left computing
+    assert workers and not [w for w in workers if _running(w)]
     if signum != signal.SIGTERM:
         return
     # the rerun to the same folder, with an ERGM that takes seconds, succeeds; it also removes
@@ -114,14 +154,18 @@ def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp
 
 def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):
     config = _demo_config(tmp_path, "slow.toml", SLOW_ERGM)
+    tag = uuid.uuid4().hex
     child = subprocess.Popen([sys.executable, "-m", "pyreslib", "run", str(config), "--out", "out"],
-                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYRESLIB_TEST_RUN": tag})
     _wait_until_r_runs(child)
+    workers = _r_workers(tag)
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=120)
     assert time.monotonic() - sent < 60
     assert child.returncode == 130, err[-2000:]
+    assert workers and not [w for w in workers if _running(w)]
     assert "interrupted" in err
     assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []

@@ -41,9 +41,9 @@ log = logging.getLogger("pyreslib.r")
 
 REQUIRED_R_PACKAGES = required_r_packages()  # r/required-packages.txt
 # The R side, one file per topic, all sourced into one environment (r/setup.R is the set-up
-# script and is never sourced): fitting and diagnostics, after-the-fit inference, and pooled
-# multi-network models.
-R_SOURCES = ("pyreslib.R", "inference.R", "multi.R")
+# script and is never sourced): fitting and diagnostics, after-the-fit inference, pooled
+# multi-network models, and whole fits run on R worker processes.
+R_SOURCES = ("pyreslib.R", "inference.R", "multi.R", "workers.R")
 FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the pyreslib checkout)"
 
 _lock = threading.RLock()
@@ -281,6 +281,18 @@ def check_console(console: Any, what: str = "console") -> None:
                          "(R's output to logging only).")
 
 
+def show_console_line(console: Any, line: str) -> None:
+    """Show one line R printed elsewhere (an R worker, :mod:`pyreslib.ergm.workers`) as if
+    this session had printed it: on ``console`` (a stream, a function taking a line, None
+    for ``sys.stderr``), always in logging; ``False``: logging only."""
+    log.debug(line)
+    if console is False:
+        return
+    sink = _sink(console)
+    sink(line + "\n")
+    sink.flush()
+
+
 @contextlib.contextmanager
 def console_output(console: Any = None) -> Iterator[None]:
     """Show what R prints while the block runs: on ``console`` (a text stream, or a function
@@ -356,11 +368,21 @@ def call(function: str, *, context: str, **kwargs: Any):
                 raise RError(f"R failed during {context}: {exc}") from None
         if interrupted.is_set():
             raise KeyboardInterrupt(f"interrupted while {context}")
-        out = dict(zip(result.names, result))
+    return deliver(result, context=context, stacklevel=4)
+
+
+def deliver(result, *, context: str, stacklevel: int = 3):
+    """The value of a ``pyreslib_call`` result (R's ``list(value=, warnings=)`` or
+    ``list(error=, warnings=)``), computed here or by an R worker
+    (:mod:`pyreslib.ergm.workers`): R's warnings are issued as Python warnings (each distinct
+    message once) and recorded by :func:`collect_warnings`; an R error raises
+    :class:`RError` naming ``context``."""
+    out = dict(zip(result.names, result))
     # ergm repeats some warnings within one call (nobs() is evaluated by summary, logLik,
     # AIC and BIC alike); each distinct message is issued once.
     for message in dict.fromkeys(str(m) for m in out.get("warnings", [])):
-        warn(f"R warning during {context}: {message}", classify_warning(message), stacklevel=3)
+        warn(f"R warning during {context}: {message}", classify_warning(message),
+             stacklevel=stacklevel)
     if "error" in out:
         message = str(out["error"][0])
         raise RError(f"R failed during {context}: {message}")

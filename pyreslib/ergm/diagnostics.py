@@ -118,22 +118,19 @@ def default_gof_statistics(results) -> tuple[str, ...]:
     """statnet's default GOF statistics for the fit's network, plus the model statistics:
     in- and out-degree for a directed network, degree for an undirected one, then
     edge-wise shared partners and geodesic distances; model statistics only for a valued
-    ERGM."""
-    if results.model.response is not None:
+    ERGM.  ``results`` is a fit, or the model (:class:`~pyreslib.ergm.ERGM`) before its fit."""
+    model = getattr(results, "model", results)
+    if model.response is not None:
         return ("model",)
-    if results.model.directed:
+    if model.directed:
         return ("idegree", "odegree", "espartners", "distance", "model")
     return ("degree", "espartners", "distance", "model")
 
 
-def goodness_of_fit(results, *, nsim: int = 100, seed: int | None = None,
-                    statistics: tuple[str, ...] | str | None = None) -> GOFResults:
-    """Wrap ``ergm::gof`` for a fitted model; see :class:`GOFResults`.
-
-    ``statistics`` defaults to :func:`default_gof_statistics`.  Each table's ``p_value`` is
-    statnet's Monte Carlo p-value, twice the smaller tail (module docstring): a small value
-    says the observed network is unusual under the model for that statistic.
-    """
+def gof_arguments(results, *, nsim: int = 100, seed: int | None = None,
+                  statistics: tuple[str, ...] | str | None = None) -> dict:
+    """The checked arguments of R's ``pyreslib_gof`` for ``results`` (a fit, or the model
+    about to be fit when ``seed`` is given), without the fit: ``which``, ``nsim``, ``seed``."""
     if statistics is None:
         statistics = default_gof_statistics(results)
     if isinstance(statistics, str):
@@ -144,8 +141,30 @@ def goodness_of_fit(results, *, nsim: int = 100, seed: int | None = None,
     if not isinstance(nsim, int) or isinstance(nsim, bool) or nsim < 2:
         raise InputError(f"gof nsim={nsim!r}: give a whole number >= 2 (100 or more for papers).")
     seed = results.seed if seed is None else int(seed)
-    value = bridge.call("pyreslib_gof", context=f"goodness of fit of '{results.formula}'",
-                        fit=results._r_fit, which=list(statistics), nsim=nsim, seed=seed)
+    return {"which": list(statistics), "nsim": nsim, "seed": seed}
+
+
+def goodness_of_fit(results, *, nsim: int = 100, seed: int | None = None,
+                    statistics: tuple[str, ...] | str | None = None) -> GOFResults:
+    """Wrap ``ergm::gof`` for a fitted model; see :class:`GOFResults`.
+
+    ``statistics`` defaults to :func:`default_gof_statistics`.  Each table's ``p_value`` is
+    statnet's Monte Carlo p-value, twice the smaller tail (module docstring): a small value
+    says the observed network is unusual under the model for that statistic.
+    """
+    arguments = gof_arguments(results, nsim=nsim, seed=seed, statistics=statistics)
+    value = bridge.call("pyreslib_gof", context=gof_context(results),
+                        fit=results._r_fit, **arguments)
+    return gof_results(value, arguments, results.formula)
+
+
+def gof_context(results) -> str:
+    """What a goodness of fit is doing, as R's warnings and errors about it say."""
+    return f"goodness of fit of '{results.formula}'"
+
+
+def gof_results(value, arguments: dict, formula: str) -> GOFResults:
+    """:class:`GOFResults` from the R value of ``pyreslib_gof`` called with ``arguments``."""
     tables, simulated = {}, {}
     for name, part in bridge.as_dict(value).items():
         part = bridge.as_dict(part)
@@ -160,7 +179,7 @@ def goodness_of_fit(results, *, nsim: int = 100, seed: int | None = None,
         table.index.name = name
         tables[name] = table
         simulated[name] = sim
-    return GOFResults(tables, simulated, nsim, seed, results.formula)
+    return GOFResults(tables, simulated, arguments["nsim"], arguments["seed"], formula)
 
 
 @dataclass

@@ -264,8 +264,31 @@ class ERGM:
             Seconds each parallel worker gets to start and connect back before the fit stops
             with an error naming the host.
         """
-        from pyreslib.ergm.results import ERGMResults
+        call = self.prepare_fit(estimate=estimate, seed=seed, control=control,
+                                eval_loglik=eval_loglik, offset_coef=offset_coef,
+                                verbose=verbose, console=console,
+                                worker_timeout=worker_timeout)
+        shown = bridge.console_output(console) if call.level > 0 else contextlib.nullcontext()
+        with bridge.collect_warnings() as messages:
+            with shown:
+                call.build()
+                try:
+                    value = bridge.call(call.function, context=call.context, **call.kwargs)
+                except RError as exc:
+                    raise self._explain(exc) from None
+            return call.finish(value, messages)
 
+    def prepare_fit(self, estimate: str = "MLE", seed: int | None = None,
+                    control: Mapping[str, Any] | None = None, eval_loglik: bool = True,
+                    offset_coef: Iterable[float] | None = None,
+                    verbose: bool | int | None = None, console: Any = None,
+                    worker_timeout: float = 60.0) -> FitCall:
+        """Check the arguments of :meth:`fit` and return the R call it makes, unmade.
+
+        :meth:`fit` makes the call in this process; :mod:`pyreslib.ergm.workers` makes it in
+        an R worker process and hands the value back to :meth:`FitCall.finish`, so both give
+        the same results (and warnings) for the same seed.
+        """
         estimate, seed = check_fit_arguments(estimate, seed)
         offsets = self._check_offsets(offset_coef)
         level = _verbose_level(verbose, self.mcmc and estimate == "MLE")
@@ -279,35 +302,23 @@ class ERGM:
         workers = control_list.pop("workers", None)
         control_list = {k: self._r_terms(v) if isinstance(v, Formula) else v
                         for k, v in control_list.items()}
-        shown = bridge.console_output(console) if level > 0 else contextlib.nullcontext()
-        with bridge.collect_warnings() as messages:
-            try:
-                with shown:
-                    nw = self._r_network()
-                    value = bridge.call(
-                        "pyreslib_fit",
-                        context=f"fitting ERGM '{self.formula}'",
-                        nw=nw,
-                        terms=self._r_terms(),
-                        estimate=estimate,
-                        seed=int(seed),
-                        control=control_list,
-                        response=self.response,
-                        reference=self.reference if self.response else None,
-                        eval_loglik=bool(eval_loglik),
-                        constraints=self._r_terms(self.constraints) if self.constraints else None,
-                        offset_coef=offsets,
-                        workers=workers,
-                        worker_timeout=float(worker_timeout),
-                        verbose=max(level - 1, 0),
-                    )
-            except RError as exc:
-                raise self._explain(exc) from None
-            parts = bridge.as_dict(value)
-            results = ERGMResults(self, parts["fit"], parts["info"], seed=int(seed),
-                                  control=dict(control or {}), warnings=messages)
-        results._check_degeneracy()
-        return results
+        arguments = {
+            "terms": self._r_terms(),
+            "estimate": estimate,
+            "seed": int(seed),
+            "control": control_list,
+            "response": self.response,
+            "reference": self.reference if self.response else None,
+            "eval_loglik": bool(eval_loglik),
+            "constraints": self._r_terms(self.constraints) if self.constraints else None,
+            "offset_coef": offsets,
+            "workers": workers,
+            "worker_timeout": float(worker_timeout),
+            "verbose": max(level - 1, 0),
+        }
+        return FitCall(self, "pyreslib_fit", f"fitting ERGM '{self.formula}'", arguments,
+                       level=level, seed=int(seed), control=dict(control or {}),
+                       parallel=workers is not None)
 
     def _check_offsets(self, offset_coef) -> list[float] | None:
         names = [t.render() for t in self.formula.terms if t.offset]
@@ -374,6 +385,57 @@ class ERGM:
         return exc
 
 
+class FitCall:
+    """One prepared ERGM fit: the R function, its arguments and how to read its value.
+
+    :meth:`build` adds the R objects (the network) to :attr:`kwargs`, in the R session that
+    builds them; :meth:`finish` turns the R value of ``pyreslib_fit`` (or of a pooled fit) into
+    results, inside the :func:`~pyreslib.ergm.bridge.collect_warnings` block whose messages
+    it is given.  ``level`` is the verbosity (R's progress shown when above 0); ``parallel``
+    whether the fit starts R workers of its own (``control['parallel']``).
+    """
+
+    def __init__(self, model, function: str, context: str, arguments: dict[str, Any], *,
+                 level: int, seed: int, control: dict[str, Any], parallel: bool = False,
+                 finish=None) -> None:
+        self.model = model
+        self.function = function
+        self.context = context
+        self.arguments = arguments
+        self.kwargs: dict[str, Any] | None = None
+        self.level = level
+        self.seed = seed
+        self.control = control
+        self.parallel = parallel
+        self._finish = finish
+
+    def build(self) -> dict[str, Any]:
+        """The call's keyword arguments, the network object included (built on first use)."""
+        if self.kwargs is None:
+            self.kwargs = {"nw": self.model._r_network(), **self.arguments} if (
+                self.function == "pyreslib_fit") else dict(self.arguments)
+        return self.kwargs
+
+    def finish(self, value, messages: list[str]):
+        """The results object of the call's R ``value``; ``messages`` are the warnings
+        collected so far (kept in ``results.warnings``).  Raises
+        :class:`~pyreslib.errors.DegeneracyError` for a degenerate MCMC sample."""
+        if self._finish is not None:
+            return self._finish(value, messages)
+        from pyreslib.ergm.results import ERGMResults
+
+        parts = bridge.as_dict(value)
+        results = ERGMResults(self.model, parts["fit"], parts["info"], seed=self.seed,
+                              control=self.control, warnings=messages)
+        results._check_degeneracy()
+        return results
+
+    def explain(self, exc: RError) -> Exception:
+        """An R failure of the call as the error a user can act on."""
+        explain = getattr(self.model, "_explain", None)
+        return explain(exc) if explain is not None else exc
+
+
 def check_fit_arguments(estimate: str, seed: int | None) -> tuple[str, int]:
     """Check a fit's ``estimate`` and ``seed`` (``None`` draws one); shared by single-network
     and pooled (:mod:`pyreslib.ergm.multi`) fits."""
@@ -405,4 +467,5 @@ def _verbose_level(verbose: Any, mcmc: bool) -> int:
                      f"{MAX_VERBOSE}.")
 
 
-__all__ = ["ERGM", "DegeneracyError", "FormulaError", "check_fit_arguments", "validate_control"]
+__all__ = ["ERGM", "DegeneracyError", "FitCall", "FormulaError", "check_fit_arguments",
+           "validate_control"]

@@ -36,7 +36,8 @@ import pandas as pd
 from pyreslib.ergm import bridge
 from pyreslib.ergm.control import validate_control
 from pyreslib.ergm.formula import Formula, parse_formula
-from pyreslib.ergm.model import ERGM, check_fit_arguments
+from pyreslib.ergm.inference import normal_two_sided_p
+from pyreslib.ergm.model import ERGM, FitCall, check_fit_arguments
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
 from pyreslib.errors import InputError
 
@@ -208,6 +209,17 @@ class PooledERGM:
         dyad-dependent ones by MCMC-MLE over all stages at once (ties between stages are
         structurally absent: ergm.multi's block-diagonal constraint).
         """
+        call = self.prepare_fit(estimate=estimate, seed=seed, control=control,
+                                eval_loglik=eval_loglik)
+        with bridge.collect_warnings() as messages:
+            value = bridge.call(call.function, context=call.context, **call.build())
+            return call.finish(value, messages)
+
+    def prepare_fit(self, *, estimate: str = "MLE", seed: int | None = None,
+                    control: Mapping[str, Any] | None = None,
+                    eval_loglik: bool = True) -> FitCall:
+        """Check the arguments of :meth:`fit` and return its R call, unmade (see
+        :meth:`pyreslib.ergm.ERGM.prepare_fit`)."""
         estimate, seed = check_fit_arguments(estimate, seed)
         control_list = validate_control(control)
         if control_list.pop("workers", None) is not None or any(
@@ -215,23 +227,28 @@ class PooledERGM:
             raise InputError("control: a pooled fit takes plain control.ergm settings; "
                              "'parallel' workers and MCMC.prop hints are for single-network "
                              "fits (pyreslib.ergm.ERGM), leave them out here.")
-        value = bridge.call(
-            "pyreslib_multi_fit",
-            context=f"fitting the pooled ERGM '{self}' to stages {', '.join(self.stages)}",
-            stages=bridge.named_list(self._r_stages()),
-            terms=self._r_terms(),
-            lm=list(self.lm),
-            network_covariates=dict(self.network_covariates),
-            estimate=estimate,
-            seed=int(seed),
-            control=control_list,
-            eval_loglik=bool(eval_loglik),
-        )
-        parts = bridge.as_dict(value)
-        results = PooledERGMResults(self, parts["fit"], parts["info"], parts["design"],
-                                    seed=int(seed), control=dict(control or {}))
-        results._check_degeneracy()
-        return results
+        arguments = {
+            "stages": bridge.named_list(self._r_stages()),
+            "terms": self._r_terms(),
+            "lm": list(self.lm),
+            "network_covariates": dict(self.network_covariates),
+            "estimate": estimate,
+            "seed": int(seed),
+            "control": control_list,
+            "eval_loglik": bool(eval_loglik),
+        }
+        kept = dict(control or {})
+
+        def finish(value, messages: list[str]) -> PooledERGMResults:
+            parts = bridge.as_dict(value)
+            results = PooledERGMResults(self, parts["fit"], parts["info"], parts["design"],
+                                        seed=int(seed), control=kept, warnings=messages)
+            results._check_degeneracy()
+            return results
+
+        return FitCall(self, "pyreslib_multi_fit",
+                       f"fitting the pooled ERGM '{self}' to stages {', '.join(self.stages)}",
+                       arguments, level=0, seed=int(seed), control=kept, finish=finish)
 
 
 class PooledERGMResults(ERGMResults):
@@ -245,8 +262,8 @@ class PooledERGMResults(ERGMResults):
     """
 
     def __init__(self, model: PooledERGM, r_fit, r_info, r_design, *, seed: int,
-                 control: dict[str, Any]):
-        super().__init__(model, r_fit, r_info, seed=seed, control=control)
+                 control: dict[str, Any], warnings: list[str] | None = None):
+        super().__init__(model, r_fit, r_info, seed=seed, control=control, warnings=warnings)
         self.formula = str(model)
         self.stages = list(model.stages)
         design = bridge.as_dict(r_design)
@@ -337,6 +354,37 @@ class PooledERGMResults(ERGMResults):
                              "z": z, "P>|z|": 2 * stats.norm.sf(abs(z)),
                              f"[{alpha / 2:g}": coef - z_crit * se,
                              f"{1 - alpha / 2:g}]": coef + z_crit * se})
+        return pd.DataFrame(rows).set_index(["effect", "stage"])
+
+    def stage_changes(self) -> pd.DataFrame:
+        """Each effect's change from one stage to the next, with its test.
+
+        Index (effect, stage); per stage after the first, ``from`` (the previous stage),
+        ``before`` and ``after`` (the effect in the two stages, :meth:`stage_effects`),
+        ``change`` (after - before), its ``std err`` from the pooled covariance, ``z`` and
+        ``P>|z|``.  From the baseline to the second stage this is the stage-interaction
+        coefficient and its z test; later stages contrast two interaction coefficients.
+        """
+        self._stage_columns()
+        position = {name: i for i, name in enumerate(self.params.index)}
+        params, cov = self.params.to_numpy(), self._cov.to_numpy()
+        effects = self.stage_effects()
+        rows = []
+        for effect in self.effects:
+            for before, after in zip(self.stages, self.stages[1:]):
+                weights = np.zeros(len(params))
+                for column in self.design.columns:
+                    step = self.design.loc[after, column] - self.design.loc[before, column]
+                    weights[position[self.coef_name(effect, column)]] += step
+                used = weights != 0
+                change = float(weights[used] @ params[used])
+                se = float(np.sqrt(weights[used] @ cov[np.ix_(used, used)] @ weights[used]))
+                z = change / se if se > 0 else float("nan")
+                rows.append({"effect": effect, "stage": after, "from": before,
+                             "before": effects.loc[(effect, before), "coef"],
+                             "after": effects.loc[(effect, after), "coef"],
+                             "change": change, "std err": se, "z": z,
+                             "P>|z|": float(normal_two_sided_p(z))})
         return pd.DataFrame(rows).set_index(["effect", "stage"])
 
     def summary(self) -> ERGMSummary:

@@ -114,6 +114,7 @@ class ERGMResults:
     Attributes mirror statsmodels: ``params``, ``bse``, ``tvalues`` (z), ``pvalues``,
     ``llf``, ``aic``, ``bic``, ``nobs`` (informative dyads), plus ``null_deviance``,
     ``residual_deviance``, ``mcmc_se_pct`` (share of the standard error due to MCMC, %),
+    ``mcmc_bse`` (the Monte Carlo standard error of each estimate; 0 for an exact fit),
     ``converged`` and ``seed``.
 
     As statnet: a term whose statistic is at its smallest/largest attainable value has estimate
@@ -139,6 +140,10 @@ class ERGMResults:
         self.pvalues = pd.Series(bridge.as_float_array(info["p"]), index=names, name="P>|z|")
         self.mcmc_se_pct = pd.Series(bridge.as_float_array(info["mcmc_pct"]), index=names,
                                      name="MCMC %")
+        # Monte Carlo standard error of each estimate (ergm's vcov(sources="estimation"))
+        self.mcmc_bse = pd.Series(bridge.as_float_array(info["mcmc_se"]) if "mcmc_se" in info
+                                  else np.full(len(names), np.nan), index=names,
+                                  name="MCMC s.e.")
         vcov = bridge.as_matrix(info["vcov"]) if len(names) else np.zeros((0, 0))
         self._cov = pd.DataFrame(vcov, index=names, columns=names)
         self.llf = bridge.as_float(info["llf"])

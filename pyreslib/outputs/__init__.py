@@ -66,20 +66,22 @@ class WrittenRun:
     tables: tuple[Path, ...]
 
 
-def write(result: AnalysisResult, out_dir: str | Path, *, cwd: str | Path | None = None,
-          progress: Progress | None = None) -> WrittenRun:
+def write(result: AnalysisResult, out_dir: str | Path | None, *,
+          cwd: str | Path | None = None, progress: Progress | None = None,
+          chosen: bool = False) -> WrittenRun:
     """Write every output of ``result`` into ``out_dir``, atomically.
 
-    ``out_dir`` must pass :func:`check_destination` (inside ``cwd``, default the current
-    directory, unless ``output.allow_outside``; new, empty or exactly an earlier pyreslib
-    output; not holding the run's inputs).  A full disk or a read-only folder raises
-    :class:`~pyreslib.errors.OutputError` and leaves nothing behind.
+    ``out_dir`` must pass :func:`check_destination`: new, empty or exactly an earlier
+    pyreslib output, not holding the run's inputs, and inside ``cwd`` (default the current
+    directory) unless ``output.allow_outside`` or ``chosen`` (the user named the folder, as
+    ``--out`` does); ``None`` writes to the config's ``output.folder``.  A full disk or a
+    read-only folder raises :class:`~pyreslib.errors.OutputError` and leaves nothing behind.
     """
     from pyreslib import report
     from pyreslib.outputs import sections
 
     cfg = result.config
-    out = check_destination(out_dir, cfg, cwd=cwd)
+    out = check_destination(out_dir, cfg, cwd=cwd, chosen=chosen)
     synthetic = result.synthetic
     with atomic(out, command="run") as folder:
         results = results_dict(result)
@@ -92,7 +94,7 @@ def write(result: AnalysisResult, out_dir: str | Path, *, cwd: str | Path | None
             report_sections = sections.report_sections(result, figure_entries)
             tables = []
             for section in report_sections:
-                for table in section.tables:
+                for table in section.all_tables():
                     tables += report.write_table(table, folder / "tables", synthetic=synthetic)
             s.advance()
         with step(progress, "results.json + report.html", 2) as s:

@@ -6,8 +6,9 @@ a folder (``pyreslib run``, ``demo`` and ``networks``, and :func:`pyreslib.outpu
 - :func:`check_folder` refuses, before any work, an output folder that is the working
   directory (or holds it), a file, a folder holding one of the command's own inputs, a folder
   that is not writable, and an existing folder that is neither empty nor *exactly* an earlier
-  pyreslib output; :func:`check_destination` adds the config's rule (inside the working tree
-  unless ``output.allow_outside``);
+  pyreslib output; :func:`check_destination` adds the config's rule: a folder the user named
+  on the command line (``--out``) is honoured wherever it points, one that comes from a
+  config file must lie inside the working tree unless ``output.allow_outside``;
 - :func:`atomic` gives the writer a temporary sibling folder (``.OUT.partial-<pid>``) and renames
   it to ``OUT`` only when everything has been written, so a folder named ``OUT`` is always
   complete; on any error (Ctrl-C, SIGTERM and SIGHUP included) the temporary folder is removed,
@@ -64,20 +65,34 @@ _SHOWN = 3  # files named in a refusal, at most
 # ----------------------------------------------------------------------------------------------
 
 
-def check_destination(out_dir: str | Path, cfg: Config, *, cwd: str | Path | None = None,
-                      inputs: Iterable[str | Path] | None = None) -> Path:
+def check_destination(out_dir: str | Path | None, cfg: Config, *,
+                      cwd: str | Path | None = None,
+                      inputs: Iterable[str | Path] | None = None, chosen: bool = False) -> Path:
     """The absolute output folder of a run, or an error saying why it may not be used.
 
-    The folder must lie inside ``cwd`` (default: the current working directory) unless
-    ``output.allow_outside`` is set, and pass :func:`check_folder`; ``inputs`` defaults to the
-    config file, the patent file and the covariates file of ``cfg``.
+    ``out_dir`` is the folder the user ``chosen`` (on the command line: honoured wherever it
+    points), or a folder from elsewhere (``None``: the config's ``output.folder``, relative
+    to the config file), which must lie inside ``cwd`` (default: the current working
+    directory) unless ``output.allow_outside`` is set: a path in a config file may have been
+    written for another machine or folder, and the run replaces the folder as a whole.
+    Either way the folder must pass :func:`check_folder`; ``inputs`` defaults to the config
+    file, the patent file and the covariates file of ``cfg``.
     """
-    out = Path(out_dir).expanduser().resolve()
     root = Path(cwd or Path.cwd()).resolve()
-    if not cfg.output.allow_outside and not out.is_relative_to(root):
+    if out_dir is None:
+        if not cfg.output.folder:
+            raise ConfigError("no output folder: give one on the command line (--out DIR) or "
+                              "as folder = \"...\" in the config's [output] table.")
+        base = cfg.source.parent if cfg.source is not None else root
+        out = (base / Path(cfg.output.folder).expanduser()).resolve()
+        chosen = False
+    else:
+        out = Path(out_dir).expanduser().resolve()
+    if not chosen and not cfg.output.allow_outside and not out.is_relative_to(root):
         raise ConfigError(
             f"output folder {out} is outside the working tree {root}; write inside it, or set "
-            "allow_outside = true in [output] (pyreslib run/demo: --allow-outside)."
+            "allow_outside = true in [output] (pyreslib run/demo: --allow-outside, or name "
+            "the folder on the command line with --out)."
         )
     if inputs is None:
         inputs = [p for p in (cfg.source, cfg.input.patents, cfg.input.covariates) if p]

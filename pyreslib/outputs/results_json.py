@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = ["RESULTS_SCHEMA_VERSION", "dumps_results", "results_dict", "round_floats"]
 
-RESULTS_SCHEMA_VERSION = 2
-"""Changes when a key is renamed or removed (2: ``comparison_to_study[].demo`` became
-``this_run``)."""
+RESULTS_SCHEMA_VERSION = 3
+"""Changes when a key is renamed or removed, or a value changes type (2:
+``comparison_to_study[].demo`` became ``this_run``; 3: ``config.ergm.models`` became a table
+of model name -> true/false/formula)."""
 
 
 def round_floats(value: Any, digits: int = 6) -> Any:
@@ -88,9 +89,15 @@ def results_dict(result: AnalysisResult) -> dict[str, Any]:
         "notes": list(result.notes),
     }
     if result.ergm is not None:
-        results["ergm"] = [_fit_entry(key, fit) for key, fit in result.ergm.results().items()]
+        step = result.ergm
+        results["ergm"] = [_fit_entry(fit) for fit in step.fits.values()
+                           if fit.results is not None]
         results["ergm_failures"] = [{"stage": s, "model": m, "error": message}
-                                    for s, m, message in result.ergm.failures()]
+                                    for s, m, message in step.failures()]
+        results["ergm_tests"] = [_lr_entry(test) for test in step.lr_tests
+                                 if test.anova is not None]
+        results["ergm_pooled"] = _pooled_entry(step.pooled)
+        results["ergm_notes"] = list(step.notes) + [ERGM_COMPARISON_NOTE]
     network_res = result.resilience.network
     if network_res is not None:
         results["resilience_weights"] = {
@@ -153,11 +160,80 @@ def _stage_entry(result: AnalysisResult, label: str) -> dict[str, Any]:
     return entry
 
 
-def _fit_entry(key: tuple[str, str], fit) -> dict[str, Any]:
-    stage, model = key
-    return {
-        "stage": stage, "model": model, "formula": fit.formula,
-        "params": _series_dict(fit.params), "bse": _series_dict(fit.bse),
-        "pvalues": _series_dict(fit.pvalues), "llf": fit.llf, "aic": fit.aic,
-        "bic": fit.bic, "converged": bool(fit.converged), "nobs": fit.nobs,
+ERGM_COMPARISON_NOTE = (
+    "Each stage is a different network: AIC, BIC and log-likelihoods of fits to different "
+    "stages are not comparable, only those of models of the same stage (ergm_tests). "
+    "Whether an effect changed between stages is tested by the pooled model (ergm_pooled).")
+
+
+def _fit_entry(fit) -> dict[str, Any]:
+    """One (stage, model) fit: estimates, likelihood, diagnostics, goodness of fit, warnings."""
+    res = fit.results
+    entry = {
+        "stage": fit.stage, "model": fit.model, "formula": res.formula,
+        "params": _series_dict(res.params), "bse": _series_dict(res.bse),
+        "pvalues": _series_dict(res.pvalues), "mcmc_se_pct": _series_dict(res.mcmc_se_pct),
+        "llf": res.llf, "llf_mcse": res.llf_mcse, "loglik_method": res.loglik_method,
+        "aic": res.aic, "bic": res.bic, "converged": bool(res.converged), "nobs": res.nobs,
+        "n_nodes": res.n_nodes, "n_edges": res.n_edges, "estimate": res.estimate,
+        "estimation": res.estimate_desc, "iterations": res.iterations,
+        "control": dict(fit.control), "seed": res.seed, "warnings": list(fit.warnings),
+        "mcmc": None, "gof": None, "gof_nsim": None,
     }
+    if fit.mcmc is not None:
+        table = fit.mcmc.table
+        entry["mcmc"] = {
+            "statistics": {str(name): _series_dict(row) for name, row in table.iterrows()},
+            "joint": _series_dict(fit.mcmc.joint),
+        }
+    if fit.gof is not None:
+        entry["gof_nsim"] = fit.gof.nsim
+        entry["gof"] = {name: [{"value": str(value), **_series_dict(row)}
+                               for value, row in table.iterrows()]
+                        for name, table in fit.gof.tables.items()}
+    return entry
+
+
+def _anova_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"row": str(name), "df": row["Df"], "deviance": row["Deviance"],
+             "resid_df": row["Resid. Df"], "resid_dev": row["Resid. Dev"],
+             "p_value": row["Pr(>|Chisq|)"]} for name, row in table.iterrows()]
+
+
+def _lr_entry(test) -> dict[str, Any]:
+    """A likelihood-ratio test of nested models within one stage (statnet's anova)."""
+    return {"stage": test.stage, "smaller": test.smaller, "larger": test.larger,
+            "df": test.df, "deviance": test.deviance, "p_value": test.pvalue,
+            "table": _anova_rows(test.anova.table), "notes": list(test.anova.notes)}
+
+
+def _pooled_entry(pooled) -> dict[str, Any] | None:
+    """The pooled model of all stages: its coefficients and the stage-change tests."""
+    if pooled is None:
+        return None
+    entry: dict[str, Any] = {"model": pooled.model, "error": pooled.error,
+                             "warnings": list(pooled.warnings)}
+    res = pooled.results
+    if res is None:
+        return entry
+    entry.update({
+        "formula": res.formula, "stages": list(res.stages), "control": dict(pooled.control),
+        "params": _series_dict(res.params), "bse": _series_dict(res.bse),
+        "pvalues": _series_dict(res.pvalues), "llf": res.llf, "aic": res.aic, "bic": res.bic,
+        "converged": bool(res.converged), "seed": res.seed,
+        "stage_change_tests": {
+            str(effect): {"chi2": row["chi2"], "df": row["df"], "p_value": row["P>chi2"],
+                          "tested": row["tested"]}
+            for effect, row in pooled.tests.iterrows()},
+        "stage_effects": [
+            {"effect": effect, "stage": stage, "coef": row["coef"], "bse": row["std err"],
+             "z": row["z"], "p_value": row["P>|z|"]}
+            for (effect, stage), row in pooled.effects.iterrows()],
+        "stage_changes": [
+            {"effect": effect, "from": row["from"], "to": stage, "before": row["before"],
+             "after": row["after"], "change": row["change"], "bse": row["std err"],
+             "z": row["z"], "p_value": row["P>|z|"]}
+            for (effect, stage), row in pooled.changes.iterrows()],
+        "sentences": list(pooled.sentences),
+    })
+    return entry

@@ -68,20 +68,8 @@ def write_figures(result: AnalysisResult, folder: Path, *,
                       f"{cfg.robustness.repeats} orders (band: ±1 sd). R: Schneider et al. "
                       "(2011) index."),
                      lambda: figures.robustness_figure(robust.curves, robust.index)))
-    if result.ergm is not None and result.ergm.results():
-        coef = _ergm_coefficients(result.ergm)
-        plan.append(("ergm", "ergm_coefficients", "ERGM coefficients",
-                     "Estimates with 95 % Wald confidence intervals; filled markers exclude 0.",
-                     lambda: figures.ergm_coefficients_figure(coef)))
-        for (stage, model), fit in result.ergm.fits.items():
-            if fit.gof is None:
-                continue
-            plan.append(("gof", f"gof_{stage}_{model}", f"Goodness of fit: {model}, {stage}",
-                         (f"{fit.gof.nsim} networks simulated from the fitted model: boxes and "
-                          "dashed 95 % bands of the simulations, the observed network as a "
-                          "line (ERGMResults.gof().plot())."),
-                         lambda g=fit.gof, stage=stage, model=model: g.plot(
-                             title=f"{model} model, stage {stage}")))
+    if result.ergm is not None:
+        plan += _ergm_figures(result.ergm)
     entries: dict[str, list[FigureEntry]] = {}
     with step(progress, "figures", len(plan)) as s:
         for group, name, title, caption, make in plan:
@@ -89,6 +77,46 @@ def write_figures(result: AnalysisResult, folder: Path, *,
             entries.setdefault(group, []).append(FigureEntry(name, title, path, caption))
             s.advance(name)
     return entries
+
+
+def _ergm_figures(ergm: ERGMStep) -> list[tuple[str, str, str, str, Callable[[], Any]]]:
+    """The ERGM step's figures: coefficients of every fit, each fit's goodness of fit and
+    MCMC diagnostics, and the pooled model's effect per stage."""
+    from pyreslib import figures
+
+    plan: list[tuple[str, str, str, str, Callable[[], Any]]] = []
+    if ergm.results():
+        coef = _ergm_coefficients(ergm)
+        plan.append(("ergm", "ergm_coefficients", "ERGM coefficients",
+                     ("Estimates with 95 % Wald confidence intervals; filled markers exclude "
+                      "0. Stages are different networks: compare them with the pooled model."),
+                     lambda: figures.ergm_coefficients_figure(coef)))
+    for (stage, model), fit in ergm.fits.items():
+        if fit.gof is not None:
+            plan.append((f"gof {stage} {model}", f"gof_{stage}_{model}",
+                         f"Goodness of fit: {model}, {stage}",
+                         (f"{fit.gof.nsim} networks simulated from the fitted model: boxes and "
+                          "dashed 95 % bands of the simulations, the observed network as a "
+                          "line (ERGMResults.gof().plot()); the p-values are beside it."),
+                         lambda g=fit.gof, stage=stage, model=model: g.plot(
+                             title=f"{model} model, stage {stage}")))
+        if fit.mcmc is not None:
+            plan.append((f"mcmc {stage} {model}", f"mcmc_{stage}_{model}",
+                         f"MCMC diagnostics: {model}, {stage}",
+                         ("Trace and density of each statistic in the last MCMC-MLE sample "
+                          "(ERGMResults.mcmc_diagnostics().plot()); dashed: the observed "
+                          "value, which a converged sample mixes around."),
+                         lambda d=fit.mcmc: d.plot()))
+    pooled = ergm.pooled
+    if pooled is not None and pooled.effects is not None:
+        effects = _pooled_effects(pooled)
+        plan.append(("pooled", "pooled_stage_effects",
+                     f"Each effect per stage: pooled {pooled.model} model",
+                     ("Each effect's coefficient in each stage from the pooled model "
+                      "(ergm.multi, lm = ~ stage) with 95 % confidence intervals from its "
+                      "covariance matrix, so stages are comparable; filled markers exclude 0."),
+                     lambda: figures.ergm_coefficients_figure(effects)))
+    return plan
 
 
 def _ergm_coefficients(ergm: ERGMStep) -> pd.DataFrame:
@@ -101,6 +129,14 @@ def _ergm_coefficients(ergm: ERGMStep) -> pd.DataFrame:
             "upper": ci["upper"].to_numpy(), "pvalue": fit.pvalues.to_numpy(),
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+def _pooled_effects(pooled) -> pd.DataFrame:
+    effects = pooled.effects.reset_index()
+    return pd.DataFrame({
+        "stage": effects["stage"], "model": f"pooled {pooled.model}", "term": effects["effect"],
+        "coef": effects["coef"], "lower": effects["[0.025"], "upper": effects["0.975]"],
+        "pvalue": effects["P>|z|"]})
 
 
 def report_sections(result: AnalysisResult,
@@ -197,32 +233,7 @@ def report_sections(result: AnalysisResult,
             figs.get("robustness", [])))
 
     if result.ergm is not None:
-        sections.append(_ergm_section(result.ergm, figs))
+        from pyreslib.outputs.ergm_sections import ergm_sections
+
+        sections += ergm_sections(result.ergm, figs)
     return sections
-
-
-def _ergm_section(ergm: ERGMStep, figs: dict[str, list[FigureEntry]]) -> ReportSection:
-    from pyreslib.report import ReportSection, TableEntry
-
-    tables = []
-    if ergm.results():
-        tables.append(TableEntry("ergm_estimates", "ERGM estimates", ergm.estimates(),
-                                 index=False))
-        if ergm.comparison is not None:
-            tables.append(TableEntry("ergm_comparison", "ERGM comparison",
-                                     ergm.comparison.frame))
-    failures = ergm.failures()
-    if failures:
-        tables.append(TableEntry(
-            "ergm_failures", "Fits that failed",
-            pd.DataFrame([{"stage": s, "model": m, "error": e} for s, m, e in failures]),
-            index=False))
-    for (stage, model), fit in ergm.fits.items():
-        if fit.gof is None:
-            continue
-        for name, table in fit.gof.tables.items():
-            tables.append(TableEntry(f"gof_{stage}_{model}_{name}", f"GOF {name}, {model}, {stage}",
-                                     table, in_html=False))
-    return ReportSection(
-        "ERGM", "Exponential random graph models of the binary stage networks "
-        "(statnet ergm through rpy2).", tables, figs.get("ergm", []) + figs.get("gof", []))

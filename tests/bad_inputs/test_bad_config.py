@@ -87,9 +87,19 @@ def test_bad_config_exits_2_with_a_message_naming_the_key(case, project: Path, c
     assert tree_hashes(project) == before  # no file changed, none appeared (no "out")
 
 
-def test_output_outside_the_working_tree_is_refused(project: Path, capsys, tmp_path_factory):
-    (project / "run.toml").write_text(GOOD, encoding="utf-8")
+def test_an_output_folder_from_the_config_outside_the_working_tree_is_refused(
+        project: Path, capsys, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("elsewhere") / "out"
-    assert main(["run", "run.toml", "--out", str(elsewhere)]) == 2
-    assert "allow_outside" in capsys.readouterr().err
+    (project / "run.toml").write_text(GOOD + f'[output]\nfolder = "{elsewhere}"\n',
+                                      encoding="utf-8")
+    assert main(["run", "run.toml"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "outside the working tree" in err and "allow_outside" in err
     assert not elsewhere.exists()
+    # named on the command line, the same folder is the user's choice: the run gets past
+    # the folder check (and stops at this project's empty patent file)
+    assert main(["run", "run.toml", "--out", str(elsewhere)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "outside the working tree" not in err and "no cross-city collaboration" in err
+    assert not elsewhere.exists()
+
