@@ -28,13 +28,19 @@ def _modules(only: str | None) -> list[str]:
     return [n for n in names if only is None or only in n]
 
 
-def _render(results: list[tuple[str, list[Measurement] | str]]) -> str:
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _render(results: list[tuple[str, list[Measurement] | str]],
+            started: dict[str, str] | None = None) -> str:
+    now = _stamp()
     lines = [
         "# Benchmarks",
         "",
         "Written by `make bench` (`python benchmarks/run.py`); do not edit by hand.",
         "",
-        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Date: {now} (each section gives the date of its own run)",
         f"- Machine: {machine_description()}",
         f"- Python {platform.python_version()}",
         "",
@@ -50,6 +56,7 @@ def _render(results: list[tuple[str, list[Measurement] | str]]) -> str:
         if isinstance(outcome, _Rendered):
             lines += [outcome.strip("\n"), "", f"(section kept from an earlier run of `{module}`)", ""]
             continue
+        lines += [f"Run: started {(started or {}).get(module, now)}, finished by {now}", ""]
         if isinstance(outcome, str):
             lines += ["Failed:", "", "```", outcome.strip(), "```", ""]
             continue
@@ -85,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results: list[tuple[str, list[Measurement] | str]] = []
     failed = False
+    started: dict[str, str] = {}
     for name in _modules(args.only):
         print(f"[bench] {name} ...", flush=True)
+        started[name] = _stamp()
         try:
             module = importlib.import_module(name)
             measurements = module.run(quick=args.quick)
@@ -99,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             print(traceback.format_exc(), file=sys.stderr)
     if args.merge and Path(args.out).is_file():
         results = _merge(Path(args.out).read_text(encoding="utf-8"), results)
-    Path(args.out).write_text(_render(results), encoding="utf-8")
+    Path(args.out).write_text(_render(results, started), encoding="utf-8")
     print(f"[bench] wrote {args.out}")
     return 1 if failed else 0
 

@@ -189,7 +189,7 @@ class RobustnessConfig:
     recalculate: bool = True
 
 
-MCMC_PROFILES: tuple[str, ...] = ("hummel", "fast", "default")
+MCMC_PROFILES: tuple[str, ...] = ("sized", "hummel", "fast", "default")
 """The MCMC settings ``[ergm] mcmc_profile`` can name (:func:`pyreslib.models.profile_control`
 says what each sets)."""
 
@@ -216,7 +216,7 @@ class ErgmConfig:
     enabled: bool = True
     models: dict[str, bool | str] = field(
         default_factory=lambda: {"study": True, "extended": True}, metadata={"models": True})
-    mcmc_profile: str = field(default="hummel", metadata=_choice(*MCMC_PROFILES))
+    mcmc_profile: str = field(default="sized", metadata=_choice(*MCMC_PROFILES))
     workers: int = field(default=2, metadata=_bounded(0, 64))
     pooled: str | None = None
     gof_nsim: int = field(default=50, metadata=_bounded(2, 10_000, zero="skip"))
@@ -668,7 +668,7 @@ recalculate = true
 
 [ergm]
 enabled = true
-mcmc_profile = "hummel"      # or "fast", or "default" (statnet's MCMC settings)
+mcmc_profile = "sized"       # or "hummel", "fast", or "default" (statnet's MCMC settings)
 workers = 2                  # R processes fitting at the same time (0: in this process)
 pooled = "study"             # fitted to all stages at once (ergm.multi); "" for none
 gof_nsim = 50

@@ -26,6 +26,7 @@ BENCHMARKS.md; :func:`compare_profiles`).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,25 @@ def model_specs(formulas: Mapping[str, str]) -> list[ModelSpec]:
     return specs
 
 
+def sized_interval(n_nodes: int, *, directed: bool = False) -> int:
+    """The MCMC interval of the ``"sized"`` profile for a network of ``n_nodes`` cities:
+    about one proposal per 8 dyads between the sampled networks,
+
+    .. math:: \\text{interval} = 2^{\\operatorname{round}(\\log_2(D / 8))},
+              \\quad D = n(n-1)/2 \\ (\\text{undirected}),
+
+    clipped to [1,024, 16,384] (1,024 is ergm's default interval).  The demo's networks: 92
+    cities 1,024, 158 cities 2,048, 257 cities 4,096.  Why dyads: a tie-toggle proposal
+    touches one dyad, so the number of proposals a sampled network needs to decorrelate from
+    the last one grows with the number of dyads (Hunter, Handcock, Butts, Goodreau & Morris
+    2008, *J. Stat. Softw.* 24(3), section 5: "MCMC.interval ... should be increased" for
+    larger networks).
+    """
+    dyads = n_nodes * (n_nodes - 1) / (1 if directed else 2)
+    exponent = round(math.log2(max(dyads, 1) / 8))
+    return int(2 ** min(max(exponent, 10), 14))
+
+
 def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     """The ``control.ergm`` settings of the MCMC profile ``profile`` for a network of
     ``n_nodes`` cities (dyad-independent fits ignore them).
@@ -108,21 +128,24 @@ def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     effective size reaches ``MCMLE.effectiveSize`` (64).  ``"hummel"``:
     ``MCMLE.termination="Hummel"``, statnet's Hummel stopping rule (stop once the step length
     has reached 1 twice; Hummel, Hunter & Handcock 2012, *J. Comput. Graph. Stat.* 21(4),
-    doi:10.1080/10618600.2012.679224), keeping the adaptive sample size, which grows with the
-    network's autocorrelation, so the settings follow the network's size by themselves.
-    ``"fast"``: the Hummel rule with a fixed sample of ``MCMC.samplesize`` (1,024) networks
-    (``MCMLE.effectiveSize=None``).  docs/method.md ("MCMC settings") gives their time and
-    Monte Carlo error on the demo's networks; :func:`compare_profiles` checks a profile
-    against statnet's defaults on any network.  ``n_nodes`` is not used by these profiles
-    (none needs it); it is the place for size rules.
+    doi:10.1080/10618600.2012.679224), keeping the adaptive sample size.  ``"fast"``: the
+    Hummel rule with a fixed sample of ``MCMC.samplesize`` (1,024) networks
+    (``MCMLE.effectiveSize=None``) at ergm's default interval (1,024 proposals).
+    ``"sized"`` (the main job's default): ``"fast"`` with the interval scaled to the
+    network's number of dyads (:func:`sized_interval`), so that the fixed sample stays
+    nearly independent on a large network.  docs/method.md ("MCMC settings") and
+    BENCHMARKS.md give their time and Monte Carlo error on the demo's networks;
+    :func:`compare_profiles` checks a profile against statnet's defaults on any network.
     """
     from pyreslib.config import MCMC_PROFILES
 
     if profile not in MCMC_PROFILES:
         raise InputError(f"mcmc profile {profile!r}: choose one of {list(MCMC_PROFILES)}.")
+    fast = {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}
     return {"default": {},
             "hummel": {"MCMLE.termination": "Hummel"},
-            "fast": {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}}[profile]
+            "fast": fast,
+            "sized": {**fast, "MCMC.interval": sized_interval(n_nodes)}}[profile]
 
 
 def read_covariates(path: str | Path) -> pd.DataFrame:

@@ -420,7 +420,7 @@ def test_the_pooled_model_must_be_fitted_and_have_no_memory_term(project):
 
 
 def test_mcmc_profile_and_workers_are_checked(project):
-    assert "key 'ergm.mcmc_profile' must be one of 'hummel', 'fast', 'default'" in config_error(
+    assert "key 'ergm.mcmc_profile' must be one of 'sized', 'hummel', 'fast', 'default'" in config_error(
         project, ERGM_BASE + '[ergm]\nmcmc_profile = "turbo"\n')
     assert "key 'ergm.workers' must be between 0 and 64, got 65" in config_error(
         project, ERGM_BASE + "[ergm]\nworkers = 65\n")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pyreslib import models
 from tests.test_pipeline import _write_project
 
 pytestmark = [pytest.mark.r, pytest.mark.slow]
@@ -73,7 +74,8 @@ def test_both_models_are_fitted_on_every_stage_and_the_extended_fits_converge(de
         assert {"gwesp.fixed.0.5", "gwdeg.fixed.0.5"} <= set(extended["params"])
         # the memory term, from the second stage on
         assert ("edgecov.memory" in extended["params"]) == (stage != STAGES[0])
-        assert extended["control"] == {"MCMLE.termination": "Hummel"}  # demo: "hummel"
+        # the demo's "sized" profile: the interval follows the stage's size
+        assert extended["control"] == models.profile_control("sized", extended["n_nodes"])
         assert fits[(stage, "study")]["loglik_method"] == "exact"
         assert extended["loglik_method"] == "bridge sampling" and extended["llf_mcse"] > 0
 
