@@ -199,17 +199,23 @@ fit <- ergm(nw ~ {R_EXTENDED}, control = control.ergm(seed = 5{R_WHOLE_PROCESS_C
 
 
 def run(quick: bool = False) -> list[Measurement]:
+    from pyreslib import models
     from pyreslib.ergm import ERGM
 
     adjacency, covs, edge, label_stage = _inputs(quick)
     n = adjacency.shape[0]
+    # the main job's MCMC settings for a network of this size (the "sized" profile)
+    sized = models.profile_control("sized", n)
+    r_sized = "".join(f", {k} = " + ("NULL" if v is None else f'"{v}"' if isinstance(v, str)
+                                        else str(v)) for k, v in sized.items())
     out: list[Measurement] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         _save_rds(workdir, adjacency.to_numpy(), covs, edge)
         for label, formula, r_formula, control, r_control, repeats in [
             ("study model (dyad-independent MLE)", STUDY, R_STUDY, None, "", 1 if quick else 5),
-            ("extended model (gwesp + gwdegree, MCMC-MLE)", EXTENDED, R_EXTENDED, None, "", 1),
+            ("extended model (gwesp + gwdegree, MCMC-MLE, 'sized' profile)", EXTENDED,
+             R_EXTENDED, sized, r_sized, 1),
         ]:
             model = ERGM(adjacency, formula, node_covariates=covs, edge_covariates=edge)
             ours, anchor = [], []
@@ -234,11 +240,11 @@ def run(quick: bool = False) -> list[Measurement]:
         out.append(_same_session(adjacency, covs, edge, n, label_stage, 3 if quick else 11))
         model = ERGM(adjacency, EXTENDED, node_covariates=covs, edge_covariates=edge)
         t0 = time.perf_counter()
-        model.fit(seed=5, control={"parallel": 2})
+        model.fit(seed=5, control={**sized, "parallel": 2})
         two = time.perf_counter() - t0
         out.append(Measurement(
             name=f"ERGM fit, {n} nodes: extended model on 2 PSOCK workers vs 1",
-            what="wall time of the extended model with control={'parallel': 2}",
+            what=f"wall time of the extended model with control={ {**sized, 'parallel': 2} }",
             anchor="the same fit on 1 worker (previous benchmark's median)",
             seconds=two, anchor_seconds=one_worker,
             extra={"note": "2 workers split the MCMC sample over 2 chains; on a 2-core machine "

@@ -69,12 +69,17 @@ def _merge(previous: str, fresh: list[tuple[str, list[Measurement] | str]]):
     """Keep the previous file's sections of modules not run now (as rendered text)."""
     run_now = {name for name, _ in fresh}
     kept: list[tuple[str, list[Measurement] | str]] = []
+    # a section written before sections carried their own date: the file's date is its date
+    header_date = next((line.removeprefix("- Date: ").split(" (")[0]
+                        for line in previous.splitlines() if line.startswith("- Date: ")), "?")
     for block in previous.split("\n## ")[1:]:
         name, _, body = block.partition("\n")
         if name.strip() not in run_now:
-            body = "\n".join(line for line in body.splitlines()
-                              if not line.startswith("(section kept from an earlier run"))
-            kept.append((name.strip(), _Rendered(body)))
+            lines = [line for line in body.splitlines()
+                     if not line.startswith("(section kept from an earlier run")]
+            if not any(line.startswith("Run: ") for line in lines):
+                lines = ["", f"Run: {header_date}"] + lines
+            kept.append((name.strip(), _Rendered("\n".join(lines))))
     return sorted(kept + fresh, key=lambda item: item[0])
 
 

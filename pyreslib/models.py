@@ -18,10 +18,11 @@ and, in every stage after the first, the previous stage's tie as an edge covaria
 ones.
 
 MCMC-MLE settings come in named profiles (:func:`profile_control`): ``"default"`` is
-statnet's own ``control.ergm``; ``"hummel"`` (the main job's default) is statnet's Hummel
-stopping rule with statnet's adaptive MCMC sample size, ``"fast"`` the same rule with a fixed
-sample size, faster still at a larger Monte Carlo error (docs/method.md, "MCMC settings";
-BENCHMARKS.md; :func:`compare_profiles`).
+statnet's own ``control.ergm``; ``"sized"`` (the main job's default) is statnet's Hummel
+stopping rule with a fixed MCMC sample whose interval grows with the network's number of
+dyads; ``"hummel"`` the same rule with statnet's adaptive sample size, ``"fast"`` with a fixed
+sample at ergm's default interval (docs/method.md, "MCMC settings"; BENCHMARKS.md;
+:func:`compare_profiles`).
 """
 
 from __future__ import annotations
@@ -448,7 +449,7 @@ def stage_comparison(fits: Mapping[tuple[str, str], ERGMResults]) -> Comparison 
         return compare({f"{s} {m}": r for (s, m), r in fits.items()})
 
 
-def compare_profiles(model: ERGM, profile: str = "fast", *, reference: str = "default",
+def compare_profiles(model: ERGM, profile: str = "sized", *, reference: str = "default",
                      seed: int = 2023, workers: int = 2) -> pd.DataFrame:
     """Fit ``model`` with the MCMC settings of ``profile`` and of ``reference`` (statnet's
     defaults), with the same ``seed``, and set the estimates side by side: the check that a

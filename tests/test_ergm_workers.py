@@ -162,3 +162,27 @@ def test_bad_pool_arguments_are_refused(networks):
         Job("p", m.prepare_fit(seed=1, control={"parallel": 2}))
     with pytest.raises(InputError, match="gof nsim"):
         Job("g", m.prepare_fit(seed=1), gof_nsim=1)
+
+
+def test_compare_profiles_sets_a_tuned_fit_beside_statnets_defaults(networks):
+    from pyreslib import models
+
+    m = model(networks, "late")
+    table = models.compare_profiles(m, "sized", seed=3)
+    assert list(table.index) == list(m.fit(seed=3, control=models.profile_control(
+        "sized", 40), verbose=False).params.index)
+    assert {"coef sized", "mcmc_se sized", "coef default", "mcmc_se default", "se default",
+            "difference", "in_mcse", "in_se", "within"} <= set(table.columns)
+    # the two fits are independent MCMC fits of one model: they agree to well within an SE
+    assert (table["in_se"] < 0.5).all(), table
+    np.testing.assert_allclose(table["difference"], table["coef sized"] - table["coef default"])
+    assert set(table.attrs) == {"sized", "default"}
+    assert all(fit["converged"] for fit in table.attrs.values())
+
+
+def test_the_sized_profile_scales_the_interval_with_the_dyads():
+    from pyreslib import models
+
+    intervals = {n: models.profile_control("sized", n)["MCMC.interval"] for n in (10, 92, 158, 257, 2000)}
+    assert intervals == {10: 1024, 92: 1024, 158: 2048, 257: 4096, 2000: 16384}
+    assert models.profile_control("default", 257) == {}
