@@ -1,27 +1,16 @@
 """The bundled demo's three stage networks as ERGMs, and the same inputs for plain R scripts.
 
-Shared by the ERGM benchmarks.  Each stage gets the study model's covariates as
-``pyreslib.models.stage_model`` builds them (z-scored log node covariates, standardised
--ln km proximity, shared borders); from the second stage on, ``memory`` is the previous
-stage's tie between the two cities (0 where either city was absent from that stage).
+Shared by the ERGM benchmarks.  The stage models are the main job's
+(``pyreslib.models.stage_models``): z-scored log node covariates, standardised -ln km
+proximity, shared borders and, from the second stage on, ``memory``, the previous stage's
+tie between the two cities.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-
-STUDY = ("edges + nodecov('economic') + nodecov('education') + nodecov('science') "
-         "+ edgecov('proximity') + edgecov('adjacency')")
-DEPENDENCE = " + gwesp(0.5, fixed=TRUE) + gwdegree(0.5, fixed=TRUE)"
-MEMORY = " + edgecov('memory')"
-
-
-def extended_formula(stage_index: int) -> str:
-    """The extended (dyad-dependent) model of the stage at ``stage_index`` (0 = first)."""
-    return STUDY + DEPENDENCE + (MEMORY if stage_index > 0 else "")
 
 
 def r_formula(formula: str) -> str:
@@ -29,36 +18,16 @@ def r_formula(formula: str) -> str:
     return formula.replace("'", '"')
 
 
-def memory_matrix(previous: pd.DataFrame, vertex_names: list[str]) -> np.ndarray:
-    """1 where the two cities were tied in the previous stage, 0 otherwise or if absent then."""
-    aligned = previous.reindex(index=vertex_names, columns=vertex_names, fill_value=0)
-    return aligned.to_numpy(dtype=float)
-
-
 def demo_stage_models(model: str = "extended"):
-    """``{stage label: ERGM}`` for the demo's stages; ``model`` is "study" or "extended"."""
-    from pyreslib import datasets, ingest, models
-    from pyreslib.ergm import ERGM
+    """``{stage label: ERGM}`` for the demo's stages; ``model`` is "study" or "extended",
+    built as the main job builds them (:func:`pyreslib.models.stage_models`)."""
+    from pyreslib import demo_data, ingest, models
 
-    patents, covariates_path = datasets.load_demo()
+    patents, covariates_path = demo_data.load_demo()
     networks = ingest.ingest_file(patents).networks
-    covariates = pd.read_csv(covariates_path)
-    out = {}
-    previous: pd.DataFrame | None = None
-    for index, (label, graph) in enumerate(networks.items()):
-        base = models.stage_model(graph, covariates, models.stage_years(label),
-                                  models.study_model())
-        names = base.vertex_names
-        edges = dict(base.edge_covariates)
-        formula = STUDY
-        if model == "extended":
-            formula = extended_formula(index)
-            if previous is not None:
-                edges["memory"] = memory_matrix(previous, names)
-        out[label] = ERGM(pd.DataFrame(base.adjacency, index=names, columns=names), formula,
-                          node_covariates=base.node_covariates, edge_covariates=edges)
-        previous = pd.DataFrame(base.adjacency, index=names, columns=names)
-    return out
+    spec = models.extended_model() if model == "extended" else models.study_model()
+    built, _ = models.stage_models(networks, pd.read_csv(covariates_path), [spec])
+    return {label: built[(label, spec.name)] for label in networks}
 
 
 def save_rds(models_by_stage, path: Path) -> None:
