@@ -227,6 +227,33 @@ def profile_rows(results, stages: Sequence[str]) -> tuple[list[str], dict[str, f
     return rows, totals
 
 
+def _verdict(results, profile: str, stages: Sequence[str]) -> dict[str, str]:
+    """Whether ``profile``'s estimates meet the target on every stage and seed, next to the
+    yardstick: how far two default fits with different seeds lie apart."""
+    seeds = sorted(results["default"])
+
+    def spread(pairs):
+        values = [deviations(a, b) for a, b in pairs]
+        mcse = np.concatenate([v[0] for v in values])
+        in_se = np.concatenate([v[1] for v in values])
+        return mcse, in_se
+
+    tuned, tuned_se = spread([(results[profile][seed][s], results["default"][seed][s])
+                              for seed in seeds for s in stages])
+    beyond = int(np.sum(np.abs(tuned) > 2))
+    out = {"meets the target": ("yes" if beyond == 0 else "NO")
+           + f": {beyond} of {tuned.size} estimates beyond 2 MCMC SE (largest "
+           f"{np.max(np.abs(tuned)):.2f}; largest in SEs {np.max(np.abs(tuned_se)):.2f})"}
+    if len(seeds) > 1:
+        base, base_se = spread([(results["default"][a][s], results["default"][b][s])
+                                for a, b in itertools.pairwise(seeds) for s in stages])
+        out["yardstick: default fits with consecutive seeds " + ", ".join(map(str, seeds))] = (
+            f"{int(np.sum(np.abs(base) > 2))} of {base.size} beyond 2 MCMC SE (largest "
+            f"{np.max(np.abs(base)):.2f}; largest in SEs {np.max(np.abs(base_se)):.2f})")
+    out["repeats"] = f"{len(seeds)} seeds per stage; times are medians with the range"
+    return out
+
+
 def init_from_previous(workdir: Path, models, results, profile: str, seed: int) -> list[str]:
     """Stages 2.. started from the previous stage's default-settings estimates (the memory
     term, new in stage 2, from ergm's MPLE with the others fixed), against a cold start."""
@@ -334,7 +361,8 @@ def run(quick: bool = False, seeds: Sequence[int] = (1, 2),
                      + (f"{control[stages[0]]}" if same else f"{control}"),
                 anchor="the same fits at ergm's default control.ergm() (same seeds)",
                 seconds=totals[profile], anchor_seconds=totals["default"],
-                target="estimates within 2 MCMC standard errors of the default fit (table)"))
+                target="estimates within 2 MCMC standard errors of the default fit (table)",
+                extra=_verdict(results, profile, stages)))
         if out:
             out[0].table = "\n".join(PROFILE_HEADER + rows)
 
