@@ -80,6 +80,12 @@ class Measurement:
     target: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     table: str = ""  # an optional markdown table printed under the bullet points
+    # optional: every repeat's seconds (pyreslib and anchor), and the ratio the target allows;
+    # with them the section states the repeats, their spread, whether the target is met, and
+    # whether the difference from the anchor is smaller than the repeats' own spread
+    samples: list[float] = field(default_factory=list)
+    anchor_samples: list[float] = field(default_factory=list)
+    max_ratio: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -106,9 +112,28 @@ class Measurement:
             rows.append(f"- **Ratio pyreslib / anchor: {self.ratio:.3f}**")
         if self.target:
             rows.append(f"- Target: {self.target}")
+        rows += self._verdict()
         for key, value in self.extra.items():
             rows.append(f"- {key}: {value}")
         rows.append("")
         if self.table:
             rows += [self.table.rstrip("\n"), ""]
+        return rows
+
+    def _verdict(self) -> list[str]:
+        rows = []
+        for label, values in (("pyreslib", self.samples), ("anchor", self.anchor_samples)):
+            if values:
+                rows.append(f"- repeats ({label}): {len(values)}, {min(values):.3f}-"
+                            f"{max(values):.3f} s")
+        if self.max_ratio is not None and self.ratio is not None:
+            met = self.ratio <= self.max_ratio
+            rows.append(f"- Meets the target (ratio at most {self.max_ratio}): "
+                        + ("yes" if met else "NO"))
+        if len(self.samples) > 1 and len(self.anchor_samples) > 1:
+            overlap = (min(self.samples) <= max(self.anchor_samples)
+                       and min(self.anchor_samples) <= max(self.samples))
+            if overlap:
+                rows.append("- Noise: the two ranges overlap, so the difference from the "
+                            "anchor is smaller than the repeats' spread")
         return rows

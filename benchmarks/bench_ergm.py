@@ -108,8 +108,8 @@ def _same_session(adjacency, covs, edge, n: int, label_stage: str, repeats: int)
         what=f"median of {repeats} alternating fits of the study model on the demo's "
              f"{label_stage} network through pyreslib (network object, validation, summary)",
         anchor="ergm() called directly in the same embedded R session on a prebuilt network",
-        seconds=ours, anchor_seconds=anchor,
-        target="ratio at most 1.05 (the bridge's own overhead)",
+        seconds=ours, anchor_seconds=anchor, samples=ours_all, anchor_samples=anchor_all,
+        max_ratio=1.05, target="ratio at most 1.05 (the bridge's own overhead)",
         extra={"ratio of the fastest runs (min / min)": f"{min(ours_all) / min(anchor_all):.3f}",
                "spread of single fits (anchor)": f"{min(anchor_all):.2f}-{max(anchor_all):.2f} s"},
     )
@@ -192,7 +192,7 @@ fit <- ergm(nw ~ {R_EXTENDED}, control = control.ergm(seed = 5{R_WHOLE_PROCESS_C
         anchor="a fresh Rscript doing the same: library(ergm), the network from saved "
                "matrices, the same ergm() call, start to exit",
         seconds=float(np.median(ours)), anchor_seconds=float(np.median(anchor)),
-        target="ratio at most 1.05",
+        samples=ours, anchor_samples=anchor, max_ratio=1.05, target="ratio at most 1.05",
         extra={"spread (pyreslib)": f"{min(ours):.2f}-{max(ours):.2f} s",
                "spread (Rscript)": f"{min(anchor):.2f}-{max(anchor):.2f} s",
                "`import pyreslib.ergm` alone (python -X importtime, best of 3)":
@@ -236,6 +236,7 @@ def run(quick: bool = False) -> list[Measurement]:
                        + ("after one untimed warm-up fit in that process" if repeats > 1 else
                           "one fit per fresh process (warm-up is negligible next to the fit)"),
                 seconds=float(np.median(ours)), anchor_seconds=float(np.median(anchor)),
+                samples=ours, anchor_samples=anchor, max_ratio=1.05,
                 target="ratio at most 1.05 for fits of a second or more",
             ))
         one_worker = out[-1].seconds  # the extended model on 1 worker, measured just above

@@ -25,6 +25,8 @@ from _harness import Measurement, machine_description
 
 def _modules(only: str | None) -> list[str]:
     names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    if only in names:  # an exact module name runs that module alone
+        return [only]
     return [n for n in names if only is None or only in n]
 
 
