@@ -116,17 +116,19 @@ def _same_session(adjacency, covs, edge, n: int, label_stage: str, repeats: int)
 
 
 # The whole-process comparison's fit: the extended model with the main job's "sized" MCMC
-# settings for the 257-city stage network (about 30 s of ergm; statnet's Hummel rule with a
-# fixed sample).  The issue measured an 8-second fit on the earlier demo data; the extras give
-# the start-up times alone, from which the ratio for any fit length follows.
-WHOLE_PROCESS_CONTROL = {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None,
-                         "MCMC.interval": 4096}
-R_WHOLE_PROCESS_CONTROL = (', MCMLE.termination = "Hummel", MCMLE.effectiveSize = NULL, '
-                           'MCMC.interval = 4096')
+# settings for the network (257 cities: about 30 s of ergm; statnet's Hummel rule with a fixed
+# sample).  The issue measured an 8-second fit on the earlier demo data; the extras give the
+# start-up times alone, from which the ratio for any fit length follows.
+
+
+def r_control_arguments(control: dict) -> str:
+    """``control`` as further arguments of an R ``control.ergm(...)`` call (None is NULL)."""
+    return "".join(f", {k} = " + ("NULL" if v is None else f'"{v}"' if isinstance(v, str)
+                                  else str(v)) for k, v in control.items())
 
 
 def _whole_process(workdir: Path, adjacency, covs, edge, n: int, label_stage: str,
-                   repeats: int) -> Measurement:
+                   repeats: int, control: dict) -> Measurement:
     """`python -c` fitting through pyreslib vs `Rscript` fitting with ergm, start to exit."""
     import os
     import sys
@@ -143,7 +145,7 @@ d = np.load({str(workdir / 'inputs.npz')!r})
 covs = pd.DataFrame({{k[4:]: d[k] for k in d.files if k.startswith("cov_")}})
 edge = {{k[5:]: d[k] for k in d.files if k.startswith("edge_")}}
 ERGM(d["adj"], {EXTENDED!r}, node_covariates=covs, edge_covariates=edge).fit(
-    seed=5, control={WHOLE_PROCESS_CONTROL!r})
+    seed=5, control={control!r})
 """
     r_code = f"""
 suppressMessages(library(ergm))
@@ -152,7 +154,7 @@ nw <- network::network(d$adj, directed = FALSE, matrix.type = "adjacency")
 for (v in names(d$covs)) network::set.vertex.attribute(nw, v, d$covs[[v]])
 for (e in names(d$edge)) network::set.network.attribute(nw, e, d$edge[[e]])
 set.seed(5)
-fit <- ergm(nw ~ {R_EXTENDED}, control = control.ergm(seed = 5{R_WHOLE_PROCESS_CONTROL}))
+fit <- ergm(nw ~ {R_EXTENDED}, control = control.ergm(seed = 5{r_control_arguments(control)}))
 """
     env = {**os.environ, "R_LIBS": ":".join(bridge.session().lib_paths)}
     ours, anchor = [], []
@@ -188,7 +190,7 @@ fit <- ergm(nw ~ {R_EXTENDED}, control = control.ergm(seed = 5{R_WHOLE_PROCESS_C
         what=f"median wall time of {repeats} runs (alternating) of a fresh Python process that "
              f"imports pyreslib.ergm, builds the model from saved matrices and fits the extended "
              f"model on the demo's {label_stage} network with control="
-             f"{WHOLE_PROCESS_CONTROL} and seed 5, start to exit",
+             f"{control} and seed 5, start to exit",
         anchor="a fresh Rscript doing the same: library(ergm), the network from saved "
                "matrices, the same ergm() call, start to exit",
         seconds=float(np.median(ours)), anchor_seconds=float(np.median(anchor)),
@@ -210,8 +212,7 @@ def run(quick: bool = False) -> list[Measurement]:
     n = adjacency.shape[0]
     # the main job's MCMC settings for a network of this size (the "sized" profile)
     sized = models.profile_control("sized", n)
-    r_sized = "".join(f", {k} = " + ("NULL" if v is None else f'"{v}"' if isinstance(v, str)
-                                        else str(v)) for k, v in sized.items())
+    r_sized = r_control_arguments(sized)
     out: list[Measurement] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -241,7 +242,7 @@ def run(quick: bool = False) -> list[Measurement]:
             ))
         one_worker = out[-1].seconds  # the extended model on 1 worker, measured just above
         out.append(_whole_process(workdir, adjacency.to_numpy(), covs, edge, n, label_stage,
-                                  2 if quick else 5))
+                                  2 if quick else 5, sized))
         out.append(_same_session(adjacency, covs, edge, n, label_stage, 3 if quick else 11))
         model = ERGM(adjacency, EXTENDED, node_covariates=covs, edge_covariates=edge)
         t0 = time.perf_counter()
