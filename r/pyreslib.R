@@ -222,17 +222,6 @@ pyreslib_sample_edges <- function(fit) {
   as.numeric(as.matrix(s)[, "edges"]) + network::network.edgecount(fit$network)
 }
 
-# Simulate networks from an ERGM with given coefficients on an empty network of n nodes.
-pyreslib_simulate <- function(n_nodes, directed, terms, coef, seed, nsim, node_covariates,
-                              edge_covariates) {
-  nw0 <- pyreslib_network(matrix(0, n_nodes, n_nodes), directed, as.character(seq_len(n_nodes)),
-                          node_covariates, edge_covariates)
-  f <- pyreslib_formula(terms, nw0)
-  sims <- stats::simulate(f, coef = coef, nsim = nsim, seed = seed)
-  if (nsim == 1L) sims <- list(sims)
-  lapply(sims, function(s) network::as.matrix.network(s, matrix.type = "adjacency"))
-}
-
 # Versions of `packages` (the list of r/required-packages.txt, handed over by the bridge).
 pyreslib_versions <- function(packages) {
   pkgs <- as.character(packages)
