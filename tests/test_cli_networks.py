@@ -178,8 +178,7 @@ def test_threshold_is_bounded(tmp_path, capsys, value):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_a_stop_signal_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys, signum):
+def _signal_on_third_write(monkeypatch, signum):
     from pyreslib.outputs import folder
 
     real, calls = folder._write_bytes, []
@@ -191,8 +190,43 @@ def test_a_stop_signal_while_writing_leaves_nothing(tmp_path, monkeypatch, capsy
             os.kill(os.getpid(), signum)
 
     monkeypatch.setattr(folder, "_write_bytes", write_then_signal)
+
+
+@pytest.fixture
+def signal_disposition():
+    """Set a signal's disposition for one test and put the inherited one back: under `nohup`
+    the test process starts with SIGHUP ignored."""
+    saved = {}
+
+    def set_to(signum, handler):
+        saved.setdefault(signum, signal.getsignal(signum))
+        signal.signal(signum, handler)
+
+    yield set_to
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys, signum,
+                                                    signal_disposition):
+    if signum != signal.SIGINT:
+        signal_disposition(signum, signal.SIG_DFL)
+    _signal_on_third_write(monkeypatch, signum)
     out = tmp_path / "out"
     assert main(["networks", str(FIXTURES / "patents_utf8.csv"), "--out", str(out)]) == 128 + signum
     assert f"interrupted ({signal.Signals(signum).name})" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # main() put the handlers back
+
+
+def test_a_hangup_the_shell_ignores_is_still_ignored(tmp_path, monkeypatch, signal_disposition):
+    # `nohup pyreslib ...`: the user asked for hangups to be ignored, so the run goes on
+    signal_disposition(signal.SIGHUP, signal.SIG_IGN)
+    _signal_on_third_write(monkeypatch, signal.SIGHUP)
+    out = tmp_path / "out"
+    assert main(["networks", str(FIXTURES / "patents_utf8.csv"), "--out", str(out)]) == 0
+    from pyreslib.outputs import folder
+
+    assert (out / folder.MARKER).exists()  # the manifest is written last: the run finished
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
