@@ -20,7 +20,7 @@ ones.
 MCMC-MLE settings come in named profiles (:func:`profile_control`): ``"default"`` is
 statnet's own ``control.ergm``; ``"sized"`` (the main job's default) is statnet's Hummel
 stopping rule with a fixed MCMC sample whose interval grows with the network's number of
-dyads; ``"hummel"`` the same rule with statnet's adaptive sample size, ``"fast"`` with a fixed
+dyads and a 16-fold sample in the last iteration; ``"hummel"`` the same rule with statnet's adaptive sample size, ``"fast"`` with a fixed
 sample at ergm's default interval (docs/method.md, "MCMC settings"; BENCHMARKS.md;
 :func:`compare_profiles`).
 """
@@ -101,6 +101,11 @@ def model_specs(formulas: Mapping[str, str]) -> list[ModelSpec]:
     return specs
 
 
+# The "sized" profile's factor on the last Hummel iteration's sample (statnet's default is 4):
+# measured on the demo's stage 3 in BENCHMARKS.md (bench_ergm_tuning).
+SIZED_LAST_BOOST = 16
+
+
 def sized_interval(n_nodes: int, *, directed: bool = False) -> int:
     """The MCMC interval of the ``"sized"`` profile for a network of ``n_nodes`` cities:
     about one proposal per 8 dyads between the sampled networks,
@@ -134,7 +139,11 @@ def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     (``MCMLE.effectiveSize=None``) at ergm's default interval (1,024 proposals).
     ``"sized"`` (the main job's default): ``"fast"`` with the interval scaled to the
     network's number of dyads (:func:`sized_interval`), so that the fixed sample stays
-    nearly independent on a large network.  docs/method.md ("MCMC settings") and
+    nearly independent on a large network, and ``MCMLE.last.boost = 16`` (statnet's 4): the
+    Hummel rule's estimate is one MCMC-MLE step from the last sample, so the size of that one
+    sample sets the estimate's Monte Carlo error; on the demo's 257-city stage it cut the
+    largest distance from a default-settings fit from 0.57 to 0.17 standard errors for
+    about 15 s more.  docs/method.md ("MCMC settings") and
     BENCHMARKS.md give their time and Monte Carlo error on the demo's networks;
     :func:`compare_profiles` checks a profile against statnet's defaults on any network.
     """
@@ -146,7 +155,8 @@ def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     return {"default": {},
             "hummel": {"MCMLE.termination": "Hummel"},
             "fast": fast,
-            "sized": {**fast, "MCMC.interval": sized_interval(n_nodes)}}[profile]
+            "sized": {**fast, "MCMC.interval": sized_interval(n_nodes),
+                      "MCMLE.last.boost": SIZED_LAST_BOOST}}[profile]
 
 
 def read_covariates(path: str | Path) -> pd.DataFrame:

@@ -195,7 +195,7 @@ def _signal_on_third_write(monkeypatch, signum):
 @pytest.fixture
 def signal_disposition():
     """Set a signal's disposition for one test and put the inherited one back: under `nohup`
-    the test process starts with SIGHUP ignored."""
+    the test process starts with SIGHUP ignored, in the background (`&`) with SIGINT ignored."""
     saved = {}
 
     def set_to(signum, handler):
@@ -210,8 +210,9 @@ def signal_disposition():
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys, signum,
                                                     signal_disposition):
-    if signum != signal.SIGINT:
-        signal_disposition(signum, signal.SIG_DFL)
+    # as in a terminal: Python's Ctrl-C handler, the default for the others
+    signal_disposition(signum, signal.default_int_handler if signum == signal.SIGINT
+                       else signal.SIG_DFL)
     _signal_on_third_write(monkeypatch, signum)
     out = tmp_path / "out"
     assert main(["networks", str(FIXTURES / "patents_utf8.csv"), "--out", str(out)]) == 128 + signum

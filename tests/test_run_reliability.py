@@ -26,6 +26,14 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=600, check=False, env={**os.environ, "PYTHONHASHSEED": "random"})
 
 
+def _stop_signals_at_default() -> None:
+    """The child's stop signals as a terminal's foreground job has them: a test run started with
+    `nohup` or in the background (`&`) passes SIGHUP or SIGINT on ignored, and pyreslib keeps
+    an inherited ignore (tests/test_cli_networks.py)."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def test_the_same_config_and_seed_give_byte_identical_results_json_with_ergm(tmp_path):
     config = _write_project(tmp_path, ergm=True, figures=False)
     first = _cli("run", str(config), "--out", "first", "--quiet", cwd=tmp_path)
@@ -124,7 +132,8 @@ def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp
     tag = uuid.uuid4().hex
     child = subprocess.Popen([sys.executable, "-m", "pyreslib", "run", str(config), "--out", "out"],
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYRESLIB_TEST_RUN": tag})
+                             env={**os.environ, "PYRESLIB_TEST_RUN": tag},
+                             preexec_fn=_stop_signals_at_default)  # noqa: PLW1509 (only signal.signal)
     _wait_until_r_runs(child)
     workers = _r_workers(tag)
     sent = time.monotonic()
@@ -157,7 +166,8 @@ def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):
     tag = uuid.uuid4().hex
     child = subprocess.Popen([sys.executable, "-m", "pyreslib", "run", str(config), "--out", "out"],
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYRESLIB_TEST_RUN": tag})
+                             env={**os.environ, "PYRESLIB_TEST_RUN": tag},
+                             preexec_fn=_stop_signals_at_default)  # noqa: PLW1509 (only signal.signal)
     _wait_until_r_runs(child)
     workers = _r_workers(tag)
     sent = time.monotonic()

@@ -115,7 +115,9 @@ def _fit_groups(fit: ERGMFit, figs) -> list[ReportGroup]:
                    f"that the sample mean is the observed statistic = "
                    f"{_number(joint['hotelling_T2'])} (p = {_number(joint['hotelling_p'])}); "
                    f"{joint['chains']:.0f} chain(s). Geweke z and p per statistic: the worst "
-                   "chain. Small p-values say the chain had not settled.")
+                   "chain. Small Geweke p-values say the chain had not settled; the sample "
+                   "was drawn before the last MCMC-MLE step, so a small Hotelling p says that "
+                   "step still moved the estimates (docs/method.md, \"MCMC diagnostics\").")
         shown = table[["observed", "sample_mean", "geweke_z", "geweke_p", "ess",
                        "MCMC % of SE"]]
         groups.append(ReportGroup(
