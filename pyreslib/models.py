@@ -20,9 +20,9 @@ ones.
 MCMC-MLE settings come in named profiles (:func:`profile_control`): ``"default"`` is
 statnet's own ``control.ergm``; ``"sized"`` (the main job's default) is statnet's Hummel
 stopping rule with a fixed MCMC sample whose interval grows with the network's number of
-dyads and a 16-fold sample in the last iteration; ``"hummel"`` the same rule with statnet's adaptive sample size, ``"fast"`` with a fixed
-sample at ergm's default interval (docs/method.md, "MCMC settings"; BENCHMARKS.md;
-:func:`compare_profiles`).
+dyads and a 16-fold sample in the last iteration; ``"hummel"`` the same rule with statnet's
+adaptive sample size, ``"fast"`` with a fixed sample at ergm's default interval
+(docs/method.md, "MCMC settings"; BENCHMARKS.md; :func:`compare_profiles`).
 """
 
 from __future__ import annotations

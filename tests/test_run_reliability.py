@@ -3,6 +3,7 @@ looks finished; the next run to the same folder succeeds."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -125,6 +126,20 @@ def _running(pid: int) -> bool:
         return False
 
 
+def _communicate_or_kill(child: subprocess.Popen, workers: list[int]) -> str:
+    """The run's stderr once it has stopped; a run that does not stop within 120 s is killed
+    with its R workers, so that a failing test leaves nothing computing behind it."""
+    try:
+        return child.communicate(timeout=120)[1]
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        raise
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp_path, signum):
@@ -138,7 +153,7 @@ def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp
     workers = _r_workers(tag)
     sent = time.monotonic()
     child.send_signal(signum)
-    _, err = child.communicate(timeout=120)
+    err = _communicate_or_kill(child, workers)
     assert time.monotonic() - sent < 60
     assert child.returncode == 128 + signum, err[-2000:]
     assert f"interrupted ({signal.Signals(signum).name})" in err
@@ -172,7 +187,7 @@ def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):
     workers = _r_workers(tag)
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=120)
+    err = _communicate_or_kill(child, workers)
     assert time.monotonic() - sent < 60
     assert child.returncode == 130, err[-2000:]
     assert workers and not [w for w in workers if _running(w)]
