@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import os
 import statistics
 import subprocess
@@ -50,8 +51,8 @@ WORKER = HERE / "ergm_tuning.R"
 PROFILES = ("default", "sized", "fast", "hummel")
 _MODIFIERS = {"ss": "MCMC.samplesize", "int": "MCMC.interval", "lb": "MCMLE.last.boost"}
 
-# gof() with a fixed MCMC interval between its draws: twice the largest interval the "sized"
-# profile sets on these networks (4096, stage 2018-2021).
+# gof() with a fixed MCMC interval between its draws: the largest interval the "sized"
+# profile sets on these networks (8192, stage 2018-2021).
 GOF_INTERVAL = 8192
 
 
@@ -243,7 +244,8 @@ def _verdict(results, profile: str, stages: Sequence[str]) -> dict[str, str]:
     beyond = int(np.sum(np.abs(tuned) > 2))
     out = {"meets the target": ("yes" if beyond == 0 else "NO")
            + f": {beyond} of {tuned.size} estimates beyond 2 MCMC SE (largest "
-           f"{np.max(np.abs(tuned)):.2f}; largest in SEs {np.max(np.abs(tuned_se)):.2f})"}
+           f"{np.max(np.abs(tuned)):.2f}; largest in SEs {np.max(np.abs(tuned_se)):.2f})",
+           "chance": chance_beyond(beyond, tuned.size)}
     if len(seeds) > 1:
         base, base_se = spread([(results["default"][a][s], results["default"][b][s])
                                 for a, b in itertools.pairwise(seeds) for s in stages])
@@ -252,6 +254,17 @@ def _verdict(results, profile: str, stages: Sequence[str]) -> dict[str, str]:
             f"{np.max(np.abs(base)):.2f}; largest in SEs {np.max(np.abs(base_se)):.2f})")
     out["repeats"] = f"{len(seeds)} seeds per stage; times are medians with the range"
     return out
+
+
+def chance_beyond(beyond: int, total: int) -> str:
+    """How many of ``total`` differences would lie beyond 2 MCMC SE by chance alone, were the
+    two fits' Monte Carlo standard errors exact and the differences normal (P(|Z| > 2) =
+    0.0455 each, taken as independent), and the binomial probability of ``beyond`` or more."""
+    p = math.erfc(2 / math.sqrt(2))
+    tail = sum(math.comb(total, k) * p**k * (1 - p) ** (total - k)
+               for k in range(beyond, total + 1))
+    return (f"{total * p:.1f} of {total} expected beyond 2 MCMC SE by chance alone; "
+            f"P({beyond} or more) = {tail:.2f}")
 
 
 def init_from_previous(workdir: Path, models, results, profile: str, seed: int) -> list[str]:

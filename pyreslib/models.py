@@ -108,20 +108,23 @@ SIZED_LAST_BOOST = 16
 
 def sized_interval(n_nodes: int, *, directed: bool = False) -> int:
     """The MCMC interval of the ``"sized"`` profile for a network of ``n_nodes`` cities:
-    about one proposal per 8 dyads between the sampled networks,
+    about one proposal per 4 dyads between the sampled networks,
 
-    .. math:: \\text{interval} = 2^{\\operatorname{round}(\\log_2(D / 8))},
+    .. math:: \\text{interval} = 2^{\\operatorname{round}(\\log_2(D / 4))},
               \\quad D = n(n-1)/2 \\ (\\text{undirected}),
 
     clipped to [1,024, 16,384] (1,024 is ergm's default interval).  The demo's networks: 92
-    cities 1,024, 158 cities 2,048, 257 cities 4,096.  Why dyads: a tie-toggle proposal
+    cities 1,024, 158 cities 4,096, 257 cities 8,192.  Why dyads: a tie-toggle proposal
     touches one dyad, so the number of proposals a sampled network needs to decorrelate from
     the last one grows with the number of dyads (Hunter, Handcock, Butts, Goodreau & Morris
     2008, *J. Stat. Softw.* 24(3), section 5: "MCMC.interval ... should be increased" for
-    larger networks).
+    larger networks).  Why 4: at one proposal per 8 dyads (4,096 on the demo's 257-city
+    stage, whose default-settings fits adapt their interval to 8,192-16,384) the fit stopped
+    with one estimate biased by about 2 Monte Carlo standard errors from the default fit on
+    both seeds; docs/method.md, "MCMC settings", gives the measurements.
     """
     dyads = n_nodes * (n_nodes - 1) / (1 if directed else 2)
-    exponent = round(math.log2(max(dyads, 1) / 8))
+    exponent = round(math.log2(max(dyads, 1) / 4))
     return int(2 ** min(max(exponent, 10), 14))
 
 
@@ -141,9 +144,8 @@ def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     network's number of dyads (:func:`sized_interval`), so that the fixed sample stays
     nearly independent on a large network, and ``MCMLE.last.boost = 16`` (statnet's 4): the
     Hummel rule's estimate is one MCMC-MLE step from the last sample, so the size of that one
-    sample sets the estimate's Monte Carlo error; on the demo's 257-city stage it cut the
-    largest distance from a default-settings fit from 0.57 to 0.17 standard errors for
-    about 15 s more.  docs/method.md ("MCMC settings") and
+    sample sets the estimate's Monte Carlo error (on the demo's 257-city stage it cut the
+    largest distance from a default-settings fit from 0.57 to 0.17 standard errors).  docs/method.md ("MCMC settings") and
     BENCHMARKS.md give their time and Monte Carlo error on the demo's networks;
     :func:`compare_profiles` checks a profile against statnet's defaults on any network.
     """

@@ -184,5 +184,5 @@ def test_the_sized_profile_scales_the_interval_with_the_dyads():
     from pyreslib import models
 
     intervals = {n: models.profile_control("sized", n)["MCMC.interval"] for n in (10, 92, 158, 257, 2000)}
-    assert intervals == {10: 1024, 92: 1024, 158: 2048, 257: 4096, 2000: 16384}
+    assert intervals == {10: 1024, 92: 1024, 158: 4096, 257: 8192, 2000: 16384}
     assert models.profile_control("default", 257) == {}
