@@ -145,8 +145,9 @@ def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     nearly independent on a large network, and ``MCMLE.last.boost = 16`` (statnet's 4): the
     Hummel rule's estimate is one MCMC-MLE step from the last sample, so the size of that one
     sample sets the estimate's Monte Carlo error (on the demo's 257-city stage it cut the
-    largest distance from a default-settings fit from 0.57 to 0.17 standard errors).  docs/method.md ("MCMC settings") and
-    BENCHMARKS.md give their time and Monte Carlo error on the demo's networks;
+    largest distance from a default-settings fit from 0.57 to 0.17 standard errors).
+    docs/method.md ("MCMC settings") and BENCHMARKS.md give their time and Monte Carlo
+    error on the demo's networks;
     :func:`compare_profiles` checks a profile against statnet's defaults on any network.
     """
     from pyreslib.config import MCMC_PROFILES

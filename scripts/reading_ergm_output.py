@@ -94,7 +94,7 @@ def main() -> None:
     (2018-2021) of the bundled demo data, which are **{datasets.SYNTHETIC_NOTICE}**: the
     study model (dyad-independent) and its extension with `gwesp` and `gwdegree` (MCMC-MLE with
     the main job's `"sized"` MCMC profile: statnet's Hummel stopping rule, a fixed sample,
-    `MCMC.interval` 4,096 on this network's 32,896 dyads, a 16-fold last sample; docs/method.md,
+    `MCMC.interval` 8,192 on this network's 32,896 dyads, a 16-fold last sample; docs/method.md,
     "MCMC settings"),
     seed {SEED}. Every number below was produced by
     `scripts/reading_ergm_output.py` and is regenerated with it. The numbers are statnet's:
