@@ -43,6 +43,8 @@ sys.path.insert(0, str(HERE))
 from _demo_stages import demo_stage_models, r_formula, save_rds
 from _harness import Measurement
 
+from pyreslib.ergm.inference import normal_two_sided_p
+
 WORKER = HERE / "ergm_tuning.R"
 
 # The profiles are pyreslib's own (pyreslib.models.profile_control): "default" (statnet's),
@@ -260,7 +262,7 @@ def chance_beyond(beyond: int, total: int) -> str:
     """How many of ``total`` differences would lie beyond 2 MCMC SE by chance alone, were the
     two fits' Monte Carlo standard errors exact and the differences normal (P(|Z| > 2) =
     0.0455 each, taken as independent), and the binomial probability of ``beyond`` or more."""
-    p = math.erfc(2 / math.sqrt(2))
+    p = normal_two_sided_p(2)
     tail = sum(math.comb(total, k) * p**k * (1 - p) ** (total - k)
                for k in range(beyond, total + 1))
     return (f"{total * p:.1f} of {total} expected beyond 2 MCMC SE by chance alone; "

@@ -84,6 +84,8 @@ def main() -> None:
     model_gof = gof.tables["model"].round(3)
     worst = {name: t["p_value"].min() for name, t in gof.tables.items()}
     warned = extended.warnings or ["none"]
+    n_cities = stage3.number_of_nodes()
+    interval, dyads = models.sized_interval(n_cities), n_cities * (n_cities - 1) // 2
 
     text = f"""\
     # Reading ERGM output: summary, deviance table, MCMC diagnostics, goodness of fit
@@ -94,7 +96,7 @@ def main() -> None:
     (2018-2021) of the bundled demo data, which are **{datasets.SYNTHETIC_NOTICE}**: the
     study model (dyad-independent) and its extension with `gwesp` and `gwdegree` (MCMC-MLE with
     the main job's `"sized"` MCMC profile: statnet's Hummel stopping rule, a fixed sample,
-    `MCMC.interval` 8,192 on this network's 32,896 dyads, a 16-fold last sample; docs/method.md,
+    `MCMC.interval` {interval:,} on this network's {dyads:,} dyads, a 16-fold last sample; docs/method.md,
     "MCMC settings"),
     seed {SEED}. Every number below was produced by
     `scripts/reading_ergm_output.py` and is regenerated with it. The numbers are statnet's:
