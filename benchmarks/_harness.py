@@ -23,10 +23,11 @@ def machine_description() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.system()} {platform.release()}"
 
 
-def time_alternating(
+def alternating_samples(
     subject: Callable[[], object], anchor: Callable[[], object], repeats: int = 3
-) -> tuple[float, float]:
-    """Median wall seconds of ``subject`` and ``anchor``, run alternately ``repeats`` times each."""
+) -> tuple[list[float], list[float]]:
+    """Wall seconds of every run of ``subject`` and ``anchor``, run alternately ``repeats``
+    times each (alternating spreads any drift of the machine's load over both)."""
     subject_times: list[float] = []
     anchor_times: list[float] = []
     for _ in range(repeats):
@@ -36,6 +37,14 @@ def time_alternating(
         t0 = time.perf_counter()
         anchor()
         anchor_times.append(time.perf_counter() - t0)
+    return subject_times, anchor_times
+
+
+def time_alternating(
+    subject: Callable[[], object], anchor: Callable[[], object], repeats: int = 3
+) -> tuple[float, float]:
+    """Median wall seconds of ``subject`` and ``anchor``, run alternately ``repeats`` times each."""
+    subject_times, anchor_times = alternating_samples(subject, anchor, repeats)
     return statistics.median(subject_times), statistics.median(anchor_times)
 
 
