@@ -95,6 +95,9 @@ class Measurement:
     samples: list[float] = field(default_factory=list)
     anchor_samples: list[float] = field(default_factory=list)
     max_ratio: float | None = None
+    # for a target that is not a ratio (a time or memory ceiling): whether it was met;
+    # None when it was not judged (e.g. a --quick run, smaller than the target's size)
+    target_met: bool | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -139,6 +142,8 @@ class Measurement:
             met = self.ratio <= self.max_ratio
             rows.append(f"- Meets the target (ratio at most {self.max_ratio}): "
                         + ("yes" if met else "NO"))
+        if self.target_met is not None:
+            rows.append("- Meets the target: " + ("yes" if self.target_met else "NO"))
         if len(self.samples) > 1 and len(self.anchor_samples) > 1:
             overlap = (min(self.samples) <= max(self.anchor_samples)
                        and min(self.anchor_samples) <= max(self.samples))

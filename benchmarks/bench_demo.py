@@ -116,9 +116,9 @@ def run(quick: bool = False) -> list[Measurement]:
         anchor=("the same analysis with [ergm] workers = 0 (every fit one after another in "
                 "the main R session)" if sequential else "none in --quick mode"),
         seconds=median, anchor_seconds=sequential["wall"] if sequential else None,
-        target=f"under {TARGET_SECONDS:.0f} s on 2 cores",
+        target=f"under {TARGET_SECONDS:.0f} s on 2 cores (every run)",
+        target_met=max(walls) < TARGET_SECONDS,
         extra={"runs (s)": ", ".join(f"{w:.1f}" for w in walls),
-               "within target": "yes" if max(walls) < TARGET_SECONDS else "NO",
                "CPU s of the main process (median; R workers not included)":
                    f"{statistics.median(r['cpu'] for r in shipped):.1f}",
                "1-min load average before each run": ", ".join(f"{r['load']:.2f}"
