@@ -69,7 +69,8 @@ def main() -> None:
     dyads.columns = ["tail", "head", "p"]
     likely = dyads[dyads["tail"] < dyads["head"]].nlargest(5, "p")
     shift = (diag.table["difference"].abs() / diag.table["sample_sd"]).max()
-    model_p = gof.tables["model"]["p_value"].min()
+    worst = {name: t["p_value"].min() for name, t in gof.tables.items()}  # per GOF panel
+    model_p = worst["model"]
     # statnet keeps the sample of the last MCMC-MLE iteration, drawn at the parameter that
     # iteration started from (ergm.MCMLE's mcmc.init), not at the final estimate; whether the
     # estimate itself reproduces the network is read from networks simulated at it (the GOF).
@@ -94,10 +95,9 @@ def main() -> None:
                              "lag1_autocorrelation"]].round(3)
     degree = gof.tables["degree"].head(8).round(3)
     model_gof = gof.tables["model"].round(3)
-    worst = {name: t["p_value"].min() for name, t in gof.tables.items()}
     warned = extended.warnings or ["none"]
     n_cities = stage3.number_of_nodes()
-    interval, dyads = models.sized_interval(n_cities), n_cities * (n_cities - 1) // 2
+    interval, n_dyads = models.sized_interval(n_cities), n_cities * (n_cities - 1) // 2
 
     text = f"""\
     # Reading ERGM output: summary, deviance table, MCMC diagnostics, goodness of fit
@@ -108,7 +108,7 @@ def main() -> None:
     (2018-2021) of the bundled demo data, which are **{datasets.SYNTHETIC_NOTICE}**: the
     study model (dyad-independent) and its extension with `gwesp` and `gwdegree` (MCMC-MLE with
     the main job's `"sized"` MCMC profile: statnet's Hummel stopping rule, a fixed sample,
-    `MCMC.interval` {interval:,} on this network's {dyads:,} dyads, a 16-fold last sample; docs/method.md,
+    `MCMC.interval` {interval:,} on this network's {n_dyads:,} dyads, a 16-fold last sample; docs/method.md,
     "MCMC settings"),
     seed {SEED}. Every number below was produced by
     `scripts/reading_ergm_output.py` and is regenerated with it. The numbers are statnet's:
