@@ -8,7 +8,8 @@
 #            gof_interval = <also time GOF with this MCMC.interval, or NULL>)
 # Writes key,value rows per stage ("<stage>|<key>"): wall and CPU seconds of the fit (without
 # the log-likelihood), of bridge sampling and of each GOF; iterations; estimates, standard errors
-# and their MCMC part (vcov(sources = "estimation")); log-likelihood and its MC standard error.
+# and their MCMC part (vcov(sources = "estimation"): the SEs as "mcse:<term>", the whole matrix
+# as "mccov:<term>~<term>"); log-likelihood and its MC standard error.
 args <- commandArgs(trailingOnly = TRUE)
 stopifnot(length(args) == 3L)
 inputs <- readRDS(args[[1]])
@@ -45,6 +46,10 @@ for (stage in job$stages) {
   ll <- logLik(fit)
   b <- coef(fit)
   NVL <- statnet.common::NVL
+  # The whole MCMC covariance of the estimates, for the joint test of two fits' difference
+  # (the estimates' Monte Carlo errors are correlated, so the per-term SEs do not suffice).
+  mc_cov <- vcov(fit, sources = "estimation")
+  upper <- which(upper.tri(mc_cov, diag = TRUE), arr.ind = TRUE)
   put(stage, c(fit = seconds(t_fit), loglik = seconds(t_ll),
                iterations = NVL(fit$iterations, NA), maxit = fit$control$MCMLE.maxit,
                interval = NVL(fit$control$MCMC.interval, NA),
@@ -52,8 +57,9 @@ for (stage in job$stages) {
                llf = as.numeric(ll), llf_mcse = sqrt(NVL(attr(ll, "vcov"), 0)),
                setNames(b, paste0("coef:", names(b))),
                setNames(sqrt(diag(vcov(fit))), paste0("se:", names(b))),
-               setNames(sqrt(diag(vcov(fit, sources = "estimation"))),
-                        paste0("mcse:", names(b)))))
+               setNames(sqrt(diag(mc_cov)), paste0("mcse:", names(b))),
+               setNames(mc_cov[upper], paste0("mccov:", names(b)[upper[, 1]], "~",
+                                              names(b)[upper[, 2]]))))
   for (nsim in job$gof_nsim) {
     # statnet's default: the nsim draws are spread over the fit's last MCMC sample
     t_gof <- system.time(ergm::gof(fit, control = control.gof.ergm(nsim = nsim, seed = job$seed)))
