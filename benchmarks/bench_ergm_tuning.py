@@ -10,9 +10,10 @@ sqrt(mcse^2 + mcse_default^2)``, mcse from ``vcov(fit, sources = "estimation")``
 the root mean square and the count beyond 2) and in standard errors, next to the
 log-likelihood's MC standard error, and jointly: a Wald test of all the differences against
 both fits' whole MCMC covariance (:func:`joint_wald`).  The default fit with another seed gives
-the yardstick: how far two default fits lie apart.  Further measurements: starting values from the previous
-stage's fit, fitting the stages on both cores at once (two Rscript processes), the cost of GOF
-(nsim 50 and 100) and bridge sampling per profile, and the same fits through pyreslib.
+the yardstick: how far two default fits lie apart.  Further measurements: starting values from
+the previous stage's fit, fitting the stages on both cores at once (two Rscript processes), the
+cost of GOF (nsim 50 and 100) and bridge sampling per profile, and the same fits through
+pyreslib.
 
 The machine may be shared: numbers are medians over seeds or repeats with their range, and
 CPU seconds (less sensitive to other load than wall seconds) stand next to wall seconds.
@@ -44,7 +45,7 @@ sys.path.insert(0, str(HERE))
 from _demo_stages import demo_stage_models, r_formula, save_rds
 from _harness import Measurement
 
-from pyreslib.ergm.inference import normal_two_sided_p
+from pyreslib.ergm.inference import chi2_sf, normal_two_sided_p
 
 WORKER = HERE / "ergm_tuning.R"
 
@@ -147,6 +148,14 @@ def coefficients(record: Mapping[str, float], kind: str = "coef") -> dict[str, f
     return {k[len(prefix):]: v for k, v in record.items() if k.startswith(prefix)}
 
 
+def difference(record: Mapping[str, float], reference: Mapping[str, float]
+               ) -> tuple[list[str], np.ndarray]:
+    """The reference's coefficient names and ``record``'s estimates minus the reference's."""
+    b, b0 = coefficients(record), coefficients(reference)
+    names = list(b0)
+    return names, np.array([b[k] - b0[k] for k in names])
+
+
 def deviations(record: Mapping[str, float], reference: Mapping[str, float]
                ) -> tuple[np.ndarray, np.ndarray]:
     """Per coefficient, the difference from ``reference`` in combined MCMC SEs and in SEs.
@@ -154,11 +163,9 @@ def deviations(record: Mapping[str, float], reference: Mapping[str, float]
     The MCMC standard error of the difference of two independent fits is
     ``sqrt(mcse^2 + mcse_ref^2)``.
     """
-    b, b0 = coefficients(record), coefficients(reference)
+    names, diff = difference(record, reference)
     mc, mc0 = coefficients(record, "mcse"), coefficients(reference, "mcse")
     se0 = coefficients(reference, "se")
-    names = list(b0)
-    diff = np.array([b[k] - b0[k] for k in names])
     return (diff / np.hypot([mc[k] for k in names], [mc0[k] for k in names]),
             diff / np.array([se0[k] for k in names]))
 
@@ -187,17 +194,13 @@ def joint_wald(pairs: Sequence[tuple[Mapping[str, float], Mapping[str, float]]]
     question of all the differences at once and uses their correlation.  Returns
     ``(W, df, p)``.
     """
-    from scipy.stats import chi2
-
     wald, df = 0.0, 0
     for record, reference in pairs:
-        names = list(coefficients(reference))
-        b, b0 = coefficients(record), coefficients(reference)
-        d = np.array([b[k] - b0[k] for k in names])
+        names, d = difference(record, reference)
         cov = mc_covariance(record, names) + mc_covariance(reference, names)
         wald += float(d @ np.linalg.solve(cov, d))
         df += len(names)
-    return wald, df, float(chi2.sf(wald, df))
+    return wald, df, chi2_sf(wald, df)
 
 
 def _median_range(values: Sequence[float], fmt: str = ".1f") -> str:
@@ -335,8 +338,7 @@ def _verdict(results, profile: str, stages: Sequence[str]) -> dict[str, str]:
     tuned, tuned_se = spread(tuned_pairs)
     beyond = int(np.sum(np.abs(tuned) > 2))
     out = {"meets the target": ("yes" if beyond == 0 and not gave_up else "NO")
-           + f": {beyond} of {tuned.size} estimates beyond 2 MCMC SE (largest "
-           f"{np.max(np.abs(tuned)):.2f}; largest in SEs {np.max(np.abs(tuned_se)):.2f})",
+           + f": {_beyond_text(tuned, tuned_se, 'estimates ')}",
            "chance": chance_beyond(beyond, tuned.size),
            "RMS of abs(diff)/MCMC SE": f"{np.sqrt(np.mean(tuned ** 2)):.2f} "
                                        "(Monte Carlo error alone: 1)",
@@ -347,12 +349,17 @@ def _verdict(results, profile: str, stages: Sequence[str]) -> dict[str, str]:
                       for a, b in itertools.pairwise(seeds) for s in stages]
         base, base_se = spread(base_pairs)
         out["yardstick: default fits with consecutive seeds " + ", ".join(map(str, seeds))] = (
-            f"{int(np.sum(np.abs(base) > 2))} of {base.size} beyond 2 MCMC SE (largest "
-            f"{np.max(np.abs(base)):.2f}; largest in SEs {np.max(np.abs(base_se)):.2f}); "
-            f"RMS {np.sqrt(np.mean(base ** 2)):.2f}; joint test "
+            f"{_beyond_text(base, base_se)}; RMS {np.sqrt(np.mean(base ** 2)):.2f}; joint test "
             + _wald_text(joint_wald(base_pairs)))
     out["repeats"] = f"{len(seeds)} seeds per stage; times are medians with the range"
     return out
+
+
+def _beyond_text(in_mcse: np.ndarray, in_se: np.ndarray, what: str = "") -> str:
+    """How many differences lie beyond 2 MCMC SE, and the largest in MCMC SEs and in SEs."""
+    return (f"{int(np.sum(np.abs(in_mcse) > 2))} of {in_mcse.size} {what}beyond 2 MCMC SE "
+            f"(largest {np.max(np.abs(in_mcse)):.2f}; largest in SEs "
+            f"{np.max(np.abs(in_se)):.2f})")
 
 
 def _wald_text(test: tuple[float, int, float]) -> str:

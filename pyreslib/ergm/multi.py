@@ -36,7 +36,7 @@ import pandas as pd
 from pyreslib.ergm import bridge
 from pyreslib.ergm.control import validate_control
 from pyreslib.ergm.formula import Formula, parse_formula
-from pyreslib.ergm.inference import normal_two_sided_p
+from pyreslib.ergm.inference import chi2_sf, normal_two_sided_p
 from pyreslib.ergm.model import ERGM, FitCall, check_fit_arguments
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
 from pyreslib.errors import InputError
@@ -417,15 +417,13 @@ def _joint_wald(params: np.ndarray, cov: np.ndarray, restriction: np.ndarray
     :math:`W = (R b)^\\top (R V R^\\top)^{-1} (R b) \\sim \\chi^2_{\\mathrm{rank}(R V R^\\top)}`
     under the null (Wald 1943).  A non-finite estimate or covariance gives NaN.
     """
-    from scipy import stats
-
     rb = restriction @ params
     middle = restriction @ cov @ restriction.T
     if not (np.all(np.isfinite(rb)) and np.all(np.isfinite(middle))):
         return float("nan"), int(restriction.shape[0]), float("nan")
     df = int(np.linalg.matrix_rank(middle))
     chi2 = float(rb @ np.linalg.pinv(middle) @ rb)
-    return chi2, df, float(stats.chi2.sf(chi2, df)) if df else float("nan")
+    return chi2, df, chi2_sf(chi2, df) if df else float("nan")
 
 
 def fit_pooled(models: Mapping[str, ERGM], *, formula: str | None = None, lm: str = "~ stage",
