@@ -1,7 +1,7 @@
 """The bundled demo's three stage networks as ERGMs, and the same inputs for plain R scripts.
 
 Shared by the ERGM benchmarks.  The stage models are the main job's
-(``pyreslib.models.stage_models``): z-scored log node covariates, standardised -ln km
+(``pyreslib.stagemodels.stage_models``): z-scored log node covariates, standardised -ln km
 proximity, shared borders and, from the second stage on, ``memory``, the previous stage's
 tie between the two cities.
 """
@@ -20,13 +20,13 @@ def r_formula(formula: str) -> str:
 
 def demo_stage_models(model: str = "extended"):
     """``{stage label: ERGM}`` for the demo's stages; ``model`` is "study" or "extended",
-    built as the main job builds them (:func:`pyreslib.models.stage_models`)."""
-    from pyreslib import demo_data, ingest, models
+    built as the main job builds them (:func:`pyreslib.stagemodels.stage_models`)."""
+    from pyreslib import datasets, ingest, stagemodels
 
-    patents, covariates_path = demo_data.load_demo()
+    patents, covariates_path = datasets.load_demo()
     networks = ingest.ingest_file(patents).networks
-    spec = models.extended_model() if model == "extended" else models.study_model()
-    built, _ = models.stage_models(networks, pd.read_csv(covariates_path), [spec])
+    spec = stagemodels.extended_model() if model == "extended" else stagemodels.study_model()
+    built, _ = stagemodels.stage_models(networks, pd.read_csv(covariates_path), [spec])
     return {label: built[(label, spec.name)] for label in networks}
 
 
@@ -43,7 +43,7 @@ def save_rds(models_by_stage, path: Path) -> None:
     bridge.session().ro.r["saveRDS"](bridge.named_list(stages), str(path))
 
 
-# Builds a network from one stage of save_rds()'s file, exactly as r/pyreslib.R does.
+# Builds a network from one stage of save_rds()'s file, exactly as r/model.R does.
 R_READ_STAGES = """
 suppressMessages({library(ergm)})
 stage_network <- function(d) {

@@ -36,8 +36,8 @@ TARGET_SECONDS = 300.0
 
 def _demo_config(folder: Path, **ergm) -> Path:
     """A copy of data/demo/demo.toml with the bundled input files and ``ergm`` overrides."""
-    from pyreslib.cli_run import demo_config_path
-    from pyreslib.demo_data import load_demo
+    from pyreslib.cli.run import demo_config_path
+    from pyreslib.datasets import load_demo
 
     patents, covariates = load_demo()
     text = demo_config_path().read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """ERGM bridge overhead: a fit through pyreslib vs the same fit in a plain Rscript.
 
 The network: the bundled demo's stage 2018-2021 (259 cities, the study's stage-3 size),
-with the study covariates as pyreslib.models builds them (z-scored log covariates,
+with the study covariates as pyreslib.stagemodels builds them (z-scored log covariates,
 standardised -ln km proximity, shared borders).  Both sides fit the same matrices with the same seed
 and control; the anchor times only the `ergm()` call inside Rscript (R start-up and package
 loading excluded), pyreslib times `ERGM(...).fit()` in a warm session (network object
@@ -29,13 +29,13 @@ R_EXTENDED = R_STUDY + " + gwesp(0.5, fixed = TRUE) + gwdegree(0.5, fixed = TRUE
 
 def _inputs(quick: bool):
     """The demo's stage network (stage 3: 259 cities; quick: stage 1) and its study covariates."""
-    from pyreslib import demo_data, ingest, models
+    from pyreslib import datasets, ingest, stagemodels
 
-    patents, covariates = demo_data.load_demo()
+    patents, covariates = datasets.load_demo()
     networks = ingest.ingest_file(patents).networks
     label = "2011-2014" if quick else "2018-2021"
-    model = models.stage_model(networks[label], pd.read_csv(covariates),
-                               models.stage_years(label), models.study_model())
+    model = stagemodels.stage_model(networks[label], pd.read_csv(covariates),
+                               stagemodels.stage_years(label), stagemodels.study_model())
     labels = model.vertex_names
     adjacency = pd.DataFrame(model.adjacency, index=labels, columns=labels)
     return adjacency, model.node_covariates, model.edge_covariates, label
@@ -205,13 +205,13 @@ fit <- ergm(nw ~ {R_EXTENDED}, control = control.ergm(seed = 5{r_control_argumen
 
 
 def run(quick: bool = False) -> list[Measurement]:
-    from pyreslib import models
     from pyreslib.ergm import ERGM
+    from pyreslib.ergm.control import profile_control
 
     adjacency, covs, edge, label_stage = _inputs(quick)
     n = adjacency.shape[0]
     # the main job's MCMC settings for a network of this size (the "sized" profile)
-    sized = models.profile_control("sized", n)
+    sized = profile_control("sized", n)
     r_sized = r_control_arguments(sized)
     out: list[Measurement] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,11 +45,11 @@ sys.path.insert(0, str(HERE))
 from _demo_stages import demo_stage_models, r_formula, save_rds
 from _harness import Measurement
 
-from pyreslib.ergm.inference import chi2_sf, normal_two_sided_p
+from pyreslib.ergm.distributions import chi2_sf, normal_two_sided_p
 
 WORKER = HERE / "ergm_tuning.R"
 
-# The profiles are pyreslib's own (pyreslib.models.profile_control): "default" (statnet's),
+# The profiles are pyreslib's own (pyreslib.ergm.control.profile_control): "default" (statnet's),
 # "hummel" (Hummel stopping rule, adaptive sample size), "fast" (Hummel, fixed sample of 1024
 # at interval 1024) and "sized" (Hummel, fixed sample, interval scaled to the dyads).
 PROFILES = ("default", "sized", "fast", "hummel")
@@ -71,12 +71,12 @@ CONCURRENT_REPEATS = 2
 
 def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
     """The ``control.ergm`` settings of a pyreslib profile for a network of ``n_nodes``
-    (:func:`pyreslib.models.profile_control`); or a profile name with modifiers, for
+    (:func:`pyreslib.ergm.control.profile_control`); or a profile name with modifiers, for
     exploration: ``fast+ss=4096+int=2048+lb=1`` (sample size, interval, last boost)."""
-    from pyreslib import models
+    from pyreslib.ergm.control import profile_control as pyreslib_profile
 
     base, *mods = profile.split("+")
-    control = dict(models.profile_control(base, n_nodes))
+    control = dict(pyreslib_profile(base, n_nodes))
     for mod in mods:
         key, value = mod.split("=")
         control[_MODIFIERS[key]] = int(value)

@@ -23,7 +23,8 @@ import pandas as pd
 from _harness import Measurement, alternating_samples, peak_rss_of_python
 
 from pyreslib.cities import city_table
-from pyreslib.ingest import DEFAULT_STAGES, ingest_file
+from pyreslib.ingest import ingest_file
+from pyreslib.stages import DEFAULT_STAGES
 
 APPLICANTS_PER_RECORD = 3
 _DISTRICTS = ["中心区", "高新区", "经济开发区", "新城区", "工业园区"]

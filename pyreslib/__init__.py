@@ -1,20 +1,27 @@
 """pyreslib: resilience and formation of collaborative innovation networks between cities.
 
-Stages of the data's journey, one module each: :mod:`pyreslib.ingest` (patent records in),
-:mod:`pyreslib.network` (stage city networks and geography), :mod:`pyreslib.metrics`
-(indicators and centralities), :mod:`pyreslib.community` (Infomap),
-:mod:`pyreslib.resilience` (coupling coordination, node resilience),
-:mod:`pyreslib.robustness`, :mod:`pyreslib.ergm` (statnet ``ergm`` through rpy2) and
-:mod:`pyreslib.models` (the study's ERGMs per stage).
+The layout follows the data's journey, one topic per module, each importing only those below it
+(tests/test_layout.py checks it):
 
-The main job: :mod:`pyreslib.analysis` runs every step and returns one result (no file
-written); :mod:`pyreslib.outputs` writes it (results.json, tables, figures, report.html);
-:mod:`pyreslib.cli` is the command line.  :mod:`pyreslib.study` holds the reference study's
-facts; :mod:`pyreslib.datasets` and :mod:`pyreslib.demo_data` make the synthetic demo data.
+- records in: :mod:`pyreslib.records` (reading exports), :mod:`pyreslib.cities` (resolving
+  places), :mod:`pyreslib.stages`, :mod:`pyreslib.ingest` (records to city-pair counts);
+- :mod:`pyreslib.network` (stage city networks and the ERGM's geography);
+- the analyses: :mod:`pyreslib.metrics` (indicators and centralities),
+  :mod:`pyreslib.community` (Infomap), :mod:`pyreslib.resilience` (coupling coordination, node
+  resilience), :mod:`pyreslib.robustness`;
+- :mod:`pyreslib.ergm` (statnet ``ergm`` through rpy2, generic) and :mod:`pyreslib.stagemodels`
+  (the study's ERGMs per stage, and the main job's ERGM step);
+- the main job: :mod:`pyreslib.config`, :mod:`pyreslib.analysis` (every step, one result, no
+  file written), :mod:`pyreslib.outputs` (results.json, tables, figures, report.html) and
+  :mod:`pyreslib.cli` (the command line).
+
+:mod:`pyreslib.study` holds the reference study's facts; :mod:`pyreslib.datasets` points at the
+bundled SYNTHETIC demo data, whose generator lives in :mod:`pyreslib.datasets.synthetic`.
 """
 
 from __future__ import annotations
 
+from pyreslib._version import __version__
 from pyreslib.errors import (
     ComparisonWarning,
     ConfigError,
@@ -28,8 +35,6 @@ from pyreslib.errors import (
     RError,
     RWarning,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ComparisonWarning",

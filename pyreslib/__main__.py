@@ -1,4 +1,4 @@
-"""``python -m pyreslib`` runs the command line (:func:`pyreslib.cli.main`)."""
+"""``python -m pyreslib`` runs the command line (:func:`pyreslib.cli.main.main`)."""
 
 from pyreslib.cli import main
 

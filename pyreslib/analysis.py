@@ -16,7 +16,7 @@ The steps, one field of :class:`AnalysisResult` each, in the order they run::
 
     ingest -> networks -> indicators -> communities -> resilience -> robustness -> ergm
 
-The ERGM step (:mod:`pyreslib.ergm_step`) fits every model to every stage on R worker
+The ERGM step (:mod:`pyreslib.stagemodels.step`) fits every model to every stage on R worker
 processes, with goodness of fit, MCMC diagnostics, likelihood-ratio tests within stages and
 a pooled model comparing the stages.
 
@@ -42,13 +42,13 @@ import pandas as pd
 
 from pyreslib import study
 from pyreslib.config import Config, load_config
-from pyreslib.ergm_step import ERGMFit, ERGMStep
 from pyreslib.errors import InputError
 from pyreslib.progress import Progress, step
+from pyreslib.stagemodels.step import ERGMFit, ERGMStep
 
 if TYPE_CHECKING:
     from pyreslib.community import CommunityResult
-    from pyreslib.ingest import IngestResult
+    from pyreslib.accounting import IngestResult
     from pyreslib.metrics import DegreeDistributionFit
     from pyreslib.resilience import ResilienceResult
     from pyreslib.robustness import RobustnessResult
@@ -104,7 +104,7 @@ class AnalysisResult:
     """Everything a run computed, one field per step of the data's journey.
 
     ``config``: the run's configuration; ``ingest``: the records' accounting
-    (:class:`pyreslib.ingest.IngestResult`); ``networks``: stage -> city network;
+    (:class:`pyreslib.accounting.IngestResult`); ``networks``: stage -> city network;
     ``indicators``, ``communities`` (stage -> Infomap partition), ``resilience``,
     ``robustness`` (None when switched off), ``ergm`` (None when switched off); ``notes``:
     choices the computation had to make on its own.
@@ -298,7 +298,7 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
 
     ergm = None
     if cfg.ergm.enabled and cfg.ergm.formulas():
-        from pyreslib.ergm_step import run_step
+        from pyreslib.stagemodels.step import run_step
 
         ergm = run_step(cfg, networks, progress)
 
@@ -311,7 +311,8 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
 
 def _ingest(cfg: Config) -> IngestResult:
     from pyreslib.cities import default_resolver
-    from pyreslib.ingest import ingest_file, parse_stages
+    from pyreslib.ingest import ingest_file
+    from pyreslib.stages import parse_stages
 
     sheet: str | int | None = cfg.input.sheet
     if isinstance(sheet, str) and sheet.isdigit():

@@ -2,7 +2,7 @@
 
 The journey of a record (docs/method.md, section 1):
 
-1. :func:`pyreslib.records.read_records` (also importable from here) reads a CSV/TSV or Excel
+1. :func:`pyreslib.records.read_records` reads a CSV/TSV or Excel
    export and renames the columns it recognises to the canonical names ``patent_id``,
    ``date``, ``applicants``, ``addresses``, ``cities`` (formats, encodings and the headers
    recognised are documented in :mod:`pyreslib.records`).
@@ -28,262 +28,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
-import json
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from pyreslib.accounting import IngestReport, IngestResult, StageSummary
+from pyreslib.cells import DEFAULT_SEPARATORS, id_key, parse_year, split_cell
 from pyreslib.cities import CityResolver, default_resolver
 from pyreslib.errors import InputError
-from pyreslib.records import (  # noqa: F401  (re-exported: the reader was part of ingest)
-    DEFAULT_COLUMNS,
-    REQUIRED_COLUMNS,
-    FileFormat,
-    _iter_records,
-    _map_columns,
-    _Reading,
-    _short_rows,
-    detect_format,
-    read_records,
-)
-from pyreslib.study import STAGES as STUDY_STAGES
-
-
-# ---------------------------------------------------------------------------------------------
-# Stages
-# ---------------------------------------------------------------------------------------------
-class Stage(NamedTuple):
-    """A stage of the study: application years ``start`` to ``end``, both included."""
-
-    label: str
-    start: int
-    end: int
-
-    def contains(self, year: int) -> bool:
-        return self.start <= year <= self.end
-
-
-DEFAULT_STAGES: tuple[Stage, ...] = tuple(Stage(*stage) for stage in STUDY_STAGES)
-"""The reference study's three stages."""
-
-VALID_YEARS = (1900, 2100)
-"""Years outside this range are data errors (rejected rows), not merely out of stage."""
-
-_STAGE_TEXT = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
-
-
-def parse_stages(text: str | Iterable[str]) -> tuple[Stage, ...]:
-    """Stages from ``"2011-2014,2015-2017,2018-2021"`` (a single year ``"2015"`` is allowed).
-
-    Stages must not overlap (a patent belongs to one stage) and years must lie in
-    :data:`VALID_YEARS`; any problem raises :class:`InputError` naming the offending part.
-    """
-    parts = [p.strip() for p in text.split(",")] if isinstance(text, str) else list(text)
-    if not parts or all(not p for p in parts):
-        raise InputError("stages: no stage given; write them like 2011-2014,2015-2017,2018-2021.")
-    stages = []
-    for part in parts:
-        match = _STAGE_TEXT.match(part)
-        if not match:
-            raise InputError(
-                f"stages: {part!r} is not a year range; write stages like 2011-2014,2015-2017."
-            )
-        start = int(match.group(1))
-        end = int(match.group(2) or start)
-        if start > end:
-            raise InputError(f"stages: {part!r} ends before it starts; write {end}-{start}.")
-        for year in (start, end):
-            if not VALID_YEARS[0] <= year <= VALID_YEARS[1]:
-                raise InputError(
-                    f"stages: year {year} in {part!r} is outside {VALID_YEARS[0]}-{VALID_YEARS[1]}."
-                )
-        label = f"{start}-{end}" if end != start else str(start)
-        stages.append(Stage(label, start, end))
-    return _check_stages(stages)
-
-
-def _check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
-    stages = tuple(Stage(*s) for s in stages)
-    if not stages:
-        raise InputError("stages: no stage given; pass at least one Stage(label, start, end).")
-    labels = [s.label for s in stages]
-    for label in labels:
-        if not re.fullmatch(r"[\w.-]+", label):
-            raise InputError(
-                f"stages: label {label!r} cannot be part of a file name; use letters, digits, "
-                "'-', '_' or '.' (like 2011-2014)."
-            )
-    if len(set(labels)) != len(labels):
-        raise InputError(f"stages: labels repeat in {labels}; give each stage its own label.")
-    ordered = sorted(stages, key=lambda s: s.start)
-    for earlier, later in itertools.pairwise(ordered):
-        if later.start <= earlier.end:
-            raise InputError(
-                f"stages: {earlier.label} and {later.label} overlap; a patent must belong to one "
-                "stage."
-            )
-    for s in stages:
-        if s.start > s.end or not (VALID_YEARS[0] <= s.start and s.end <= VALID_YEARS[1]):
-            raise InputError(f"stages: {s} is not a valid year range.")
-    return stages
-
-
-# ---------------------------------------------------------------------------------------------
-# Cells
-# ---------------------------------------------------------------------------------------------
-DEFAULT_SEPARATORS = (";", "；")
-"""Separators between the values of a multi-valued cell (mixing them in one cell is fine)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Report and result
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class StageSummary:
-    """Counts of one stage: patents in it and the network built from them."""
-
-    label: str
-    patents: int = 0
-    cross_city_patents: int = 0
-    single_city_patents: int = 0
-    cities: int = 0
-    city_pairs: int = 0
-    cross_city_collaborations: int = 0
-    internal_collaborations: int = 0
-    pairs_below_threshold: int = 0
-
-
-@dataclass
-class IngestReport:
-    """What happened to every row of the input (all counts are of rows/patents/applicants).
-
-    Identities that hold: ``rows_read = duplicates + rows_without_id + invalid_year +
-    rows_without_applicants + out_of_stage + patents_kept`` and ``patents_kept =
-    cross_city_patents + single_city_patents + single_applicant_patents +
-    patents_without_resolved_applicant + patents_dropped_unresolved``.
-
-    What ingest decided on its own is counted and listed: ``duplicates`` are rows whose patent
-    id (compared after Unicode NFKC normalisation, without whitespace, case-insensitively: a
-    full-width ``ＣＮ１`` is ``CN1``) repeats an earlier row's; the first copy is kept, and
-    ``conflicting_duplicates`` of them differ from it in date, applicants or addresses (listed in
-    the rejected rows with the row they repeat).  ``rows_padded``: CSV rows with fewer fields
-    than the header, read with the missing trailing fields empty (``padded_rows`` lists row,
-    patent id and field counts).  ``multi_province_addresses``: applicants whose address names
-    two or more provinces (by full province or city names) and was resolved by the resolver's
-    rules, first city named first (``multi_province`` lists row, patent id, address, provinces
-    and the city chosen).
-    """
-
-    source: str = ""
-    file_format: str = ""
-    encoding: str = ""
-    columns_used: dict[str, str] = field(default_factory=dict)
-    rows_read: int = 0
-    duplicates: int = 0
-    conflicting_duplicates: int = 0
-    rows_padded: int = 0
-    padded_rows: list[dict] = field(default_factory=list)
-    rows_without_id: int = 0
-    invalid_year: int = 0
-    rows_without_applicants: int = 0
-    out_of_stage: int = 0
-    out_of_stage_years: dict[str, int] = field(default_factory=dict)
-    patents_kept: int = 0
-    applicants: int = 0
-    applicants_resolved: int = 0
-    unresolved_applicants: int = 0
-    applicants_resolved_by_name: int = 0
-    multi_province_addresses: int = 0
-    multi_province: list[dict] = field(default_factory=list)
-    repeated_applicants: int = 0
-    empty_applicant_entries: int = 0
-    rows_with_address_count_mismatch: int = 0
-    cross_city_patents: int = 0
-    single_city_patents: int = 0
-    single_applicant_patents: int = 0
-    patents_without_resolved_applicant: int = 0
-    patents_dropped_unresolved: int = 0
-    stages: list[StageSummary] = field(default_factory=list)
-    stages_without_edges: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def to_json(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-        return path
-
-    def rows(self) -> list[tuple[str, str]]:
-        """(what, count) lines in reading order, for printing."""
-        lines = [
-            ("rows read", self.rows_read),
-            ("repeated patent ids dropped", self.duplicates),
-            ("  of them with different content (listed)", self.conflicting_duplicates),
-            ("rows with missing trailing fields (listed)", self.rows_padded),
-            ("rows without a patent id", self.rows_without_id),
-            ("rows with no readable year", self.invalid_year),
-            ("rows without applicants", self.rows_without_applicants),
-            ("patents outside every stage", self.out_of_stage),
-            ("patents kept", self.patents_kept),
-            ("  cross-city patents", self.cross_city_patents),
-            ("  single-city patents (internal)", self.single_city_patents),
-            ("  one resolved applicant only", self.single_applicant_patents),
-            ("  no applicant resolved", self.patents_without_resolved_applicant),
-            ("  dropped for an unresolved applicant", self.patents_dropped_unresolved),
-            ("applicants", self.applicants),
-            ("  resolved to a city", self.applicants_resolved),
-            ("  of them by name (no address)", self.applicants_resolved_by_name),
-            ("  unresolved", self.unresolved_applicants),
-            ("addresses naming two provinces (listed)", self.multi_province_addresses),
-            ("rows whose address count differs", self.rows_with_address_count_mismatch),
-        ]
-        return [(k, f"{v:,}") for k, v in lines]
-
-    def __str__(self) -> str:
-        head = f"Ingest report for {self.source} ({self.file_format}, {self.encoding})"
-        width = max(len(k) for k, _ in self.rows())
-        body = [f"  {k:<{width}}  {v:>12}" for k, v in self.rows()]
-        stages = [
-            f"  stage {s.label}: {s.patents:,} patents, {s.cities:,} cities, {s.city_pairs:,} "
-            f"pairs, {s.cross_city_collaborations:,} cross-city and "
-            f"{s.internal_collaborations:,} internal collaborations"
-            for s in self.stages
-        ]
-        if self.stages_without_edges:
-            stages.append(f"  stages without any edge: {', '.join(self.stages_without_edges)}")
-        return "\n".join([head, *body, *stages])
-
-
-@dataclass
-class IngestResult:
-    """Stage networks plus the accounting of every record.
-
-    ``networks``: stage label -> :class:`networkx.Graph` (shared data model: int adcode nodes
-    with ``name_zh``, ``name_en``, ``internal``; edge ``weight``; ``G.graph["stage"]``).
-    ``internal``: every city's internal strength per stage (``stage, adcode, internal``),
-    including cities with no cross-city pair, which are not nodes of the network.
-    ``unresolved``: ``row, patent_id, applicant, address, reason`` per unresolved applicant.
-    ``rejected``: ``row, patent_id, column, value, reason`` per row left out as unusable.
-    """
-
-    networks: dict[str, nx.Graph]
-    report: IngestReport
-    unresolved: pd.DataFrame
-    rejected: pd.DataFrame
-    internal: pd.DataFrame
-    stages: tuple[Stage, ...]
-    threshold: int = 1
-
+from pyreslib.records import _iter_records, _map_columns, _Reading, _short_rows
+from pyreslib.stages import DEFAULT_STAGES, VALID_YEARS, Stage, check_stages, parse_stages
 
 # ---------------------------------------------------------------------------------------------
 # The counting
@@ -375,7 +135,7 @@ class _Accumulator:
 
         # 2. years, parsed once per distinct date text.
         codes, uniques = pd.factorize(frame["date"])
-        parsed = [_parse_year(u, self.valid_years) for u in uniques]
+        parsed = [parse_year(u, self.valid_years) for u in uniques]
         years = np.array([p[0] for p in parsed] or [0], np.int64)[codes]
         bad = years < 0
         if bad.any():
@@ -415,7 +175,7 @@ class _Accumulator:
         ).to_numpy() & np.uint64(0xFFFFFFFF)
         packed = (frame["row"].to_numpy(np.uint64) << np.uint64(32)) | digest
         keys = [
-            i.upper() if i.isascii() and " " not in i and "\t" not in i else _id_key(i)
+            i.upper() if i.isascii() and " " not in i and "\t" not in i else id_key(i)
             for i in ids
         ]
         flags: list[bool] = []
@@ -439,7 +199,7 @@ class _Accumulator:
         if len(others) == 1:
             other = others[0]
             return [c.replace(other, first).split(first) for c in cells]
-        return [_split_cell(c, first, others) for c in cells]
+        return [split_cell(c, first, others) for c in cells]
 
     def _count(self, frame: pd.DataFrame, stage: np.ndarray) -> None:
         report = self.report
@@ -689,44 +449,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _id_key(patent_id: str) -> str:
-    """A patent id as compared for repeats: NFKC-normalised (full-width ＣＮ１ is CN1), without
-    any whitespace, upper case."""
-    if not patent_id.isascii():
-        patent_id = unicodedata.normalize("NFKC", patent_id)
-    return "".join(patent_id.split()).upper()
-
-
-def _split_cell(cell: str, first: str, others: list[str]) -> list[str]:
-    """Split a multi-valued cell on any of the separators (mixed in one cell too)."""
-    for other in others:
-        cell = cell.replace(other, first)
-    return cell.split(first)
-
-
-_YEAR_TEXT = re.compile(r"^(\d{4})(?:\d{4}|\.0+)?(?:$|[-/.年\sT])")
-_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.\d+)?$")
-
-
-def _parse_year(text: str, valid_years: tuple[int, int]) -> tuple[int, str]:
-    """(year, "") or (-1, why not) for a date cell: 2015, 2015-03-02, 2015年3月2日, 20150302,
-    2015/3/2, 2015.03.02, or an Excel day serial (42064)."""
-    text = str(text).strip()
-    if not text:
-        return -1, "no application date"
-    match = _YEAR_TEXT.match(text)
-    if match:
-        year = int(match.group(1))
-    else:
-        serial = _EXCEL_SERIAL.match(text)
-        if not serial:
-            return -1, f"not a date or year: {text[:40]!r}"
-        year = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(serial.group(1)))).year
-    if not valid_years[0] <= year <= valid_years[1]:
-        return -1, f"year {year} outside {valid_years[0]}-{valid_years[1]}"
-    return year, ""
-
-
 def ingest_frame(
     records: pd.DataFrame,
     *,
@@ -744,7 +466,7 @@ def ingest_frame(
     """Stage networks from an in-memory table of patent records (see :func:`ingest_file`).
 
     ``records`` has canonical columns (as :func:`read_records` returns) or headers that
-    :data:`DEFAULT_COLUMNS` / ``columns`` map; a missing ``row`` column is numbered as a
+    :data:`pyreslib.records.DEFAULT_COLUMNS` / ``columns`` map; a missing ``row`` column is numbered as a
     spreadsheet would (first record = row 2).
     """
     if not isinstance(records, pd.DataFrame):
@@ -839,7 +561,7 @@ def _new_accumulator(
 ) -> _Accumulator:
     if isinstance(stages, str):
         stages = parse_stages(stages)
-    stages = _check_stages(stages)
+    stages = check_stages(stages)
     if on_unresolved not in {"skip_applicant", "skip_patent"}:
         raise InputError(f"on_unresolved={on_unresolved!r}: use 'skip_applicant' or 'skip_patent'.")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:

@@ -5,7 +5,7 @@ about how progress is shown.  They go through named *steps* ("ingest", "ERGM fit
 "figures", ...), each with a number of units (stages, fits, figures), and tell a
 :class:`Progress` observer when a step starts, what it is working on, when a unit is done and
 when the step has finished.  The command line shows this with rich progress bars
-(:mod:`pyreslib.cli_run`); a script can pass its own observer (a log, a notebook widget) or
+(:mod:`pyreslib.cli.run`); a script can pass its own observer (a log, a notebook widget) or
 none::
 
     class Log(Progress):

@@ -10,9 +10,9 @@ and nowhere else:
   generator);
 - the covariates its ERGM uses (:data:`COVARIATES`, :data:`EDGE_COVARIATES`) and the columns of
   the covariates file a run reads (:data:`COVARIATE_COLUMNS`);
-- its ERGM specification (:data:`STUDY_FORMULA`), which :mod:`pyreslib.models` fits, and the
-  names of pyreslib's extension fitted beside it (:data:`EXTENDED_FORMULA`,
-  :data:`BUILTIN_MODELS`) and of the covariates every formula of a run may use;
+- its ERGM specification (:data:`STUDY_FORMULA`), which :mod:`pyreslib.stagemodels` fits, the
+  memory covariate of pyreslib's extension fitted beside it (whose registry is
+  :data:`pyreslib.stagemodels.specs.MODELS`) and the covariates every formula of a run may use;
 - the figures it reports (:data:`REPORTED`: aggregates, centrality shares, Infomap modules,
   network resilience, top cities), which every run whose stages are the study's is compared
   with (:func:`compare`, :func:`compare_to_study`).
@@ -42,12 +42,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "BUILTIN_MODELS",
     "COVARIATES",
     "COVARIATE_COLUMNS",
     "COVARIATE_KEYS",
     "EDGE_COVARIATES",
-    "EXTENDED_FORMULA",
     "FORMULA_EDGE_COVARIATES",
     "FORMULA_NODE_COVARIATES",
     "MEMORY_COVARIATE",
@@ -139,15 +137,6 @@ nodecov('science') + edgecov('proximity') + edgecov('adjacency')``."""
 MEMORY_COVARIATE = "memory"
 """The edge covariate of a stage after the first: 1 where the two cities were tied in the
 previous stage, 0 otherwise (also where either city was absent from it)."""
-
-EXTENDED_FORMULA = (STUDY_FORMULA + " + gwesp(0.5, fixed=TRUE) + gwdegree(0.5, fixed=TRUE)"
-                    + f" + edgecov('{MEMORY_COVARIATE}')")
-"""The dyad-dependent extension: the study's model, triadic closure (``gwesp``) and degree
-heterogeneity (``gwdegree``) with fixed decays 0.5, and the previous stage's tie
-(``edgecov('memory')``, left out in the first stage, which has no previous stage)."""
-
-BUILTIN_MODELS: dict[str, str] = {"study": STUDY_FORMULA, "extended": EXTENDED_FORMULA}
-"""The models ``[ergm] models`` knows by name, with their formulas."""
 
 FORMULA_NODE_COVARIATES: tuple[str, ...] = tuple(c.name for c in COVARIATES)
 """The node covariates a run gives every ERGM formula (``nodecov('economic')``, ...)."""

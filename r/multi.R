@@ -1,5 +1,5 @@
 # pyreslib's R side for pooled models of several networks (ergm.multi). Plain functions over
-# matrices, data frames and lists that return plain lists (see r/pyreslib.R for the conventions).
+# matrices, data frames and lists that return plain lists (see r/bridge.R for the conventions).
 #
 # A pooled model joins the stage networks with ergm.multi::Networks() (one block-diagonal
 # network; ties between stages are structurally impossible) and fits

@@ -18,8 +18,9 @@ matplotlib.use("Agg")
 
 import pandas as pd
 
-from pyreslib import datasets, demo_data, ingest, models
+from pyreslib import datasets, ingest, stagemodels
 from pyreslib.ergm import ERGM, anova, statnet_network
+from pyreslib.ergm.control import profile_control, sized_interval
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 DOC = CHECKOUT / "docs" / "reading-ergm-output.md"
@@ -44,15 +45,15 @@ def florentine():
 
 def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
-    patents, covariates_path = demo_data.load_demo()
+    patents, covariates_path = datasets.load_demo()
     networks = ingest.ingest_file(patents).networks
     covariates = pd.read_csv(covariates_path)
     stage3 = networks["2018-2021"]
-    study = models.stage_model(stage3, covariates, (2018, 2021), models.study_model()).fit(
+    study = stagemodels.stage_model(stage3, covariates, (2018, 2021), stagemodels.study_model()).fit(
         seed=SEED)
-    extended = models.stage_model(stage3, covariates, (2018, 2021),
-                                  models.extended_model()).fit(
-        seed=SEED, control=models.profile_control("sized", stage3.number_of_nodes()),
+    extended = stagemodels.stage_model(stage3, covariates, (2018, 2021),
+                                  stagemodels.extended_model()).fit(
+        seed=SEED, control=profile_control("sized", stage3.number_of_nodes()),
         verbose=False)
     table = anova(study, extended)
     lr = extended.lr_test(study)
@@ -81,7 +82,7 @@ def main() -> None:
         f"the model statistics simulated at the estimate (section 4) do not centre on the "
         f"observed ones either (smallest p-value {model_p:.2f}): the fit stopped short of the "
         "MLE. Refit with statnet's default settings (`mcmc_profile = \"default\"`) or a larger "
-        "`MCMC.samplesize`, and compare with `pyreslib.models.compare_profiles`.")
+        "`MCMC.samplesize`, and compare with `pyreslib.stagemodels.compare_profiles`.")
     shift_reading = (
         f"here the largest is {shift:.2f} sample standard deviations, negligible."
         if shift < 0.5 else
@@ -97,7 +98,7 @@ def main() -> None:
     model_gof = gof.tables["model"].round(3)
     warned = extended.warnings or ["none"]
     n_cities = stage3.number_of_nodes()
-    interval, n_dyads = models.sized_interval(n_cities), n_cities * (n_cities - 1) // 2
+    interval, n_dyads = sized_interval(n_cities), n_cities * (n_cities - 1) // 2
 
     text = f"""\
     # Reading ERGM output: summary, deviance table, MCMC diagnostics, goodness of fit
@@ -117,9 +118,9 @@ def main() -> None:
     ## 1. The summary
 
     ```python
-    extended = models.stage_model(stage3, covariates, (2018, 2021),
-                                  models.extended_model()).fit(
-        seed={SEED}, control=models.profile_control("sized", stage3.number_of_nodes()))
+    extended = stagemodels.stage_model(stage3, covariates, (2018, 2021),
+                                  stagemodels.extended_model()).fit(
+        seed={SEED}, control=profile_control("sized", stage3.number_of_nodes()))
     print(extended.summary())
     ```
 

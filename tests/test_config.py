@@ -54,7 +54,7 @@ def test_the_documented_example_is_valid(project):
 
 
 def test_the_demo_config_is_valid():
-    from pyreslib.cli_run import demo_config_path
+    from pyreslib.cli.run import demo_config_path
 
     data = tomllib.loads(demo_config_path().read_text(encoding="utf-8"))
     # the demo's files are written by pyreslib.datasets; validate everything else
@@ -277,14 +277,15 @@ def _with(key: str, value) -> str:
 def test_every_config_number_has_a_documented_range():
     keys = dict(_numbers())
     assert len(keys) == 15
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    reference = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
     for key, f in keys.items():
         assert "bounds" in f.metadata, key
         low, high = f.metadata["bounds"]
         assert low <= f.default <= high or (f.metadata["zero"] and f.default == 0), key
         high_text = f"{high:,}" if isinstance(high, int) else f"< {high:g}"
         line = rf"^{key.rpartition('.')[2]} = .*#.*{re.escape(high_text)}"
-        assert re.search(line, readme, flags=re.MULTILINE), f"README: no range of {key}"
+        assert re.search(line, reference, flags=re.MULTILINE), \
+            f"docs/configuration.md: no range of {key}"
 
 
 @pytest.mark.parametrize("key", [k for k, _ in _numbers()])

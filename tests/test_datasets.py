@@ -23,16 +23,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyreslib import (
-    community,
-    datasets,
-    demo_calibration,
-    demo_data,
-    demo_networks,
-    metrics,
-    resilience,
-    study,
-)
+from pyreslib import community, datasets, metrics, resilience, study
+from pyreslib.datasets import synthetic
+from pyreslib.datasets.synthetic import calibration as demo_calibration
+from pyreslib.datasets.synthetic import files as demo_data
+from pyreslib.datasets.synthetic import networks as demo_networks
 from pyreslib._resources import data_dir
 from pyreslib.errors import InputError
 from tests.test_study import STUDY
@@ -164,11 +159,12 @@ def test_everything_says_synthetic():
     assert "SYNTHETIC" in demo_data.generate_patents(scale=0.05).attrs["notice"]
     assert "SYNTHETIC" in demo_data.generate_covariates(years=[2011]).attrs["notice"]
     assert "SYNTHETIC" in datasets.__doc__.splitlines()[0]
+    assert "SYNTHETIC" in synthetic.__doc__.splitlines()[0]
     assert "SYNTHETIC" in demo_data.__doc__.splitlines()[0]
 
 
 def test_load_demo_returns_the_committed_files():
-    patents, covariates = demo_data.load_demo()
+    patents, covariates = datasets.load_demo()
     assert patents == DEMO / "patents.csv" and patents.is_file()
     assert covariates == DEMO / "city_covariates.csv" and covariates.is_file()
     assert sum(p.stat().st_size for p in DEMO.iterdir()) < 5.5e6  # "under ~5 MB"
@@ -335,7 +331,7 @@ def test_the_gbk_slice_is_gbk_and_holds_the_first_rows(committed_patents):
 def test_made_up_addresses_name_only_their_own_city():
     by_name, by_english = _city_lookup()
     pool = demo_data.applicant_pool()
-    adcodes = datasets.geography().adcodes
+    adcodes = synthetic.geography().adcodes
     for i, (start, size) in enumerate(zip(pool.start, pool.size, strict=True)):
         for address in pool.addresses[start : start + size]:
             assert resolve(address, by_name, by_english) == adcodes[i], address
@@ -349,7 +345,7 @@ def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
     assert list(covariates.columns) == list(demo_data.COVARIATE_COLUMNS)
     assert len(covariates) == 337 * 11 and not covariates.isna().any().any()
     assert (covariates[["gdp_per_capita", "education_spending", "st_spending"]] > 0).all().all()
-    mass = pd.Series(datasets.city_masses().base, index=datasets.geography().adcodes)
+    mass = pd.Series(synthetic.city_masses().base, index=synthetic.geography().adcodes)
     for year, frame in covariates.groupby("year"):
         frame = frame.set_index("adcode")
         for column in ("gdp_per_capita", "education_spending", "st_spending"):
@@ -372,9 +368,9 @@ def test_covariates_cover_every_unit_and_year_and_follow_the_mass():
 )
 def test_a_stage_draw_has_exactly_its_designed_counts_whatever_the_seed(seed, scale, label):
     years = (STAGES[label].start, STAGES[label].stop - 1)
-    draw = datasets.draw_stage(label, years, seed=seed, scale=scale)
+    draw = synthetic.draw_stage(label, years, seed=seed, scale=scale)
     design = demo_networks.STAGE_STRUCTURE[label].scaled(scale)
-    aggregates = draw.aggregates(len(datasets.geography().cities))
+    aggregates = draw.aggregates(len(synthetic.geography().cities))
     assert (aggregates["cities"], aggregates["pairs"], aggregates["collaborations"]) == (
         design.cities, design.pairs, design.collaborations
     )
@@ -390,7 +386,7 @@ def test_calibration_never_returns_worse_than_its_start():
     best, shape, loss = demo_calibration.calibrate_stage(
         "2011-2014", (2011, 2014), targets=targets, start=start, iterations=3, refine_rounds=1
     )
-    draw = datasets.draw_stage("2011-2014", (2011, 2014), structure=start)
+    draw = synthetic.draw_stage("2011-2014", (2011, 2014), structure=start)
     start_loss = demo_calibration.shape_loss(
         demo_calibration.measure_shape(demo_networks.stage_network_of(draw), infomap=False),
         targets,
@@ -420,7 +416,7 @@ def test_the_demo_run_is_within_every_tolerance_of_the_studys_figures():
     """The comparison table of `pyreslib demo` (ERGM and robustness left out for time): every
     figure the study reports, and the demo's value, within the figure's tolerance."""
     from pyreslib import analysis
-    from pyreslib.cli_run import demo_config_path
+    from pyreslib.cli.run import demo_config_path
     from pyreslib.config import load_config
 
     cfg = load_config(demo_config_path(),

@@ -31,13 +31,13 @@ HUMMEL = {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}
 @pytest.fixture(scope="module")
 def demo_stages():
     """The bundled demo's three stage networks (92, 158 and 257 cities) as study ERGMs."""
-    from pyreslib import demo_data, ingest, models
+    from pyreslib import datasets, ingest, stagemodels
 
-    patents, covariates = demo_data.load_demo()
+    patents, covariates = datasets.load_demo()
     networks = ingest.ingest_file(patents).networks
     table = pd.read_csv(covariates)
-    return {label: models.stage_model(graph, table, models.stage_years(label),
-                                      models.study_model())
+    return {label: stagemodels.stage_model(graph, table, stagemodels.stage_years(label),
+                                      stagemodels.study_model())
             for label, graph in networks.items()}
 
 

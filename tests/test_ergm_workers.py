@@ -165,11 +165,12 @@ def test_bad_pool_arguments_are_refused(networks):
 
 
 def test_compare_profiles_sets_a_tuned_fit_beside_statnets_defaults(networks):
-    from pyreslib import models
+    from pyreslib import stagemodels
+    from pyreslib.ergm.control import profile_control
 
     m = model(networks, "late")
-    table = models.compare_profiles(m, "sized", seed=3)
-    assert list(table.index) == list(m.fit(seed=3, control=models.profile_control(
+    table = stagemodels.compare_profiles(m, "sized", seed=3)
+    assert list(table.index) == list(m.fit(seed=3, control=profile_control(
         "sized", 40), verbose=False).params.index)
     assert {"coef sized", "mcmc_se sized", "coef default", "mcmc_se default", "se default",
             "difference", "in_mcse", "in_se", "within"} <= set(table.columns)
@@ -181,8 +182,8 @@ def test_compare_profiles_sets_a_tuned_fit_beside_statnets_defaults(networks):
 
 
 def test_the_sized_profile_scales_the_interval_with_the_dyads():
-    from pyreslib import models
+    from pyreslib.ergm.control import profile_control
 
-    intervals = {n: models.profile_control("sized", n)["MCMC.interval"] for n in (10, 92, 158, 257, 2000)}
+    intervals = {n: profile_control("sized", n)["MCMC.interval"] for n in (10, 92, 158, 257, 2000)}
     assert intervals == {10: 1024, 92: 1024, 158: 4096, 257: 8192, 2000: 16384}
-    assert models.profile_control("default", 257) == {}
+    assert profile_control("default", 257) == {}

@@ -13,15 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyreslib.errors import InputError
-from pyreslib.ingest import (
-    DEFAULT_STAGES,
-    Stage,
-    ingest_file,
-    ingest_frame,
-    parse_stages,
-    read_records,
-)
+from pyreslib.ingest import ingest_file, ingest_frame
 from pyreslib.network import edge_table
+from pyreslib.records import read_records
+from pyreslib.stages import DEFAULT_STAGES, Stage, parse_stages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 BJ, SH, NJ, SZ_JS, SZ_GD = 110000, 310000, 320100, 320500, 440300

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pyreslib import models
+from pyreslib import stagemodels
+from pyreslib.ergm.control import profile_control
 from tests.test_pipeline import _write_project
 
 pytestmark = [pytest.mark.r, pytest.mark.slow]
@@ -75,7 +76,7 @@ def test_both_models_are_fitted_on_every_stage_and_the_extended_fits_converge(de
         # the memory term, from the second stage on
         assert ("edgecov.memory" in extended["params"]) == (stage != STAGES[0])
         # the demo's "sized" profile: the interval follows the stage's size
-        assert extended["control"] == models.profile_control("sized", extended["n_nodes"])
+        assert extended["control"] == profile_control("sized", extended["n_nodes"])
         assert fits[(stage, "study")]["loglik_method"] == "exact"
         assert extended["loglik_method"] == "bridge sampling" and extended["llf_mcse"] > 0
 
@@ -139,7 +140,7 @@ def test_the_pooled_model_answers_whether_each_effect_changed(demo_run):
 
 
 def test_the_main_jobs_pooled_fit_equals_a_plain_r_ergm_multi_fit(demo_run, tmp_path):
-    from pyreslib import demo_data, ingest, models
+    from pyreslib import datasets, ingest
     from tests.test_ergm_multi import NO_CHECK, plain_r_fit, reference_part
 
     _, _, results, _ = demo_run
@@ -148,10 +149,10 @@ def test_the_main_jobs_pooled_fit_equals_a_plain_r_ergm_multi_fit(demo_run, tmp_
     assert pooled["seed"] == results["config"]["seed"] == 2023
     assert pooled["control"] == NO_CHECK
     # ... and the same numbers as ergm.multi in a plain Rscript (results.json: 6 digits)
-    patents, covariates = demo_data.load_demo()
+    patents, covariates = datasets.load_demo()
     table = pd.read_csv(covariates)
-    stages = {label: models.stage_model(graph, table, models.stage_years(label),
-                                        models.study_model())
+    stages = {label: stagemodels.stage_model(graph, table, stagemodels.stage_years(label),
+                                        stagemodels.study_model())
               for label, graph in ingest.ingest_file(patents).networks.items()}
     reference = plain_r_fit(stages, "study", 2023, tmp_path)
     coef = reference_part(reference, "coef:")

@@ -368,7 +368,7 @@ def test_a_run_with_ergm_reports_every_fit(tmp_path):
         assert fit["aic"] == pytest.approx(-2 * fit["llf"] + 2 * len(fit["params"]), rel=1e-4)
     assert (tmp_path / "out" / "figures" / "ergm_coefficients.png").is_file()
     # one goodness-of-fit picture: the report's is the API's res.gof().plot()
-    from pyreslib.report import save_figure
+    from pyreslib.outputs.report import save_figure
 
     gof = analysed.ergm.fits[("2011-2014", "study")].gof
     again = save_figure(gof.plot(title="study model, stage 2011-2014"), tmp_path / "again.png",

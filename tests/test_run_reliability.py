@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pyreslib import demo_data
+from pyreslib import datasets
 from tests.bad_inputs.folders import dead_pid
 from tests.test_pipeline import _write_project
 
@@ -48,7 +48,7 @@ def test_the_same_config_and_seed_give_byte_identical_results_json_with_ergm(tmp
 
 
 def _demo_config(folder: Path, name: str, ergm: str) -> Path:
-    patents, covariates = demo_data.load_demo()
+    patents, covariates = datasets.load_demo()
     config = folder / name
     config.write_text(f"""title = "interrupt test"
 seed = 3

@@ -46,7 +46,7 @@ def test_pyreslib_equals_plain_ergm(entry):
 
 
 # ergm 4.12 asks for the glpk solver and warns before it falls back to lpSolveAPI (once per R
-# session); pyreslib does not pass that one on (r/pyreslib.R, pyreslib_call).
+# session); pyreslib does not pass that one on (r/bridge.R, pyreslib_call).
 SOLVER_NOTICE = "selected as the solver, but package"
 
 

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from pyreslib import config, ingest, models, study
+from pyreslib import config, stagemodels, stages, study
 from pyreslib.errors import InputError
 
 STUDY = {  # the study's stage aggregates (docs/method.md), typed in by hand
@@ -28,18 +28,18 @@ def test_study_aggregates_are_the_reported_ones():
 
 def test_every_default_stage_is_the_studys():
     assert study.STAGE_LABELS == ("2011-2014", "2015-2017", "2018-2021")
-    assert [s.label for s in ingest.DEFAULT_STAGES] == list(study.STAGE_LABELS)
-    assert [(s.start, s.end) for s in ingest.DEFAULT_STAGES] == list(study.STAGE_YEARS)
+    assert [s.label for s in stages.DEFAULT_STAGES] == list(study.STAGE_LABELS)
+    assert [(s.start, s.end) for s in stages.DEFAULT_STAGES] == list(study.STAGE_YEARS)
     assert config.Config().stages.labels == list(study.STAGE_LABELS)
 
 
 def test_the_study_model_uses_the_covariates_of_the_schema():
-    assert models.study_model().formula == (
+    assert stagemodels.study_model().formula == (
         "edges + nodecov('economic') + nodecov('education') + nodecov('science') "
         "+ edgecov('proximity') + edgecov('adjacency')")
     assert study.COVARIATE_COLUMNS == ("adcode", "year", "gdp_per_capita", "education_spending",
                                        "st_spending")
-    assert set(models.NODE_COVARIATES.values()) | {"adcode", "year"} == set(
+    assert set(stagemodels.covariates.NODE_COVARIATES.values()) | {"adcode", "year"} == set(
         study.COVARIATE_COLUMNS)
 
 

@@ -11,7 +11,7 @@ After the fit: :func:`anova` (and ``results.lr_test``, ``results.wald_test``),
 
 from pyreslib.ergm.bridge import r_console
 from pyreslib.ergm.compare import Comparison, compare
-from pyreslib.ergm.control import validate_control
+from pyreslib.ergm.control import MCMC_PROFILES, profile_control, validate_control
 from pyreslib.ergm.examples import statnet_network
 from pyreslib.ergm.formula import Formula, Term, parse_constraints, parse_formula
 from pyreslib.ergm.inference import AnovaResults, HypothesisTest, anova
@@ -22,6 +22,7 @@ from pyreslib.ergm.simulation import simulate
 
 __all__ = [
            "ERGM",
+           "MCMC_PROFILES",
            "AnovaResults",
            "Comparison",
            "ERGMResults",
@@ -34,6 +35,7 @@ __all__ = [
            "load",
            "parse_constraints",
            "parse_formula",
+           "profile_control",
            "r_console",
            "read_tables",
            "simulate",

@@ -1,7 +1,7 @@
 """The one seam between Python and R: a lazily started embedded R session.
 
 Everything that crosses into R goes through :func:`call`, which runs one of the functions of
-``r/pyreslib.R`` inside R's ``pyreslib_call`` wrapper: R warnings come back as a list and are
+``r/`` (:data:`R_SOURCES`) inside R's ``pyreslib_call`` wrapper (``r/bridge.R``): R warnings come back as a list and are
 re-issued as Python warnings carrying R's own message; R errors come back as data and are
 raised as :class:`~pyreslib.errors.RError` with R's message.  numpy and pandas values are
 converted inside :func:`to_r`, under a *local* rpy2 converter, never a global ``activate()``.
@@ -40,10 +40,10 @@ from pyreslib.errors import REnvironmentError, RError, RWarning
 log = logging.getLogger("pyreslib.r")
 
 REQUIRED_R_PACKAGES = required_r_packages()  # r/required-packages.txt
-# The R side, one file per topic, all sourced into one environment (r/setup.R is the set-up
-# script and is never sourced): fitting and diagnostics, after-the-fit inference, pooled
-# multi-network models, and whole fits run on R worker processes.
-R_SOURCES = ("pyreslib.R", "inference.R", "multi.R", "workers.R")
+# The R side, one file per Python module that calls it (r/bridge.R says which), all sourced
+# into one environment; r/setup.R is the set-up script and is never sourced.
+R_SOURCES = ("bridge.R", "model.R", "diagnostics.R", "inference.R", "simulation.R", "persist.R",
+             "examples.R", "multi.R", "workers.R", "qap.R")
 FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the pyreslib checkout)"
 
 _lock = threading.RLock()
@@ -424,10 +424,16 @@ def classify_warning(message: str) -> type[RWarning]:
     return RWarning
 
 
-# ---- R -> Python helpers ----------------------------------------------------------------
+# ---- R -> Python: the one reader of R's answers ----------------------------------------------
+
+def is_null(value) -> bool:
+    """Whether ``value`` is R's ``NULL`` (rpy2's NULL singleton), the one place it is compared."""
+    return value is session().ro.NULL
+
 
 def as_dict(rlist) -> dict[str, Any]:
-    return dict(zip(rlist.names, rlist)) if rlist.names is not session().ro.NULL else {}
+    """A named R list as a dict (an unnamed or NULL one as ``{}``)."""
+    return {} if is_null(rlist) or is_null(rlist.names) else dict(zip(rlist.names, rlist))
 
 
 def as_float_array(rvec) -> np.ndarray:

@@ -23,8 +23,15 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm.inference import network_fingerprint
-from pyreslib.ergm.results import ERGMResults, significance_stars
-from pyreslib.ergm.tables import html_table, latex_table, markdown_table, text_table
+from pyreslib.ergm.results import ERGMResults
+from pyreslib.ergm.tables import (
+    SummaryMixin,
+    html_table,
+    latex_table,
+    markdown_table,
+    significance_stars,
+    text_table,
+)
 from pyreslib.errors import ComparisonWarning, InputError
 
 STAT_ROWS = ("Estimation", "Log-likelihood", "Log-lik. method", "Log-lik. MC s.e.", "AIC",
@@ -44,7 +51,7 @@ _ESTIMATION = {"Maximum Likelihood": "MLE", "Monte Carlo Maximum Likelihood": "M
 
 
 @dataclass
-class Comparison:
+class Comparison(SummaryMixin):
     """Numbers of several fits side by side, with formatted tables in five formats.
 
     ``params``, ``bse``, ``tvalues``, ``pvalues``, ``lower``, ``upper``: terms x models (NaN
@@ -160,25 +167,19 @@ class Comparison:
         header, rows, _ = self._layout()
         return markdown_table(header, rows, notes=self.notes)
 
-    def to_latex(self, caption: str = "ERGM estimates", label: str = "tab:ergm") -> str:
+    def as_latex(self, caption: str = "ERGM estimates", label: str = "tab:ergm") -> str:
         header, rows, rules = self._layout()
         return latex_table(header, rows, caption=caption, label=label, rules_before=rules,
                            notes=self.notes)
 
-    def to_html(self) -> str:
+    def as_html(self) -> str:
         header, rows, rules = self._layout()
         return html_table(header, rows, css_class="ergm-compare", rules_before=rules,
                           notes=self.notes)
 
-    # statsmodels/linearmodels spellings
-    as_latex = to_latex
-    as_html = to_html
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
+    # pandas' spellings, which users of earlier versions call
+    to_latex = as_latex
+    to_html = as_html
 
 
 def _estimation(r: ERGMResults) -> str:
@@ -283,6 +284,27 @@ def compare(results: Sequence[ERGMResults] | Mapping[str, ERGMResults],
     in the table, when the fits are to different networks (their AIC/BIC are then not
     comparable; each network's own models are), or when an MPLE pseudo-likelihood stands
     next to likelihoods.
+
+    Returns
+    -------
+    Comparison
+        The table: ``as_text()``, ``as_html()``, ``as_latex()``, ``to_markdown()`` and
+        ``frame`` (a DataFrame of the formatted cells).
+
+    Examples
+    --------
+    >>> from pyreslib.ergm import ERGM, compare, statnet_network
+    >>> flo = statnet_network("flomarriage", dataset="florentine")
+    >>> fits = {f: ERGM(flo.adjacency, f, node_covariates=flo.covariates).fit(seed=1)
+    ...         for f in ("edges", "edges + nodecov('wealth')")}
+    >>> table = compare(fits, names=["null", "wealth"])
+    >>> print(table.as_text().splitlines()[2])
+    edges             -1.609***  -2.595***
+
+    References
+    ----------
+    .. [1] Leifeld, P. (2013). texreg: Conversion of statistical model output in R to LaTeX
+       and HTML tables. *Journal of Statistical Software* 55(8). doi:10.18637/jss.v055.i08
     """
     if isinstance(results, Mapping):
         names = list(results) if names is None else list(names)

@@ -15,6 +15,13 @@ nothing that ssh could read as an option).  pyreslib starts the PSOCK workers it
 given ``worker_timeout`` seconds to connect, so an unreachable host is an error rather than a
 hang (:meth:`pyreslib.ergm.ERGM.fit`).
 
+Named profiles of MCMC-MLE settings (:data:`MCMC_PROFILES`, :func:`profile_control`):
+``"default"`` is statnet's own ``control.ergm``; ``"sized"`` (the main job's default) is
+statnet's Hummel stopping rule with a fixed MCMC sample whose interval grows with the
+network's number of dyads (:func:`sized_interval`) and a 16-fold sample in the last
+iteration; ``"hummel"`` the same rule with statnet's adaptive sample size, ``"fast"`` with a
+fixed sample at ergm's default interval (docs/method.md, "MCMC settings"; BENCHMARKS.md).
+
 Refused: ``seed`` (use ``fit(seed=...)``), settings that read or write files (``checkpoint``,
 ``resume``, ``MCMLE.save_intermediates``), load packages on workers (``MCMC.packagenames``) or
 take nested R control objects (``SAN``, ``loglik``, ``term.options``).
@@ -214,3 +221,67 @@ def _workers(value: Any) -> list[str] | None:
         return ["localhost"] * int(value) or None
     raise InputError(f"control['parallel']={excerpt_repr(value)}: give a worker count "
                      f"(0 to {MAX_WORKERS}) or a list of host names.")
+
+
+# ---- named profiles ---------------------------------------------------------------------------
+
+MCMC_PROFILES: tuple[str, ...] = ("sized", "hummel", "fast", "default")
+"""The named MCMC settings (:func:`profile_control`), the main job's default first."""
+
+# The "sized" profile's factor on the last Hummel iteration's sample (statnet's default is 4):
+# measured on the demo's stage 3 in BENCHMARKS.md (bench_ergm_tuning).
+SIZED_LAST_BOOST = 16
+
+
+def sized_interval(n_nodes: int, *, directed: bool = False) -> int:
+    """The MCMC interval of the ``"sized"`` profile for a network of ``n_nodes`` cities:
+    about one proposal per 4 dyads between the sampled networks,
+
+    .. math:: \\text{interval} = 2^{\\operatorname{round}(\\log_2(D / 4))},
+              \\quad D = n(n-1)/2 \\ (\\text{undirected}),
+
+    clipped to [1,024, 16,384] (1,024 is ergm's default interval).  The demo's networks: 92
+    cities 1,024, 158 cities 4,096, 257 cities 8,192.  Why dyads: a tie-toggle proposal
+    touches one dyad, so the number of proposals a sampled network needs to decorrelate from
+    the last one grows with the number of dyads (Hunter, Handcock, Butts, Goodreau & Morris
+    2008, *J. Stat. Softw.* 24(3), section 5: "MCMC.interval ... should be increased" for
+    larger networks).  Why 4: at one proposal per 8 dyads (4,096 on the demo's 257-city
+    stage, whose default-settings fits adapt their interval to 8,192-16,384) the fit stopped
+    with one estimate biased by about 2 Monte Carlo standard errors from the default fit on
+    both seeds; docs/method.md, "MCMC settings", gives the measurements.
+    """
+    dyads = n_nodes * (n_nodes - 1) / (1 if directed else 2)
+    exponent = round(math.log2(max(dyads, 1) / 4))
+    return int(2 ** min(max(exponent, 10), 14))
+
+
+def profile_control(profile: str, n_nodes: int) -> dict[str, Any]:
+    """The ``control.ergm`` settings of the MCMC profile ``profile`` for a network of
+    ``n_nodes`` cities (dyad-independent fits ignore them).
+
+    ``"default"``: none, statnet's own: MCMC-MLE stops when the observed statistics lie in
+    the sample's confidence region, with the MCMC sample size adapted so that the sample's
+    effective size reaches ``MCMLE.effectiveSize`` (64).  ``"hummel"``:
+    ``MCMLE.termination="Hummel"``, statnet's Hummel stopping rule (stop once the step length
+    has reached 1 twice; Hummel, Hunter & Handcock 2012, *J. Comput. Graph. Stat.* 21(4),
+    doi:10.1080/10618600.2012.679224), keeping the adaptive sample size.  ``"fast"``: the
+    Hummel rule with a fixed sample of ``MCMC.samplesize`` (1,024) networks
+    (``MCMLE.effectiveSize=None``) at ergm's default interval (1,024 proposals).
+    ``"sized"`` (the main job's default): ``"fast"`` with the interval scaled to the
+    network's number of dyads (:func:`sized_interval`), so that the fixed sample stays
+    nearly independent on a large network, and ``MCMLE.last.boost = 16`` (statnet's 4): the
+    Hummel rule's estimate is one MCMC-MLE step from the last sample, so the size of that one
+    sample sets the estimate's Monte Carlo error (on the demo's 257-city stage it cut the
+    largest distance from a default-settings fit from 0.57 to 0.17 standard errors).
+    docs/method.md ("MCMC settings") and BENCHMARKS.md give their time and Monte Carlo
+    error on the demo's networks;
+    :func:`compare_profiles` checks a profile against statnet's defaults on any network.
+    """
+    if profile not in MCMC_PROFILES:
+        raise InputError(f"mcmc profile {profile!r}: choose one of {list(MCMC_PROFILES)}.")
+    fast = {"MCMLE.termination": "Hummel", "MCMLE.effectiveSize": None}
+    return {"default": {},
+            "hummel": {"MCMLE.termination": "Hummel"},
+            "fast": fast,
+            "sized": {**fast, "MCMC.interval": sized_interval(n_nodes),
+                      "MCMLE.last.boost": SIZED_LAST_BOOST}}[profile]

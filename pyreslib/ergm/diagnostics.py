@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge
-from pyreslib.ergm.inference import normal_two_sided_p
+from pyreslib.ergm.distributions import normal_two_sided_p
 from pyreslib.errors import InputError
 
 GOF_STATISTICS = ("degree", "espartners", "distance", "model", "dspartners", "idegree",

@@ -28,10 +28,9 @@ directed (undirected) network is refused on an undirected (directed) one.  Numbe
 and below 2^31 in size (ergm's integers are 32-bit); the text is at most 100,000 characters.  Anything else raises
 :class:`~pyreslib.errors.FormulaError` naming the offending token and its position; long text is
 quoted only by an excerpt.  The R side never parses text: it rebuilds each formula as a call
-object from the validated terms (``r/pyreslib.R``: ``pyreslib_formula``).
+object from the validated terms (``r/model.R``: ``pyreslib_formula``).
 
-(A little over 600 lines: the tokeniser, parser and validator of this one grammar are kept
-together; the tables of what each term accepts live in :mod:`pyreslib.ergm.terms`.)
+The tables of what each term accepts live in :mod:`pyreslib.ergm.terms`.
 """
 
 from __future__ import annotations

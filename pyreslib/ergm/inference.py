@@ -39,24 +39,11 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge
+from pyreslib.ergm.distributions import chi2_sf
+from pyreslib.ergm.tables import SummaryMixin, significance_stars
 from pyreslib.errors import InputError
 
 ANOVA_COLUMNS = ("Df", "Deviance", "Resid. Df", "Resid. Dev", "Pr(>|Chisq|)")
-
-
-def chi2_sf(statistic: float, df: float) -> float:
-    """Upper tail of the chi-square distribution (as R's ``pchisq(..., lower.tail=FALSE)``)."""
-    from scipy.special import chdtrc  # imported here: scipy costs start-up time
-
-    return float(chdtrc(df, statistic))
-
-
-def normal_two_sided_p(z: Any) -> Any:
-    """``2 * P(Z > |z|)`` for a standard normal ``Z``, elementwise, via the complementary
-    error function: :math:`\\operatorname{erfc}(|z| / \\sqrt{2})`."""
-    values = np.abs(np.asarray(z, dtype=float))
-    out = np.vectorize(lambda v: math.erfc(v / math.sqrt(2.0)), otypes=[float])(values)
-    return out if out.ndim else float(out)
 
 
 # ---- facts about one fit's likelihood ----------------------------------------------------------
@@ -92,7 +79,7 @@ def likelihood_facts(results) -> LikelihoodFacts:
                                       fit=results._r_fit))
     llnull = bridge.as_float(info["llnull"])
     llr = llr_p = float("nan")
-    if info["anova"] is not bridge.session().ro.NULL and np.isfinite(llnull):
+    if not bridge.is_null(info["anova"]) and np.isfinite(llnull):
         table = _anova_frame(bridge.as_dict(info["anova"]))
         llr = float(table["Deviance"].iloc[1])
         llr_p = float(table["Pr(>|Chisq|)"].iloc[1])
@@ -153,7 +140,7 @@ class HypothesisTest:
 
 
 @dataclass
-class AnovaResults:
+class AnovaResults(SummaryMixin):
     """statnet's analysis-of-deviance table for nested ERGM fits.
 
     ``table`` has R's row names (``NULL``, then ``1``, ``2``, ... or ``Model 1:`` for one fit)
@@ -174,8 +161,6 @@ class AnovaResults:
         text["Resid. Df"] = shown["Resid. Df"].map(lambda v: f"{v:.0f}")
         text["Resid. Dev"] = shown["Resid. Dev"].map(lambda v: f"{v:.2f}")
         text["Pr(>|Chisq|)"] = shown["Pr(>|Chisq|)"].map(_format_p)
-        from pyreslib.ergm.results import significance_stars
-
         text[""] = shown["Pr(>|Chisq|)"].map(significance_stars)
         lines = ["Analysis of Deviance Table", ""]
         lines += [f"Model {i + 1}: {f}" for i, f in enumerate(self.formulas)]
@@ -184,13 +169,6 @@ class AnovaResults:
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return "<pre>" + html.escape(self.as_text()) + "</pre>"
 
 
 def _format_p(p: float) -> str:
@@ -288,7 +266,7 @@ def _check_loglik(i: int, results, what: str) -> None:
 
 
 def anova(*results) -> AnovaResults:
-    """Analysis of deviance of nested ERGM fits to one network, as statnet's ``anova.ergm``.
+    r"""Analysis of deviance of nested ERGM fits to one network, as statnet's ``anova.ergm``.
 
     ``anova(m)`` tests ``m`` against the null model; ``anova(m0, m1, m2)`` adds one row per
     model, each tested against the one before.  The numbers are R's own (``anova.ergm`` runs
@@ -297,6 +275,32 @@ def anova(*results) -> AnovaResults:
     reference or constraints, and models that are not nested (each model's terms must contain
     all terms of its neighbour, or be contained in them): statnet computes a table for those
     too, but its p-values then mean nothing.
+
+    The deviance of model :math:`k` against model :math:`k-1` is
+    :math:`D = 2(\ell_k - \ell_{k-1})`, referred to :math:`\chi^2` with the difference in
+    free parameters as degrees of freedom.
+
+    Returns
+    -------
+    AnovaResults
+        ``table`` with R's rows and columns (``Df, Deviance, Resid. Df, Resid. Dev,
+        Pr(>|Chisq|)``), ``notes``; ``print()`` shows statnet's layout.
+
+    Examples
+    --------
+    >>> from pyreslib.ergm import ERGM, anova, statnet_network
+    >>> flo = statnet_network("flomarriage", dataset="florentine")
+    >>> m0 = ERGM(flo.adjacency, "edges").fit(seed=1)
+    >>> m1 = ERGM(flo.adjacency, "edges + nodecov('wealth')",
+    ...           node_covariates=flo.covariates).fit(seed=1)
+    >>> round(float(anova(m0, m1).table["Pr(>|Chisq|)"].iloc[-1]), 4)
+    0.025
+
+    References
+    ----------
+    .. [1] Hunter, D. R., Handcock, M. S., Butts, C. T., Goodreau, S. M. and Morris, M. (2008).
+       ergm: A package to fit, simulate and diagnose exponential-family models for
+       networks. *Journal of Statistical Software* 24(3). doi:10.18637/jss.v024.i03
     """
     from pyreslib.ergm.results import ERGMResults
 

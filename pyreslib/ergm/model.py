@@ -52,7 +52,7 @@ _DEGENERATE_R_ERRORS = {
 
 
 class ERGM:
-    """An exponential random graph model of one network.
+    r"""An exponential random graph model of one network.
 
     Parameters
     ----------
@@ -87,6 +87,37 @@ class ERGM:
     dyad_lists : dict of str to list of pairs, optional
         The dyad lists constraints name: pairs of vertex labels (positions 0..n-1 for a
         network without labels).  Every list must be used by the constraints.
+
+    Notes
+    -----
+    The model is the exponential family
+
+    .. math:: P_\theta(Y = y) = \exp\{\theta^\top g(y) - \kappa(\theta)\},
+
+    with :math:`g(y)` the statistics of the formula's terms; :meth:`fit` estimates
+    :math:`\theta` with statnet's ``ergm`` on the same call R would make.
+
+    Examples
+    --------
+    Padgett's Florentine marriages, shipped with statnet's ergm:
+
+    >>> from pyreslib.ergm import ERGM, statnet_network
+    >>> flo = statnet_network("flomarriage", dataset="florentine")
+    >>> model = ERGM(flo.adjacency, "edges + nodecov('wealth')", node_covariates=flo.covariates)
+    >>> results = model.fit(seed=1)
+    >>> results.params.round(4).to_dict()
+    {'edges': -2.5949, 'nodecov.wealth': 0.0105}
+    >>> round(results.aic, 3)
+    107.109
+
+    References
+    ----------
+    .. [1] Hunter, D. R., Handcock, M. S., Butts, C. T., Goodreau, S. M. and Morris, M. (2008).
+       ergm: A package to fit, simulate and diagnose exponential-family models for
+       networks. *Journal of Statistical Software* 24(3). doi:10.18637/jss.v024.i03
+    .. [2] Krivitsky, P. N., Hunter, D. R., Morris, M. and Klumb, C. (2023). ergm 4: New
+       features for analyzing exponential-family random graph models. *Journal of
+       Statistical Software* 105(6). doi:10.18637/jss.v105.i06
     """
 
     def __init__(
@@ -175,7 +206,9 @@ class ERGM:
             for c in frame.columns
         }
 
-    def _r_network(self):
+    def r_network(self):
+        """The model's network as an R ``network`` object (vertex attributes and edge
+        covariates attached), built by ``r/model.R``; for the modules that hand it to R."""
         return bridge.call(
             "pyreslib_network",
             context="building the network object",
@@ -187,7 +220,7 @@ class ERGM:
             response=self.response,
         )
 
-    def _r_terms(self, formula: Formula | None = None):
+    def r_terms(self, formula: Formula | None = None):
         """Validated terms as R rebuilds them: name, literal arguments, offset flag; a dyad
         list named by a constraint arrives as its integer edge-list matrix."""
         formula = self.formula if formula is None else formula
@@ -300,17 +333,17 @@ class ERGM:
                              f"more than 0 and at most {MAX_WORKER_TIMEOUT:g}.")
         control_list = validate_control(control, node_covariates=self.node_covariates.columns)
         workers = control_list.pop("workers", None)
-        control_list = {k: self._r_terms(v) if isinstance(v, Formula) else v
+        control_list = {k: self.r_terms(v) if isinstance(v, Formula) else v
                         for k, v in control_list.items()}
         arguments = {
-            "terms": self._r_terms(),
+            "terms": self.r_terms(),
             "estimate": estimate,
             "seed": int(seed),
             "control": control_list,
             "response": self.response,
             "reference": self.reference if self.response else None,
             "eval_loglik": bool(eval_loglik),
-            "constraints": self._r_terms(self.constraints) if self.constraints else None,
+            "constraints": self.r_terms(self.constraints) if self.constraints else None,
             "offset_coef": offsets,
             "workers": workers,
             "worker_timeout": float(worker_timeout),
@@ -412,7 +445,7 @@ class FitCall:
     def build(self) -> dict[str, Any]:
         """The call's keyword arguments, the network object included (built on first use)."""
         if self.kwargs is None:
-            self.kwargs = {"nw": self.model._r_network(), **self.arguments} if (
+            self.kwargs = {"nw": self.model.r_network(), **self.arguments} if (
                 self.function == "pyreslib_fit") else dict(self.arguments)
         return self.kwargs
 

@@ -35,8 +35,8 @@ import pandas as pd
 
 from pyreslib.ergm import bridge
 from pyreslib.ergm.control import validate_control
+from pyreslib.ergm.distributions import chi2_sf, normal_two_sided_p
 from pyreslib.ergm.formula import Formula, parse_formula
-from pyreslib.ergm.inference import chi2_sf, normal_two_sided_p
 from pyreslib.ergm.model import ERGM, FitCall, check_fit_arguments
 from pyreslib.ergm.results import ERGMResults, ERGMSummary
 from pyreslib.errors import InputError

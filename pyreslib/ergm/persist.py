@@ -19,8 +19,8 @@ The file is a ZIP archive (any name; ``.ergm.zip`` is a good suffix) holding:
 Everything but ``fit.rds`` is plain data that :func:`read_tables` reads without starting R.
 :func:`load` checks the manifest and checksums, rebuilds and re-validates the model in
 Python, restores the R fit with ``readRDS`` and checks that its coefficients are the stored
-ones.  Loading a file runs R's ``readRDS`` on it: load only files you trust (see the README's
-"Trust model").
+ones.  Loading a file runs R's ``readRDS`` on it: load only files you trust (docs/security.md,
+"Fit files").
 
 A user's files are never overwritten: ``save`` refuses an existing path unless
 ``overwrite=True``, and even then replaces only a file that is itself a pyreslib fit file.
@@ -188,7 +188,7 @@ def save(results, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
 
 
 def _pyreslib_version() -> str:
-    from pyreslib import __version__
+    from pyreslib._version import __version__
 
     return f"pyreslib {__version__}"
 
@@ -299,6 +299,17 @@ def load(path: str | os.PathLike):
     Runs R's ``readRDS`` on the stored fit: load only files you trust.  A file that is not a
     pyreslib fit file, is damaged, or whose R fit does not match its tables raises
     :class:`~pyreslib.errors.InputError` naming the path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from pyreslib.ergm import ERGM, load, statnet_network
+    >>> flo = statnet_network("flomarriage", dataset="florentine")
+    >>> fit = ERGM(flo.adjacency, "edges").fit(seed=1)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "flo.ergm.zip"
+    >>> _ = fit.save(path)
+    >>> load(path).params.equals(fit.params)
+    True
     """
     from pyreslib.ergm.results import ERGMResults
 

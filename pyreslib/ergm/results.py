@@ -10,23 +10,8 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge
+from pyreslib.ergm.tables import SummaryMixin, r_format, significance_stars
 from pyreslib.errors import ConvergenceWarning, DegeneracyError, EstimateWarning, InputError
-
-
-def significance_stars(p: float) -> str:
-    """R's significance codes: *** < 0.001, ** < 0.01, * < 0.05, . < 0.1."""
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
-
-
-def r_format(value: float, digits: int = 4) -> str:
-    """A number as R's ``format(x, digits=4)`` prints it in statnet's summary footer."""
-    if not np.isfinite(value):
-        return "NA" if np.isnan(value) else ("Inf" if value > 0 else "-Inf")
-    if value != 0 and abs(value) >= 10 ** (digits - 1):
-        return f"{value:.0f}"
-    return f"{value:.{digits}g}"
 
 
 def _r_number(value: float, spec: str) -> str:
@@ -43,7 +28,7 @@ def _format_p(p: float) -> str:
 
 
 @dataclass
-class ERGMSummary:
+class ERGMSummary(SummaryMixin):
     """A statnet-style summary: the coefficient table plus model-level statistics.
 
     ``notes`` are statnet's remarks under the coefficient table (e.g. that MPLE standard
@@ -101,11 +86,6 @@ class ERGMSummary:
                            label=label, notes=[*self.notes, *[f.strip() for f in self.footer
                                                               if f.strip()], self.SIGNIF])
 
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
 
 
 class ERGMResults:
@@ -174,9 +154,9 @@ class ERGMResults:
         self.extreme = pd.Series(drop.astype(int), index=names, name="extreme")
         self.offset = pd.Series([f and d == 0 for f, d in zip(fixed, drop)], index=names,
                                 name="offset", dtype=bool)
-        self._sample_edges = (bridge.as_float_array(info["sample_edges"])
-                              if "sample_edges" in info and info["sample_edges"] is not
-                              bridge.session().ro.NULL else None)
+        sample_edges = info.get("sample_edges")
+        self._sample_edges = (None if sample_edges is None or bridge.is_null(sample_edges)
+                              else bridge.as_float_array(sample_edges))
         self.n_dyads = (bridge.as_float(info["n_dyads"]) if "n_dyads" in info
                         else float(self.nobs))
         # ergm 4.12 does not set `failure` when MCMC-MLE stops at MCMLE.maxit; an MCMC fit

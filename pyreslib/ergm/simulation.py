@@ -186,6 +186,24 @@ def simulate(
     ``output``: ``"array"`` (default) numpy adjacency matrices, ``"adjacency"`` labelled
     DataFrames, ``"graph"`` networkx graphs with node attributes, or ``"stats"`` a DataFrame
     of the model statistics per draw.  One network for ``nsim=1``, else a list.
+
+    Examples
+    --------
+    >>> from pyreslib.ergm import simulate
+    >>> draws = simulate("edges", [-1.0], 20, seed=1, nsim=3, output="stats")
+    >>> list(draws.columns), len(draws)
+    (['edges'], 3)
+    >>> simulate("edges", [-1.0], 20, seed=1).shape
+    (20, 20)
+
+    References
+    ----------
+    .. [1] Hunter, D. R., Handcock, M. S., Butts, C. T., Goodreau, S. M. and Morris, M. (2008).
+       ergm: A package to fit, simulate and diagnose exponential-family models for
+       networks. *Journal of Statistical Software* 24(3). doi:10.18637/jss.v024.i03
+    .. [2] Krivitsky, P. N., Hunter, D. R., Morris, M. and Klumb, C. (2023). ergm 4: New
+       features for analyzing exponential-family random graph models. *Journal of
+       Statistical Software* 105(6). doi:10.18637/jss.v105.i06
     """
     from pyreslib.ergm.model import ERGM
 
@@ -199,7 +217,7 @@ def simulate(
     coef = np.atleast_1d(np.asarray(coef, dtype=float))
     value = bridge.call(
         "pyreslib_simulate_formula", context=f"simulating from '{model.formula}'",
-        nw=model._r_network(), terms=model._r_terms(), coef=[float(c) for c in coef],
+        nw=model.r_network(), terms=model.r_terms(), coef=[float(c) for c in coef],
         seed=seed, nsim=nsim, output="stats" if output == "stats" else "networks")
     if output == "stats":
         return _stats_frame(value)

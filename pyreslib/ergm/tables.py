@@ -1,4 +1,7 @@
-"""Rendering of result tables (text, Markdown, LaTeX, HTML) shared by summaries and compare().
+"""Rendering of result tables (text, Markdown, LaTeX, HTML) shared by summaries and compare():
+R's significance codes and number formats, the one LaTeX escaper (:func:`latex_escape`), the
+table writers, and :class:`SummaryMixin`, which gives every summary object its
+``__str__``/``_repr_html_`` from its ``as_text``/``as_html``.
 
 A table here is a header (column labels), body rows ``(label, cells)``, optional indices of
 rows that start a new block (a rule above them) and notes printed beneath, inside the table's
@@ -10,7 +13,44 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+import numpy as np
+
 Row = tuple[str, Sequence[str]]
+
+
+def significance_stars(p: float) -> str:
+    """R's significance codes: *** < 0.001, ** < 0.01, * < 0.05, . < 0.1."""
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+def r_format(value: float, digits: int = 4) -> str:
+    """A number as R's ``format(x, digits=4)`` prints it in statnet's summary footer."""
+    if not np.isfinite(value):
+        return "NA" if np.isnan(value) else ("Inf" if value > 0 else "-Inf")
+    if value != 0 and abs(value) >= 10 ** (digits - 1):
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}"
+
+
+class SummaryMixin:
+    """``str(x)`` is ``x.as_text()`` and notebooks show ``x.as_html()``: one definition for
+    every summary and table object (``as_latex`` is each class's own)."""
+
+    def as_text(self) -> str:  # pragma: no cover - every user defines it
+        raise NotImplementedError
+
+    def as_html(self) -> str:
+        import html as _html
+
+        return "<pre>" + _html.escape(self.as_text()) + "</pre>"
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
 
 _TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#",
                  "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
@@ -18,6 +58,8 @@ _TEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", 
 
 
 def latex_escape(text: str) -> str:
+    """``text`` with every character LaTeX treats specially escaped (``\\ & % _ # $ { } ~ ^
+    < >``): the one escaper of every ``.tex`` pyreslib writes."""
     return "".join(_TEX_SPECIALS.get(ch, ch) for ch in str(text))
 
 

@@ -200,7 +200,7 @@ class FitPool:
                                  cluster=self._cluster,
                                  busy=[float(w) for w in self._busy()], timeout=self.POLL)
             self._read_logs()
-            if answer is bridge.session().ro.NULL:
+            if bridge.is_null(answer):
                 continue
             if isinstance(answer[0], str):  # R took Ctrl-C while it waited (r/workers.R)
                 raise KeyboardInterrupt("interrupted while waiting for the R workers")

@@ -11,7 +11,7 @@ What lands in the folder (docs/results-schema.md):
 - ``results.json``: every number the report shows (:mod:`pyreslib.outputs.results_json`);
 - ``tables/``: every table as CSV, Markdown and LaTeX; ``figures/``: every figure as PNG
   (:mod:`pyreslib.outputs.sections` chooses them);
-- ``report.html``: self-contained, readable offline (:mod:`pyreslib.report` renders it);
+- ``report.html``: self-contained, readable offline (:mod:`pyreslib.outputs.report` renders it);
 - ``ingest/``: what happened to every record (report, unresolved applicants, rejected rows,
   each list as CSV and as JSON with the raw values);
 - ``.pyreslib-manifest.json``: every file above with its size and SHA-256, written last.
@@ -77,8 +77,7 @@ def write(result: AnalysisResult, out_dir: str | Path | None, *,
     ``--out`` does); ``None`` writes to the config's ``output.folder``.  A full disk or a
     read-only folder raises :class:`~pyreslib.errors.OutputError` and leaves nothing behind.
     """
-    from pyreslib import report
-    from pyreslib.outputs import sections
+    from pyreslib.outputs import report, sections
 
     cfg = result.config
     out = check_destination(out_dir, cfg, cwd=cwd, chosen=chosen)

@@ -1,6 +1,6 @@
 """The ERGM part of report.html: the models, each stage's fits, and the stages compared.
 
-:func:`ergm_sections` turns the ERGM step (:class:`pyreslib.ergm_step.ERGMStep`) into report
+:func:`ergm_sections` turns the ERGM step (:class:`pyreslib.stagemodels.step.ERGMStep`) into report
 sections:
 
 - "ERGM: the models": what was fitted and how (MCMC profile, seed), every fit side by side
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from pyreslib.ergm_step import ERGMFit, ERGMStep
-    from pyreslib.report import FigureEntry, ReportGroup, ReportSection
+    from pyreslib.outputs.report import FigureEntry, ReportGroup, ReportSection
+    from pyreslib.stagemodels.step import ERGMFit, ERGMStep
 
 __all__ = ["ergm_sections"]
 
@@ -45,7 +45,7 @@ def ergm_sections(ergm: ERGMStep, figs: dict[str, list[FigureEntry]]) -> list[Re
 
 
 def _overview(ergm: ERGMStep, figs) -> ReportSection:
-    from pyreslib.report import ReportSection, TableEntry
+    from pyreslib.outputs.report import ReportSection, TableEntry
 
     tables = []
     if ergm.comparison is not None:
@@ -72,7 +72,7 @@ def _overview(ergm: ERGMStep, figs) -> ReportSection:
 
 
 def _stage_section(ergm: ERGMStep, stage: str, figs) -> ReportSection:
-    from pyreslib.report import ReportSection
+    from pyreslib.outputs.report import ReportSection
 
     groups = []
     for (fit_stage, model), fit in ergm.fits.items():
@@ -86,7 +86,7 @@ def _stage_section(ergm: ERGMStep, stage: str, figs) -> ReportSection:
 
 
 def _fit_groups(fit: ERGMFit, figs) -> list[ReportGroup]:
-    from pyreslib.report import ReportGroup, TableEntry
+    from pyreslib.outputs.report import ReportGroup, TableEntry
 
     name = f"{fit.stage}_{fit.model}"
     res = fit.results
@@ -148,7 +148,7 @@ def _fit_groups(fit: ERGMFit, figs) -> list[ReportGroup]:
 
 
 def _lr_group(test) -> ReportGroup:
-    from pyreslib.report import ReportGroup, TableEntry
+    from pyreslib.outputs.report import ReportGroup, TableEntry
 
     title = f"Likelihood-ratio test: {test.smaller} vs {test.larger}"
     if test.anova is None:
@@ -167,7 +167,7 @@ def _lr_group(test) -> ReportGroup:
 
 
 def _pooled_section(ergm: ERGMStep, figs) -> ReportSection:
-    from pyreslib.report import ReportGroup, ReportSection, TableEntry
+    from pyreslib.outputs.report import ReportGroup, ReportSection, TableEntry
 
     pooled = ergm.pooled
     text = (f"Did an effect matter more in one stage than in another? The {pooled.model} "

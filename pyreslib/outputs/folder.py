@@ -202,7 +202,7 @@ def _walk(folder: Path) -> Iterator[tuple[str, Path, str]]:
 
 def manifest(folder: str | Path, *, command: str) -> dict:
     """The manifest of every file below ``folder`` (the manifest file itself excluded)."""
-    from pyreslib import __version__
+    from pyreslib._version import __version__
 
     folder = Path(folder)
     files = [{"path": rel, "size": path.stat().st_size, "sha256": _sha256(path)}

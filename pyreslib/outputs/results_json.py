@@ -72,7 +72,7 @@ def ingest_report_dict(result: AnalysisResult) -> dict[str, Any]:
 
 def results_dict(result: AnalysisResult) -> dict[str, Any]:
     """What results.json holds (before rounding), from an analysis result."""
-    from pyreslib import __version__
+    from pyreslib._version import __version__
 
     cfg = result.config
     results: dict[str, Any] = {

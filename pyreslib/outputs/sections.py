@@ -17,7 +17,7 @@ from pyreslib.progress import Progress, step
 
 if TYPE_CHECKING:
     from pyreslib.analysis import AnalysisResult, ERGMStep
-    from pyreslib.report import FigureEntry, ReportSection
+    from pyreslib.outputs.report import FigureEntry, ReportSection
 
 __all__ = ["report_sections", "write_figures"]
 
@@ -25,8 +25,8 @@ __all__ = ["report_sections", "write_figures"]
 def write_figures(result: AnalysisResult, folder: Path, *,
                   progress: Progress | None = None) -> dict[str, list[FigureEntry]]:
     """Draw every figure of ``result`` into ``folder`` (PNG); return them by report group."""
-    from pyreslib import figures
-    from pyreslib.report import FigureEntry, save_figure
+    from pyreslib.outputs import figures
+    from pyreslib.outputs.report import FigureEntry, save_figure
 
     cfg = result.config
     networks, communities = result.networks, result.communities
@@ -82,7 +82,7 @@ def write_figures(result: AnalysisResult, folder: Path, *,
 def _ergm_figures(ergm: ERGMStep) -> list[tuple[str, str, str, str, Callable[[], Any]]]:
     """The ERGM step's figures: coefficients of every fit, each fit's goodness of fit and
     MCMC diagnostics, and the pooled model's effect per stage."""
-    from pyreslib import figures
+    from pyreslib.outputs import figures
 
     plan: list[tuple[str, str, str, str, Callable[[], Any]]] = []
     if ergm.results():
@@ -143,7 +143,7 @@ def report_sections(result: AnalysisResult,
                     figure_entries: dict[str, list[FigureEntry]]) -> list[ReportSection]:
     """The sections of report.html, in order, with their tables and figures."""
     from pyreslib import community, resilience
-    from pyreslib.report import ReportSection, TableEntry
+    from pyreslib.outputs.report import ReportSection, TableEntry
     from pyreslib.study import comparison_frame
 
     cfg = result.config

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from pyreslib.errors import InputError
-from pyreslib.ingest import IngestResult, ingest_file, ingest_frame, parse_stages
+from pyreslib.accounting import IngestResult
+from pyreslib.ingest import ingest_file, ingest_frame
 from pyreslib.network import border_matrix, distance_matrix
+from pyreslib.stages import parse_stages
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 HEADER = "申请号,申请日,申请人,申请人地址\n"

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from pyreslib.ergm.tables import latex_escape
 from pyreslib.errors import InputError
 
 __all__ = [
@@ -134,17 +135,10 @@ def write_table(table: TableEntry, folder: str | Path, *, synthetic: bool = Fals
     md_path = write_file(folder / f"{table.name}.md",
                          f"**{caption}**\n\n" + shown.to_markdown(index=table.index) + "\n")
 
-    latex = shown.to_latex(index=table.index, caption=_latex_escape(caption),
+    latex = shown.to_latex(index=table.index, caption=latex_escape(caption),
                            label=f"tab:{table.name}", escape=True)
     tex_path = write_file(folder / f"{table.name}.tex", latex)
     return [csv_path, md_path, tex_path]
-
-
-def _latex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                 ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
-        text = text.replace(a, b)
-    return text
 
 
 def save_figure(fig, path: str | Path, *, dpi: int = 110) -> Path:
@@ -277,7 +271,7 @@ def render_html(
     """The self-contained report page (figures embedded as base64 PNG data URIs)."""
     from markupsafe import Markup
 
-    from pyreslib import __version__
+    from pyreslib._version import __version__
 
     uris, table_html = {}, {}
     for section in sections:

@@ -1,4 +1,4 @@
-"""City geography and innovation masses for the SYNTHETIC demo (:mod:`pyreslib.demo_networks`).
+"""City geography and innovation masses for the SYNTHETIC demo (:mod:`pyreslib.datasets.synthetic.networks`).
 
 The geography is real: the 337 prefecture-level units of ``data/china_cities.csv``, the
 great-circle distances between their seats and the shared borders of

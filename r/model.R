@@ -1,47 +1,6 @@
-# pyreslib's R side: plain functions over matrices, data frames and lists that return plain
-# lists, so that the rpy2 seam in pyreslib/ergm/bridge.py stays thin.
-#
-# No function here parses or evaluates text. Formulas arrive as validated term lists
-# (name + literal arguments, checked in Python by pyreslib.ergm.formula) and are rebuilt as
-# call objects with as.name()/as.call(); control settings arrive as named lists of literals.
-
-# Run fun(...) collecting warnings; an R error becomes list(error = message) instead of a
-# longjmp through the embedding, and an interrupt (Ctrl-C) is left to propagate.
-pyreslib_call <- function(fun, args) {
-  warnings <- character()
-  value <- tryCatch(
-    withCallingHandlers(
-      do.call(fun, args),
-      warning = function(w) {
-        # ergm 4.12's step-length search always asks for the glpk solver (its
-        # MCMLE.steplength.solver setting is not passed down) and warns before falling back
-        # to lpSolveAPI when Rglpk is absent. The fallback is the documented behaviour, so
-        # this one message is not passed on; every other warning is.
-        if (!grepl("selected as the solver, but package .Rglpk. is not available",
-                   conditionMessage(w))) {
-          warnings <<- c(warnings, conditionMessage(w))
-        }
-        invokeRestart("muffleWarning")
-      },
-      message = function(m) {
-        # ergm 4.12 reports an MCMC-MLE that stopped at MCMLE.maxit only as a message;
-        # pass it on as a warning so it cannot go unseen (the message still prints).
-        if (grepl("did not converge|not converge", conditionMessage(m))) {
-          warnings <<- c(warnings, trimws(conditionMessage(m)))
-        }
-      }
-    ),
-    error = function(e) {
-      structure(list(message = conditionMessage(e),
-                     call = paste(deparse(conditionCall(e), nlines = 2L), collapse = " ")),
-                class = "pyreslib_error")
-    }
-  )
-  if (inherits(value, "pyreslib_error")) {
-    return(list(error = value$message, error_call = value$call, warnings = warnings))
-  }
-  list(value = value, warnings = warnings)
-}
+# The fit (pyreslib.ergm.model and pyreslib.ergm.control): the network object, formulas
+# rebuilt from validated terms, control.ergm from literals, ergm() itself and what is read
+# back from the fit (see r/bridge.R for the conventions).
 
 # terms: list of list(name = "gwesp", args = list(0.25, fixed = TRUE), offset = FALSE);
 # validated in Python. Arguments are literal values (a dyad list arrives as an integer matrix);
@@ -222,13 +181,6 @@ pyreslib_sample_edges <- function(fit) {
   as.numeric(as.matrix(s)[, "edges"]) + network::network.edgecount(fit$network)
 }
 
-# Versions of `packages` (the list of r/required-packages.txt, handed over by the bridge).
-pyreslib_versions <- function(packages) {
-  pkgs <- as.character(packages)
-  vapply(pkgs, function(p) tryCatch(as.character(utils::packageVersion(p)),
-                                    error = function(e) NA_character_), character(1))
-}
-
 pyreslib_control_names <- function() names(formals(ergm::control.ergm))
 
 # What each control.ergm setting takes, from its default: "logical", "character", "choice"
@@ -251,70 +203,3 @@ pyreslib_control_spec <- function() {
   list(names = names(defaults), kind = unname(kind), choices = choices)
 }
 
-# ---- diagnostics ---------------------------------------------------------------------------
-
-# Goodness of fit. `which` holds names from a fixed set checked in Python (degree, espartners,
-# distance, model, ...); they become a GOF formula through as.name(), never through parse().
-pyreslib_gof <- function(fit, which, nsim, seed) {
-  rhs <- Reduce(function(a, b) call("+", a, b), lapply(which, as.name))
-  gof_formula <- stats::as.formula(call("~", rhs), env = asNamespace("ergm"))
-  g <- ergm::gof(fit, GOF = gof_formula, control = ergm::control.gof.ergm(nsim = nsim, seed = seed))
-  keys <- c(degree = "deg", idegree = "ideg", odegree = "odeg", espartners = "espart",
-            dspartners = "dspart", distance = "dist", triadcensus = "triadcensus", model = "model")
-  out <- list()
-  for (w in which) {
-    k <- keys[[w]]
-    pval <- g[[paste0("pval.", k)]]
-    sim <- g[[paste0("sim.", k)]]
-    out[[w]] <- list(labels = as.character(rownames(pval)),
-                     table = unname(as.matrix(pval)),
-                     columns = colnames(pval),
-                     simulated = unname(as.matrix(sim)),
-                     observed = as.numeric(g[[paste0("obs.", k)]]))
-  }
-  out
-}
-
-# MCMC diagnostics from the sample of the last MCMC-MLE iteration (statistics relative to the
-# observed ones, as ergm stores them): per statistic and chain, Geweke z; over chains, effective
-# sample size and lag-1 autocorrelation; jointly, ergm's multivariate Geweke test and the
-# approximate Hotelling test that the sample mean equals the observed statistics.
-pyreslib_mcmc_diagnostics <- function(fit) {
-  s <- fit$sample
-  if (is.null(s)) stop("this fit has no MCMC sample: it was estimated without MCMC ",
-                       "(a dyad-independent model, or estimate = 'MPLE')")
-  stats_names <- colnames(s[[1]])
-  chains <- length(s)
-  geweke <- do.call(rbind, lapply(seq_len(chains), function(i) {
-    z <- coda::geweke.diag(s[[i]])$z
-    cbind(chain = i, z = as.numeric(z))
-  }))
-  joint_geweke <- tryCatch(ergm:::geweke.diag.mv(s), error = function(e) NULL)
-  hotelling <- tryCatch(ergm:::approx.hotelling.diff.test(s), error = function(e) NULL)
-  combined <- as.matrix(s)
-  observed <- as.numeric(fit$nw.stats)
-  list(
-    statistics = stats_names,
-    chains = chains,
-    observed = observed,
-    sample_mean_diff = as.numeric(colMeans(combined)),
-    sample_sd = as.numeric(apply(combined, 2, stats::sd)),
-    geweke_chain = as.numeric(geweke[, "chain"]),
-    geweke_z = as.numeric(geweke[, "z"]),
-    ess = as.numeric(coda::effectiveSize(s)),
-    lag1 = as.numeric(coda::autocorr.diag(s, lags = 1)),
-    joint_geweke_p = if (is.null(joint_geweke)) NA_real_ else as.numeric(joint_geweke$p.value),
-    hotelling_stat = if (is.null(hotelling)) NA_real_ else as.numeric(hotelling$statistic),
-    hotelling_p = if (is.null(hotelling)) NA_real_ else as.numeric(hotelling$p.value),
-    sample = unname(combined),
-    sample_chain = rep(seq_len(chains), vapply(s, nrow, integer(1))),
-    interval = as.numeric(attr(s[[1]], "mcpar")[3])
-  )
-}
-
-# Re-estimate the log-likelihood by bridge sampling with more steps (a finer path between the
-# dyad-independent reference and the MLE): Hunter & Handcock (2006), ergm's logLik.ergm.
-pyreslib_bridge_loglik <- function(fit, nsteps, seed) {
-  ll <- stats::logLik(fit, force.reeval = TRUE, control = ergm::control.logLik.ergm(bridge.nsteps = nsteps, seed = seed))
-  list(llf = as.numeric(ll), df = as.numeric(attr(ll, "df")), nobs = as.numeric(stats::nobs(fit)))
-}

@@ -11,7 +11,7 @@ aggregates next to the reference study's, with the relative differences.
 
 When a part of the analysis that was asked for fails (an ERGM fit, a goodness of fit) the run
 still writes everything else, says what failed on stderr (even with ``--quiet``) and exits
-with 3 (``pyreslib.cli.EXIT_PART_FAILED``); ``--keep-going`` makes that exit 0.
+with 3 (:data:`pyreslib.cli.signals.EXIT_PART_FAILED`); ``--keep-going`` makes that exit 0.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Self
 
-from pyreslib.cli import check_stop_signals
+from pyreslib.cli.signals import EXIT_PART_FAILED, check_stop_signals
 from pyreslib.progress import Progress
 
 __all__ = ["RichProgress", "add_run_commands", "demo_config_path"]
@@ -65,7 +65,7 @@ def add_run_commands(subparsers) -> None:
         description=(
             "Run the analysis a TOML config describes and write results.json, tables/ (CSV, "
             "Markdown, LaTeX), figures/ (PNG) and a self-contained report.html into DIR. See "
-            "the README's config reference."
+            "docs/configuration.md."
         ),
     )
     run.add_argument("config", metavar="CONFIG.toml", help="the run configuration")
@@ -103,7 +103,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
 def _demo_config(args: argparse.Namespace):
     from pyreslib.config import load_config
-    from pyreslib.demo_data import load_demo
+    from pyreslib.datasets import load_demo
 
     overrides = _overrides(args)
     patents, covariates = load_demo()  # the committed demo files (data/demo/)
@@ -153,8 +153,6 @@ def _first_line(message: str, limit: int = 120) -> str:
 def _exit_code(result, args: argparse.Namespace) -> int:
     """0, or 3 when a requested part failed (said on stderr even with --quiet), unless
     --keep-going."""
-    from pyreslib.cli import EXIT_PART_FAILED
-
     failed = failed_parts(result)
     if not failed:
         return 0

@@ -66,9 +66,7 @@ of a share changes the role of few cities.
    times the cross-city ones, the study's four leaders taking the fixed shares
    :data:`INTERNAL_LEADERS` and every other city a share :math:`\propto m_i(t)^{0.6}`.
 
-The calibration of :data:`STAGE_STRUCTURE` is :mod:`pyreslib.demo_calibration`'s.
-(Length: about 630 lines, over the project's 600, because the model's constants, its seven
-steps and their documentation belong together.)
+The calibration of :data:`STAGE_STRUCTURE` is :mod:`pyreslib.datasets.synthetic.calibration`'s.
 """
 
 from __future__ import annotations
@@ -80,7 +78,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from pyreslib.demo_cities import (
+from pyreslib.datasets.synthetic.cities import (
     DEFAULT_SEED,
     MASS_BOOST,
     MIN_DISTANCE_KM,
@@ -181,7 +179,7 @@ class StageStructure:
 
 
 STAGE_STRUCTURE: dict[str, StageStructure] = {
-    # found by pyreslib.demo_calibration.calibrate_stage at seed 20231 (see that module)
+    # found by pyreslib.datasets.synthetic.calibration.calibrate_stage at seed 20231 (see that module)
     "2011-2014": StageStructure(
         cities=92, pairs=181, collaborations=628, regional_hubs=13,
         detached=(2, 3, 2, 3, 2, 3), core_links=9, direct_share=0.3391, chain_share=0.2229,

@@ -1,7 +1,7 @@
 """The files the SYNTHETIC generator writes: patent records, city covariates, the demo folder.
 
 Nothing in this module is real data.  :mod:`pyreslib.datasets` draws, per stage, which cities
-collaborate (the seeded network model of :mod:`pyreslib.demo_networks`); this module dresses
+collaborate (the seeded network model of :mod:`pyreslib.datasets.synthetic.networks`); this module dresses
 those city sets as what a user would bring:
 
 - patent records in the export format :mod:`pyreslib.ingest` reads (:func:`generate_patents`):
@@ -15,8 +15,7 @@ those city sets as what a user would bring:
   GBK-encoded slice and a README generated with the figures the files measure next to the
   study's.
 
-Every output carries :data:`pyreslib.datasets.SYNTHETIC_NOTICE`.  (Length: about 800 lines,
-over the project's 600, of which some 200 are word lists and the demo README's template.)
+Every output carries :data:`pyreslib.datasets.SYNTHETIC_NOTICE`.
 """
 
 from __future__ import annotations
@@ -33,187 +32,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pyreslib._resources import data_dir
-from pyreslib.datasets import (
+from pyreslib.datasets import DEMO_FILES, SYNTHETIC_NOTICE
+from pyreslib.datasets.synthetic import (
     _STREAM_COVARIATES,
     _STREAM_ROWS,
     DEFAULT_SEED,
     DEFAULT_STAGES,
-    SYNTHETIC_NOTICE,
     CityMasses,
     StageDraw,
     city_masses,
     draw_stages,
     geography,
 )
+from pyreslib.datasets.synthetic.applicants import (
+    FOREIGN_APPLICANTS,
+    HISTORICAL_NAMES,
+    ApplicantPool,
+    applicant_pool,
+)
+from pyreslib.datasets.synthetic.readme import _demo_readme
 from pyreslib.errors import InputError
-from pyreslib.study import COVARIATES, aggregates
+from pyreslib.study import COVARIATES
 
 COLUMNS = ("申请号", "申请日", "申请人", "申请人地址")
 """Export columns: patent id, application date, applicants and their addresses (";"-joined)."""
-
-
-# --- text: applicants and addresses ---------------------------------------------------------
-
-_BRANDS = (
-    "华宇",
-    "恒通",
-    "天成",
-    "博远",
-    "新源",
-    "力拓",
-    "鼎盛",
-    "瑞丰",
-    "众合",
-    "嘉禾",
-    "宏达",
-    "金科",
-    "远景",
-    "长风",
-    "启航",
-    "卓越",
-    "领航",
-    "驰骋",
-    "绿动",
-    "星辰",
-    "元能",
-    "睿驰",
-    "蓝海",
-    "中科",
-    "汇能",
-    "智行",
-    "国轩",
-    "正泰",
-    "海纳",
-    "凯瑞",
-)
-_INDUSTRIES = (
-    "新能源汽车",
-    "汽车",
-    "电池",
-    "电机",
-    "电气",
-    "动力",
-    "智能科技",
-    "新材料",
-    "储能",
-    "电子",
-    "充电设备",
-)
-_SUFFIXES = ("有限公司", "有限公司", "有限公司", "股份有限公司")
-_INSTITUTES = ("大学", "理工大学", "工业大学", "科技大学", "新能源汽车研究院", "职业技术学院")
-_DISTRICTS = ("高新区", "开发区", "新区", "城东区", "城西区", "城南区", "城北区", "园区")
-_ROADS = (
-    "科技路",
-    "创新大道",
-    "学府路",
-    "建设路",
-    "人民路",
-    "解放路",
-    "和平路",
-    "工业大道",
-    "文化路",
-    "发展大道",
-    "振兴路",
-    "胜利路",
-    "科学大道",
-    "环城路",
-    "高新大道",
-)
-
-#: Unresolvable applicants the messy rows add (foreign, Hong Kong and Taiwan are outside the
-#: 337 units; "海外" names no place).
-_FOREIGN = (
-    ("丰田自动车株式会社", "Tokyo, Japan"),
-    ("Robert Bosch GmbH", "Stuttgart, Germany"),
-    ("LG Chem, Ltd.", "Seoul, Korea"),
-    ("某海外研究所", "海外"),
-    ("香港新能源科技有限公司", "香港特别行政区九龙湾宏光道8号"),
-    ("台湾电能股份有限公司", "台湾省台北市信义路5号"),
-)
-
-#: Historical names the messy rows put into addresses: current adcode -> old name in address.
-_HISTORICAL = {
-    420600: "襄樊市",
-    340100: "巢湖市",
-    370100: "莱芜市",
-    520500: "毕节地区",
-    530800: "思茅市",
-    630200: "海东地区",
-}
-
-
-@functools.cache
-def _forbidden_fragments() -> tuple[str, ...]:
-    folder = data_dir()
-    every = pd.read_csv(folder / "china_cities.csv")
-    aliases = pd.read_csv(folder / "china_city_aliases.csv")
-    names = set(every["short_zh"]) | set(every["name_zh"]) | set(aliases["alias_zh"])
-    return tuple(sorted(n for n in names if isinstance(n, str) and len(n) >= 2))
-
-
-def _clean(word: str) -> bool:
-    """A made-up word must not name any city, or a resolver could be misled by it."""
-    return not any(f in word for f in _forbidden_fragments())
-
-
-@dataclass(frozen=True)
-class ApplicantPool:
-    """Made-up organisations per city: ``names[k]``, ``addresses[k]`` for k in
-    ``start[i]:start[i] + size[i]`` belong to city i."""
-
-    names: np.ndarray
-    addresses: np.ndarray
-    start: np.ndarray
-    size: np.ndarray
-
-
-def applicant_pool(
-    seed: int = DEFAULT_SEED,
-    *,
-    min_size: int = 4,
-    max_size: int = 60,
-    masses: CityMasses | None = None,
-) -> ApplicantPool:
-    """Organisations for every city, more for bigger cities (size ∝ sqrt mass)."""
-    geo = geography()
-    masses = city_masses(seed) if masses is None else masses
-    rng = np.random.default_rng([seed, _STREAM_ROWS, 0])
-    brands = [b for b in _BRANDS if _clean(b)]
-    districts = [d for d in _DISTRICTS if _clean(d)]
-    roads = [r for r in _ROADS if _clean(r)]
-    rel = np.sqrt(masses.base / masses.base.max())
-    sizes = np.clip(np.round(min_size + (max_size - min_size) * rel), min_size, max_size).astype(
-        int
-    )
-    names: list[str] = []
-    addresses: list[str] = []
-    for row, size in zip(geo.cities.itertuples(index=False), sizes, strict=True):
-        prefix = row.name_zh if row.province_zh == row.name_zh else row.province_zh + row.name_zh
-        seen: set[str] = set()
-        institutes = list(rng.permutation(len(_INSTITUTES))[: max(1, size // 8)])
-        while len(seen) < size:
-            if institutes:
-                name = row.short_zh + _INSTITUTES[institutes.pop()]
-            else:
-                name = (
-                    row.short_zh
-                    + brands[rng.integers(len(brands))]
-                    + _INDUSTRIES[rng.integers(len(_INDUSTRIES))]
-                    + _SUFFIXES[rng.integers(len(_SUFFIXES))]
-                )
-            if name in seen:
-                continue
-            seen.add(name)
-            names.append(name)
-            district = districts[rng.integers(len(districts))] if rng.random() < 0.5 else ""
-            addresses.append(
-                f"{prefix}{district}{roads[rng.integers(len(roads))]}{rng.integers(1, 999)}号"
-            )
-    start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return ApplicantPool(
-        np.array(names, dtype=object), np.array(addresses, dtype=object), start, sizes
-    )
 
 
 # --- patents --------------------------------------------------------------------------------
@@ -223,7 +65,7 @@ YEARLY_GROWTH = 0.25
 
 #: How many rows of each messy kind :func:`generate_patents` adds or alters (``messy=True``).
 MESSY_COUNTS: dict[str, int] = {
-    "historical_name": 4,  # per old name in _HISTORICAL, where that city appears
+    "historical_name": 4,  # per old name in HISTORICAL_NAMES, where that city appears
     "fullwidth_separator": 40,
     "duplicate_id": 25,
     "unresolvable_coapplicant": 30,
@@ -331,7 +173,7 @@ def _add_messy(
         return [int(k) for k in picked]
 
     # Historical names: old prefecture names in addresses (they resolve to today's unit).
-    for adcode, old in _HISTORICAL.items():
+    for adcode, old in HISTORICAL_NAMES.items():
         i = geo.index_of(adcode)
         current = cities.at[i, "name_zh"]
         rows = [k for k, p in enumerate(patents) if i in p.cities and p.year <= 2018]
@@ -356,7 +198,7 @@ def _add_messy(
 
     # A foreign (unresolvable) co-applicant appended to cross-city patents.
     for k in fresh(cross_rows, counts.get("unresolvable_coapplicant", 0)):
-        name, address = _FOREIGN[int(rng.integers(len(_FOREIGN)))]
+        name, address = FOREIGN_APPLICANTS[int(rng.integers(len(FOREIGN_APPLICANTS)))]
         patents[k].names.append(name)
         patents[k].addresses.append(address)
         patents[k].cities.append(-1)
@@ -370,13 +212,13 @@ def _add_messy(
     # Patents with only unresolvable applicants.
     extra = []
     for _ in range(counts.get("unresolvable_only", 0)):
-        a, b = rng.choice(len(_FOREIGN), size=2, replace=False)
+        a, b = rng.choice(len(FOREIGN_APPLICANTS), size=2, replace=False)
         extra.append(
             _Patent(
                 year=int(rng.integers(2011, 2022)),
                 cities=[-1, -1],
-                names=[_FOREIGN[a][0], _FOREIGN[b][0]],
-                addresses=[_FOREIGN[a][1], _FOREIGN[b][1]],
+                names=[FOREIGN_APPLICANTS[a][0], FOREIGN_APPLICANTS[b][0]],
+                addresses=[FOREIGN_APPLICANTS[a][1], FOREIGN_APPLICANTS[b][1]],
                 cross_city=False,
             )
         )
@@ -540,13 +382,6 @@ def generate_records(
 
 # --- the committed demo ---------------------------------------------------------------------
 
-DEMO_FILES = {
-    "patents": "patents.csv",
-    "patents_gbk": "patents_gbk.csv",
-    "covariates": "city_covariates.csv",
-    "manifest": "manifest.json",
-    "readme": "README.md",
-}
 
 
 def write_demo(
@@ -560,10 +395,10 @@ def write_demo(
     messy-row counts, the stage aggregates and every figure the study reports as measured on
     ``patents.csv`` by
     pyreslib's own ingest, metrics, Infomap and resilience index
-    (:func:`pyreslib.demo_calibration.measured_shape`), and ``README.md`` describes it all.
+    (:func:`pyreslib.datasets.synthetic.calibration.measured_shape`), and ``README.md`` describes it all.
     Only these five files are written (others in ``out_dir`` are left alone).
     """
-    from pyreslib.demo_calibration import measured_shape
+    from pyreslib.datasets.synthetic.calibration import measured_shape
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -578,7 +413,7 @@ def write_demo(
     shape = measured_shape(paths["patents"])
     manifest = {
         "notice": SYNTHETIC_NOTICE,
-        "generator": "pyreslib.demo_data.write_demo",
+        "generator": "pyreslib.datasets.synthetic.files.write_demo",
         "seed": seed,
         "scale": scale,
         "rows": {
@@ -612,188 +447,3 @@ def _plain(value):
     if isinstance(value, (int, np.integer)):
         return int(value)
     return round(float(value), 6)
-
-
-def _demo_readme(manifest: dict, patents: pd.DataFrame, shape: pd.DataFrame) -> str:
-    """The demo folder's README: what it is, how it was made, what it measures."""
-    from pyreslib.demo_calibration import SHAPE_TARGETS
-    from pyreslib.demo_networks import STORY_PAIRS, structure_table
-
-    geo = geography()
-    name = dict(zip(geo.cities["adcode"], geo.cities["name_en"], strict=True))
-    study = aggregates().set_index("stage")
-    rows = manifest["rows"]
-    messy = manifest["messy_rows"]
-
-    def cell(value: float, target: float | None, digits: int) -> str:
-        shown = f"{value:,.{digits}f}"
-        return shown if target is None or pd.isna(target) else f"{shown} ({target:,.{digits}f})"
-
-    lines = [
-        "| figure | " + " | ".join(shape.index) + " |",
-        "|---|" + "---|" * len(shape),
-    ]
-    figures = [
-        ("cities", 0, "cities"), ("pairs", 0, "city pairs"),
-        ("collaborations", 0, "cross-city collaborations"),
-        ("average_degree", 2, "average degree"),
-        ("closeness_above_mean_pct", 1, "closeness above the mean, %"),
-        ("zero_betweenness_pct", 1, "zero betweenness, %"),
-        ("betweenness_above_mean_pct", 1, "betweenness above the mean, %"),
-        ("modules", 0, "Infomap modules"), ("largest_module", 0, "largest module (cities)"),
-        ("network_resilience", 2, "network resilience D (study preset)"),
-    ]
-    published_d = {"2011-2014": 0.01, "2015-2017": 0.77, "2018-2021": 0.99}
-    for key, digits, label in figures:
-        cells = []
-        for stage, row in shape.iterrows():
-            if key in ("cities", "pairs", "collaborations", "average_degree"):
-                target = study.at[stage, key] if stage in study.index else None
-            elif key == "network_resilience":
-                target = published_d.get(stage)
-            else:
-                target = SHAPE_TARGETS.get(stage, {}).get(key)
-                target = target if isinstance(target, (int, float)) else None
-            cells.append(cell(float(row[key]), target, digits))
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    tops = [", ".join(name[c] for c in row["top_by_degree"]) for _, row in shape.iterrows()]
-    lines.append("| top three by degree | " + " | ".join(tops) + " |")
-    firsts = ["yes" if row["beijing_first"] else "no" for _, row in shape.iterrows()]
-    lines.append("| Beijing first on degree, closeness, betweenness | " + " | ".join(firsts)
-                 + " |")
-    measured = "\n".join(lines)
-
-    table = structure_table().set_index("stage").T
-    structure = "\n".join(
-        ["| field | " + " | ".join(table.columns) + " |", "|---|" + "---|" * len(table.columns)]
-        + [f"| `{field}` | " + " | ".join(_short(v) for v in values) + " |"
-           for field, values in table.iterrows()]
-    )
-    story = "; ".join(
-        f"{stage} " + ", ".join(f"{name[a]}-{name[b]} {n}" for (a, b), n in pairs.items())
-        for stage, pairs in STORY_PAIRS.items()
-    )
-    old_names = patents["申请人地址"].str.extractall(f"({'|'.join(_HISTORICAL.values())})")[0]
-    historical = ", ".join(f"{k} {v}" for k, v in old_names.value_counts().sort_index().items())
-    return f"""# ⚠ SYNTHETIC DEMO DATA — not real patents, applicants, addresses or statistics ⚠
-
-Every file in this folder was **generated** by `pyreslib.demo_data.write_demo("data/demo")`
-(seed {manifest["seed"]}, scale {manifest["scale"]}); this README too. No record describes a
-real patent; organisation names, addresses and city covariates are invented. Only the city
-geography they are built on is real (`../china_cities.csv`, `../china_city_borders.csv`; see
-`../PROVENANCE.md`). Anything computed from these files — tables, figures, reports — must say
-**synthetic demo data**.
-
-Regenerate (byte-identical with the same pyreslib version):
-
-```bash
-python -c "from pyreslib.demo_data import write_demo; write_demo('data/demo')"
-```
-
-## Files
-
-| file | rows | what |
-|---|---|---|
-| `patents.csv` | {rows["patents"]:,} | cooperative patent records, UTF-8, the export format `pyreslib.ingest` reads |
-| `patents_gbk.csv` | {rows["patents_gbk"]:,} | the first {rows["patents_gbk"]:,} rows of `patents.csv`, **GBK-encoded** (tests encoding detection; the same patents, so do not ingest both files together) |
-| `city_covariates.csv` | {rows["covariates"]:,} | synthetic yearly covariates, 337 units x 2011-2021 |
-| `manifest.json` | | seed, row counts, messy-row counts, the figures below |
-| `demo.toml` | | the demo's run configuration (`pyreslib demo`); not written by `write_demo` |
-
-### `patents.csv` columns
-
-| column | meaning |
-|---|---|
-| `申请号` | application number, `CN` + year + kind (1 invention, 2 utility model) + 7-digit serial + `.` + check digit |
-| `申请日` | application date, `YYYY-MM-DD` |
-| `申请人` | applicants, joined by `;` |
-| `申请人地址` | one address per applicant, same order, joined by `;` (e.g. `江苏省南京市高新区科技路12号`) |
-
-### `city_covariates.csv` columns (all SYNTHETIC)
-
-| column | unit | model (x = centred log innovation mass, t = year - 2011, u = persistent city effect) |
-|---|---|---|
-| `adcode` | | 6-digit code of `../china_cities.csv` (the 337 prefecture-level units) |
-| `year` | | 2011-2021 |
-| `gdp_per_capita` | yuan | ln = 10.6 + 0.15 x + 0.07 t + u + e |
-| `education_spending` | million yuan | ln = 8.3 + 0.35 x + 0.08 t + u + e |
-| `st_spending` | million yuan | science & technology expenditure; ln = 5.6 + 0.50 x + 0.10 t + u + e |
-
-They are correlated with the innovation mass on purpose, so ERGM node covariates have something
-to find.
-
-## How the patents were generated
-
-The formulas are in the docstrings of `pyreslib/demo_networks.py` (which cities collaborate, how
-often; the calibration procedure in `pyreslib/demo_calibration.py`) and `pyreslib/demo_data.py`
-(patents from city sets). In short, per stage:
-
-1. Each of the 337 units has an innovation mass (lognormal, boosted for the real NEV centres,
-   growing yearly, smaller cities faster). The stage's cities are the national hubs (Beijing,
-   Shanghai, Nanjing), the cities of the study's strongest pairs and then the largest by mass
-   (with noise); the least of them form small detached groups.
-2. Regional hubs (the largest remaining city of a province) link to Beijing and to each other;
-   every other city joins a hub's group (a national hub's, or the regional hub with the
-   largest mass / distance^reach) and links to its hub or, in a chain, to a member placed
-   before it. Some close a triangle with a neighbour of their contact, some link to a sibling,
-   brokers link among themselves and to the hubs; the rest stay leaves.
-3. Collaborations per pair follow a score (a factor for national, member, triangle and core
-   links, times powers of the two cities' masses and degrees), at least one per pair; the
-   study's strongest pairs have fixed counts ({story}); no other pair exceeds the stage's cap.
-4. 6 % of the collaborations are three-city patents on triangles of the network. Single-city
-   collaborations total 1.05 x the cross-city ones; Beijing, Nanjing, Hangzhou and Shanghai
-   lead them.
-5. Applicants come from a made-up pool of organisations per city; no made-up word contains the
-   name of any city.
-
-The calibrated structure of each stage (`pyreslib.demo_networks.STAGE_STRUCTURE`):
-
-{structure}
-
-## What the demo measures, next to the study
-
-Measured on `patents.csv` as `pyreslib demo` measures it: ingested like any export (messy rows
-and all), then pyreslib's centralities, Infomap (seed 2023, 10 trials, as `demo.toml`) and the
-study preset of network resilience (entropy weights, as `demo.toml`). The study's figures in
-brackets; stage 3's collaborations total is not stated by the study (9,500 is this data set's
-choice), nor are its Infomap modules.
-
-{measured}
-
-The calibration holds for seed {manifest["seed"]} at scale 1.0; other seeds give networks of the
-same design, not the study's numbers.
-
-## Messy rows (deliberate, counted; also in `manifest.json`)
-
-| kind | rows | what an ingester should do |
-|---|---|---|
-| historical names | {messy.get("historical_name", 0)} | old units in addresses ({historical}); resolve through `../china_city_aliases.csv` |
-| full-width separators | {messy.get("fullwidth_separator", 0)} | applicants and addresses joined by `；` instead of `;` |
-| duplicated patent ids | {messy.get("duplicate_id", 0)} | exact copies of earlier rows; keep one |
-| unresolvable co-applicant | {messy.get("unresolvable_coapplicant", 0)} | a foreign, Hong Kong or Taiwan applicant ("Tokyo, Japan", "海外", "香港特别行政区…") appended to a cross-city patent; drop the applicant, count it, keep the patent |
-| unresolvable only | {messy.get("unresolvable_only", 0)} | patents whose two applicants are all unresolvable; no city, nothing to count |
-| English addresses | {messy.get("english_address", 0)} | one applicant's address in English ("No. 27 Keji Road, Yinchuan, Ningxia, China") |
-
-With these handled (as `pyreslib.ingest.ingest_file` does), the figures above are exact.
-"""
-
-
-def _short(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    if isinstance(value, tuple):
-        return ", ".join(map(str, value)) or "none"
-    return str(value)
-
-
-def load_demo() -> tuple[Path, Path]:
-    """Paths of the committed SYNTHETIC demo: (patents.csv, city_covariates.csv)."""
-    folder = data_dir() / "demo"
-    patents, covariates = folder / DEMO_FILES["patents"], folder / DEMO_FILES["covariates"]
-    for path in (patents, covariates):
-        if not path.is_file():
-            raise InputError(
-                f"demo file {path} is missing; regenerate it with "
-                f"python -c \"from pyreslib.demo_data import write_demo; write_demo('{folder}')\""
-            )
-    return patents, covariates

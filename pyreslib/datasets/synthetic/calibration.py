@@ -1,7 +1,7 @@
-r"""Calibrating the SYNTHETIC demo's stage networks (:mod:`pyreslib.demo_networks`) to the study.
+r"""Calibrating the SYNTHETIC demo's stage networks (:mod:`pyreslib.datasets.synthetic.networks`) to the study.
 
 :func:`calibrate_stage` is the procedure that found
-:data:`pyreslib.demo_networks.STAGE_STRUCTURE`, at the default seed,
+:data:`pyreslib.datasets.synthetic.networks.STAGE_STRUCTURE`, at the default seed,
 against :data:`SHAPE_TARGETS` (loss: :func:`shape_loss`): a random search over
 :data:`SEARCH_SPACE` (globally, or within a fraction ``spread`` of each range around a start),
 coordinate refinement of the best, then a grid over the weight settings (:data:`WEIGHT_GRID`),
@@ -16,11 +16,11 @@ then stage 3, then stage 2 between them.  Stage 3's weights come from one more r
 only the weights, with the target of at most 10 Infomap modules (the study gives none for stage
 3; fewer, larger modules keep its map readable and follow the stages' trend): it found 11.
 Stage 3's links were then screened once more, because the demo must also serve the extended
-ERGM (``gwesp(0.5) + gwdegree(0.5)``, as README.md fits it) and the structure found first was
+ERGM (``gwesp(0.5) + gwdegree(0.5)``, as docs/python.md fits it) and the structure found first was
 degenerate under it: 250 candidates within ``spread`` 0.25 of it (``broker_exponent`` added to
 the model then, 1.0 elsewhere), those within 4 points of every share and keeping the
 indicators' order across stages fitted by lowest loss, the first that fitted kept.  What the stored structures measure is in
-data/demo/README.md (written by :func:`pyreslib.demo_data.write_demo`) and checked by
+data/demo/README.md (written by :func:`pyreslib.datasets.synthetic.files.write_demo`) and checked by
 tests/test_datasets.py; other seeds give networks of the same design but are not guaranteed
 within the study's tolerances.
 """
@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from pyreslib import study
-from pyreslib.demo_cities import DEFAULT_SEED, city_masses
-from pyreslib.demo_networks import (
+from pyreslib.datasets.synthetic.cities import DEFAULT_SEED, city_masses
+from pyreslib.datasets.synthetic.networks import (
     BEIJING,
     NATIONAL_HUBS,
     STAGE_STRUCTURE,

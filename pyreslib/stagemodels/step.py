@@ -3,10 +3,10 @@
 :func:`run_step` is what :func:`pyreslib.analysis.run` calls for ``[ergm]``:
 
 1. **Fits.**  Every model of ``ergm.models`` (by default the reference study's model and its
-   dyad-dependent extension, :mod:`pyreslib.models`) on every stage network, each followed
+   dyad-dependent extension, :mod:`pyreslib.stagemodels.specs`) on every stage network, each followed
    by its goodness of fit, on ``ergm.workers`` R processes at once
    (:class:`pyreslib.ergm.workers.FitPool`: the numbers do not depend on the scheduling).
-   MCMC fits use the settings of ``ergm.mcmc_profile`` (:func:`pyreslib.models.profile_control`).
+   MCMC fits use the settings of ``ergm.mcmc_profile`` (:func:`pyreslib.ergm.control.profile_control`).
 2. **Diagnostics.**  For each MCMC fit, ergm's MCMC diagnostics (Geweke z and p per
    statistic, the joint tests, effective sample sizes; the share of each standard error due
    to MCMC is ``results.mcmc_se_pct``).  Every warning R or pyreslib raised during a fit, its
@@ -36,8 +36,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pyreslib import study
+from pyreslib.ergm import anova, bridge
+from pyreslib.ergm.multi import PooledERGM
+from pyreslib.ergm.workers import Job, JobResult
 from pyreslib.errors import PyreslibError
 from pyreslib.progress import Progress, step
+from pyreslib.stagemodels.build import stage_models
+from pyreslib.stagemodels.covariates import read_covariates
+from pyreslib.stagemodels.fitting import (
+    estimates_table,
+    fit_control,
+    run_jobs,
+    stage_comparison,
+    stage_jobs,
+)
+from pyreslib.stagemodels.specs import MEMORY, model_specs
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -176,8 +189,6 @@ class ERGMStep:
 
     def estimates(self) -> pd.DataFrame:
         """Estimates of every successful fit, with ``stage`` and ``model`` columns first."""
-        from pyreslib.models import estimates_table
-
         return estimates_table(self.results())
 
 
@@ -189,23 +200,20 @@ class ERGMStep:
 def run_step(cfg: Config, networks: Mapping[str, nx.Graph],
              progress: Progress | None = None) -> ERGMStep:
     """Fit, diagnose, test and compare the ERGMs ``cfg.ergm`` asks for (module docstring)."""
-    from pyreslib import models
-
-    covariates = models.read_covariates(cfg.input.covariates)
-    specs = models.model_specs(cfg.ergm.formulas())
-    built, failed = models.stage_models(networks, covariates, specs,
-                                        threshold=cfg.ergm.threshold)
+    covariates = read_covariates(cfg.input.covariates)
+    specs = model_specs(cfg.ergm.formulas())
+    built, failed = stage_models(networks, covariates, specs, threshold=cfg.ergm.threshold)
     notes = []
     first = next(iter(networks))
     for spec in specs:
         key = (first, spec.name)
         if key in built and str(built[key].formula) != spec.formula:
             notes.append(f"the {spec.name} model of the first stage ({first}) has no "
-                         f"edgecov('{models.MEMORY}') term: there is no previous stage.")
+                         f"edgecov('{MEMORY}') term: there is no previous stage.")
     with warnings.catch_warnings():
         # every warning is recorded with its fit (ERGMFit.warnings) and shown in the report
         warnings.simplefilter("ignore")
-        done, pooled_done, pooled_note = _fit_all(cfg, networks, built, progress)
+        done, pooled_done, pooled_note = _fit_all(cfg, networks, built, specs, progress)
         notes += [pooled_note] if pooled_note else []
         with step(progress, "ERGM diagnostics and tests",
                   len(networks) * len(specs) + 1) as s:
@@ -220,8 +228,6 @@ def run_step(cfg: Config, networks: Mapping[str, nx.Graph],
             lr_tests = _lr_tests(networks, specs, fits)
             pooled = _pooled_comparison(pooled_done, cfg) if pooled_done else None
             s.advance("tests")
-    from pyreslib.models import stage_comparison
-
     return ERGMStep(
         fits=MappingProxyType(fits),
         comparison=stage_comparison({k: f.results for k, f in fits.items()
@@ -231,23 +237,13 @@ def run_step(cfg: Config, networks: Mapping[str, nx.Graph],
 
 
 def _control(cfg: Config, model) -> dict[str, Any]:
-    """The control.ergm settings of a fit: the profile's (MCMC fits only), then the sample
-    size of ``ergm.mcmc_samplesize``."""
-    from pyreslib.models import profile_control
-
-    if not model.mcmc:
-        return {}
-    control = profile_control(cfg.ergm.mcmc_profile, len(model.vertex_names))
-    if cfg.ergm.mcmc_samplesize:
-        control["MCMC.samplesize"] = cfg.ergm.mcmc_samplesize
-    return control
+    """The control.ergm settings of a fit (:func:`pyreslib.stagemodels.fitting.fit_control`
+    with the config's profile and sample size)."""
+    return fit_control(model, profile=cfg.ergm.mcmc_profile, samplesize=cfg.ergm.mcmc_samplesize)
 
 
-def _fit_all(cfg: Config, networks, built, progress):
+def _fit_all(cfg: Config, networks, built, specs, progress):
     """Run every stage fit (and goodness of fit) and the pooled fit on the worker pool."""
-    from pyreslib.ergm.workers import FitPool, Job, JobResult
-    from pyreslib.models import largest_first
-
     pooled_name = cfg.ergm.pooled_model()
     pooled_keys = [(label, pooled_name) for label in networks] if pooled_name else []
     note = None
@@ -256,15 +252,9 @@ def _fit_all(cfg: Config, networks, built, progress):
     elif pooled_keys and not all(key in built for key in pooled_keys):
         pooled_keys, note = [], (f"no pooled stage comparison: the {pooled_name} model could "
                                  "not be set up for every stage (see the failed fits).")
-    jobs = []
-    for key in largest_first(built, built):
-        model = built[key]
-        control = _control(cfg, model)
-        jobs.append(Job(key, model.prepare_fit(seed=cfg.seed, control=control or None),
-                        label=f"{key[1]} {key[0]}", gof_nsim=cfg.ergm.gof_nsim,
-                        gof_seed=cfg.seed))
-    done: dict[Any, Any] = {}
-    pooled_done = None
+    jobs = stage_jobs(built, specs, seed=cfg.seed, profile=cfg.ergm.mcmc_profile,
+                      samplesize=cfg.ergm.mcmc_samplesize, gof_nsim=cfg.ergm.gof_nsim,
+                      label=lambda key: f"{key[1]} {key[0]}")
     running: list[str] = []
     with step(progress, "ERGM fits", len(jobs) + bool(pooled_keys)) as s:
 
@@ -277,24 +267,27 @@ def _fit_all(cfg: Config, networks, built, progress):
             if kind != "line":
                 s.describe("fitting " + ", ".join(running) if running else "")
 
-        with FitPool(cfg.ergm.workers, on_event=on_event) as pool:
-            for job in jobs:
-                pool.submit(job)
-            for result in pool.completed():
-                if result.key == POOLED:
-                    pooled_done = result
-                    continue
-                done[result.key] = result
-                if pooled_keys and all(key in done for key in pooled_keys):
-                    failed = [stage for stage, name in pooled_keys if done[(stage, name)].error]
-                    if failed:
-                        pooled_done = JobResult(POOLED, POOLED, error=(
-                            f"not fitted: the {pooled_keys[0][1]} model's fit failed in "
-                            f"stage(s) {', '.join(failed)}"))
-                        s.advance()
-                    else:
-                        pool.submit(_pooled_job(cfg, built, pooled_keys, done))
-                    pooled_keys = []
+        done: dict[Any, JobResult] = {}
+
+        def record(result: JobResult, pool) -> None:
+            # the pooled fit starts once every stage fit of its model is done
+            nonlocal pooled_keys
+            done[result.key] = result
+            if result.key == POOLED or not pooled_keys:
+                return
+            if all(key in done for key in pooled_keys):
+                failed = [stage for stage, name in pooled_keys if done[(stage, name)].error]
+                if failed:
+                    done[POOLED] = JobResult(POOLED, POOLED, error=(
+                        f"not fitted: the {pooled_keys[0][1]} model's fit failed in "
+                        f"stage(s) {', '.join(failed)}"))
+                    s.advance()
+                else:
+                    pool.submit(_pooled_job(cfg, built, pooled_keys, done))
+                pooled_keys = []
+
+        run_jobs(jobs, cfg.ergm.workers, on_event=on_event, on_result=record)
+    pooled_done = done.pop(POOLED, None)
     return done, pooled_done, note
 
 
@@ -302,9 +295,6 @@ def _pooled_job(cfg: Config, built, keys, done):
     """The pooled fit of the stage models ``keys``.  ergm's check that the MLE exists (an LP
     over every dyad, most of a minute on the demo) is skipped when every stage's own fit,
     which checked the same thing, gave finite estimates (docs/ergm-multi.md)."""
-    from pyreslib.ergm.multi import PooledERGM
-    from pyreslib.ergm.workers import Job
-
     models = {stage: built[(stage, name)] for stage, name in keys}
     pooled = PooledERGM(models)
     control = _control(cfg, next(iter(models.values())))
@@ -318,8 +308,6 @@ def _pooled_job(cfg: Config, built, keys, done):
 
 def _checked_fit(key, model, done, setup_error) -> ERGMFit:
     """The :class:`ERGMFit` of ``key``: the pool's result plus MCMC diagnostics."""
-    from pyreslib.ergm import bridge
-
     stage, name = key
     formula = str(model.formula) if model is not None else ""
     if done is None:
@@ -343,8 +331,6 @@ def _checked_fit(key, model, done, setup_error) -> ERGMFit:
 
 def _lr_tests(networks, specs, fits: Mapping[tuple[str, str], ERGMFit]) -> list[LRTest]:
     """statnet's anova of every nested pair of one stage's models (smaller first)."""
-    from pyreslib.ergm import anova
-
     tests = []
     for label in networks:
         fitted = [(s.name, fits[(label, s.name)]) for s in specs]

@@ -1,0 +1,40 @@
+"""The Examples sections of the public modules run as tests (numpydoc style, networkx-like):
+an example that no longer prints what it says fails here."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+# The analyses, the ERGM entry points and the small modules whose docstrings carry examples.
+MODULES = (
+    "pyreslib.stages",
+    "pyreslib.cells",
+    "pyreslib.datasets",
+    "pyreslib.stagemodels.specs",
+    "pyreslib.ergm.distributions",
+    "pyreslib.ergm.model",
+    "pyreslib.ergm.compare",
+    "pyreslib.ergm.inference",
+    "pyreslib.ergm.simulation",
+    "pyreslib.ergm.persist",
+    "pyreslib.metrics",
+    "pyreslib.community",
+    "pyreslib.resilience",
+    "pyreslib.robustness",
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_the_examples_of_each_module_run(name):
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    tests = [t for t in finder.find(module, name) if t.examples]
+    assert tests, f"{name} has no examples in its docstrings"
+    for test in tests:
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
