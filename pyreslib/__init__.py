@@ -6,9 +6,11 @@ The layout follows the data's journey, one topic per module, each importing only
 - records in: :mod:`pyreslib.records` (reading exports), :mod:`pyreslib.cities` (resolving
   places), :mod:`pyreslib.stages`, :mod:`pyreslib.ingest` (records to city-pair counts);
 - :mod:`pyreslib.network` (stage city networks and the ERGM's geography);
-- the analyses: :mod:`pyreslib.metrics` (indicators and centralities),
-  :mod:`pyreslib.community` (Infomap), :mod:`pyreslib.resilience` (coupling coordination, node
-  resilience), :mod:`pyreslib.robustness`;
+- the analyses, one topic per module: :mod:`pyreslib.metrics` (network indicators),
+  :mod:`pyreslib.centrality`, :mod:`pyreslib.degree_distribution`, :mod:`pyreslib.community`
+  (Infomap) and :mod:`pyreslib.community_stability`, :mod:`pyreslib.composite_index`
+  (normalisation, entropy weights), :mod:`pyreslib.coupling`, :mod:`pyreslib.resilience`
+  (network resilience), :mod:`pyreslib.node_resilience`, :mod:`pyreslib.robustness`;
 - :mod:`pyreslib.ergm` (statnet ``ergm`` through rpy2, generic) and :mod:`pyreslib.stagemodels`
   (the study's ERGMs per stage, and the main job's ERGM step);
 - the main job: :mod:`pyreslib.config`, :mod:`pyreslib.analysis` (every step, one result, no

@@ -49,7 +49,7 @@ from pyreslib.stagemodels.step import ERGMFit, ERGMStep
 if TYPE_CHECKING:
     from pyreslib.community import CommunityResult
     from pyreslib.accounting import IngestResult
-    from pyreslib.metrics import DegreeDistributionFit
+    from pyreslib.degree_distribution import DegreeDistributionFit
     from pyreslib.resilience import ResilienceResult
     from pyreslib.robustness import RobustnessResult
 
@@ -245,7 +245,14 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
     input paths are read from its folder).  ``progress`` is told of every step.
     """
     cfg = config if isinstance(config, Config) else load_config(config)
-    from pyreslib import community, metrics, resilience
+    from pyreslib import (
+        centrality,
+        community,
+        degree_distribution,
+        metrics,
+        node_resilience,
+        resilience,
+    )
 
     notes: list[str] = []
     n_stages = len(cfg.stages.labels)
@@ -257,10 +264,10 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
 
     with step(progress, "network metrics", n_stages) as s:
         table, centralities = metrics.stage_describe(networks, weighted=cfg.metrics.weighted)
-        shares = metrics.centrality_shares(centralities)
+        shares = centrality.centrality_shares(centralities)
         degree_fits = {}
         for label, G in networks.items():
-            degree_fits[label] = metrics.degree_distribution_fit(
+            degree_fits[label] = degree_distribution.degree_distribution_fit(
                 G, cumulative=cfg.metrics.cumulative_degree_distribution)
             s.advance(label)
 
@@ -280,7 +287,7 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
             notes.append("network resilience needs at least 2 stages (it normalises across "
                          "stages); only node resilience is computed.")
         s.advance("network")
-        node_res = resilience.stage_node_resilience(
+        node_res = node_resilience.stage_node_resilience(
             networks, centralities=centralities, weights=cfg.resilience.node_weights,
             normalisation=cfg.resilience.node_normalisation, weighted=cfg.metrics.weighted)
         s.advance("nodes")

@@ -1,9 +1,10 @@
-"""Network-level indicators and node-level centralities of stage networks (docs/method.md, 2, 4).
+"""Network-level indicators of stage networks, one row per stage (docs/method.md, 2 and 4).
 
-Every function takes a stage network as :mod:`pyreslib.network` builds it: a
-:class:`networkx.Graph` whose nodes are city codes and whose edges carry an integer ``weight``
-(the number of joint patents of the pair).  The work is done by igraph's C core (the graph is
-converted once per call); the tests check every number against networkx or a hand calculation.
+Every function takes stage networks as :mod:`pyreslib.network` builds them (checked and
+converted to igraph once per call by :mod:`pyreslib.convert`); the tests check every number
+against networkx or a hand calculation.  The node level is :mod:`pyreslib.centrality`, the
+degree distribution :mod:`pyreslib.degree_distribution`; :func:`describe` and
+:func:`stage_describe` give indicators and centralities together from one shortest-path pass.
 
 Binary by default.  Following docs/method.md (section 4), path lengths, clustering, hierarchy and
 assortativity use the *binary* network (a path's length counts its edges) unless
@@ -29,8 +30,7 @@ Conventions (each is a documented parameter or stated here):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import igraph as ig
 import networkx as nx
@@ -38,20 +38,23 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from pyreslib.errors import InputError
+from pyreslib import centrality, degree_distribution
+from pyreslib.centrality import _centralities, _closeness_pass, _ClosenessPass
+from pyreslib.convert import (
+    Distance,
+    _check_networks,
+    _convert,
+    _Converted,
+    _distances,
+    _inverse_weight,
+)
 
 __all__ = [
     "NETWORK_INDICATORS",
-    "NODE_CENTRALITIES",
-    "DegreeDistributionFit",
-    "centrality_shares",
-    "degree_distribution_fit",
     "describe",
     "network_indicators",
-    "node_centralities",
-    "stage_centralities",
+    "stage_describe",
     "stage_indicators",
-    "to_igraph",
 ]
 
 #: Columns of :func:`network_indicators`, in order.
@@ -72,136 +75,6 @@ NETWORK_INDICATORS = (
     "loglog_slope",
     "assortativity",
 )
-
-#: Columns of :func:`node_centralities`, in order.
-NODE_CENTRALITIES = ("degree", "closeness", "betweenness", "strength")
-
-Distance = Callable[[np.ndarray], np.ndarray]
-
-
-def _inverse_weight(weights: np.ndarray) -> np.ndarray:
-    return 1.0 / weights
-
-
-# ----------------------------------------------------------------------------------------------
-# conversion
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Converted:
-    """An igraph copy of a networkx graph plus what is needed to map results back."""
-
-    graph: ig.Graph
-    nodes: list  # networkx node of igraph vertex i
-    weights: np.ndarray  # edge weights in igraph edge order (1.0 where absent)
-
-
-def to_igraph(G: nx.Graph, *, weight: str = "weight") -> tuple[ig.Graph, list]:
-    """Convert an undirected networkx graph to igraph; returns ``(graph, nodes)``.
-
-    Vertex ``i`` of the igraph graph is ``nodes[i]``; each edge carries ``weight`` (1.0 where the
-    networkx edge has no such attribute).  Raises :class:`InputError` for directed graphs,
-    multigraphs, self-loops and non-positive or non-numeric weights.
-    """
-    conv = _convert(G, weight=weight)
-    return conv.graph, conv.nodes
-
-
-def _convert(G: nx.Graph, *, weight: str = "weight") -> _Converted:
-    if not isinstance(G, nx.Graph):
-        raise InputError(
-            f"expected a networkx.Graph (a stage network), got {type(G).__name__}; build it with "
-            "pyreslib.network or networkx."
-        )
-    if G.is_directed() or G.is_multigraph():
-        raise InputError(
-            f"the network must be a simple undirected networkx.Graph, got {type(G).__name__}; "
-            "convert it with nx.Graph(G) (parallel edges: sum their weights first)."
-        )
-    loops = nx.number_of_selfloops(G)
-    if loops:
-        raise InputError(
-            f"the network has {loops} self-loop(s) (e.g. at node {next(nx.nodes_with_selfloops(G))!r}); "
-            "a city's own collaborations belong in the node attribute 'internal', not in an edge. "
-            "Remove them with G.remove_edges_from(nx.selfloop_edges(G))."
-        )
-    nodes = list(G.nodes())
-    index = {node: i for i, node in enumerate(nodes)}
-    triples = list(G.edges(data=weight, default=1))
-    edges = [(index[u], index[v]) for u, v, _ in triples]
-    try:
-        weights = np.fromiter((w for _, _, w in triples), dtype=float, count=len(triples))
-    except (TypeError, ValueError):
-        weights = None
-    if weights is None or not (np.all(weights > 0) and np.all(np.isfinite(weights))):
-        _raise_bad_weight(triples, weight)
-    graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
-    graph.es["weight"] = weights.tolist()
-    return _Converted(graph, nodes, weights)
-
-
-def _raise_bad_weight(triples: list, weight: str) -> None:
-    for u, v, w in triples:
-        try:
-            value = float(w)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"edge ({u!r}, {v!r}) has a non-numeric {weight!r} attribute {w!r}; weights must be "
-                "positive numbers (collaboration counts)."
-            ) from None
-        if not value > 0 or not math.isfinite(value):
-            raise InputError(
-                f"edge ({u!r}, {v!r}) has {weight!r} = {w!r}; weights must be positive and finite. "
-                "Drop edges of weight 0 before computing indicators."
-            )
-
-
-def _distances(conv: _Converted, weighted: bool, distance: Distance) -> list[float] | None:
-    if not weighted:
-        return None
-    d = np.asarray(distance(conv.weights), dtype=float)
-    if d.shape != conv.weights.shape or not np.all(d > 0) or not np.all(np.isfinite(d)):
-        raise InputError(
-            "distance(weights) must return one positive finite length per edge; check the "
-            "'distance' argument."
-        )
-    return d.tolist()
-
-
-# ----------------------------------------------------------------------------------------------
-# network level
-# ----------------------------------------------------------------------------------------------
-
-
-def _ols_slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """Least-squares fit y = a + s x; returns (a, s, R^2), NaN when fewer than 2 distinct x."""
-    if len(x) < 2 or np.ptp(x) == 0:
-        return math.nan, math.nan, math.nan
-    s, a = np.polyfit(x, y, 1)
-    fitted = a + s * x
-    ss_res = float(np.sum((y - fitted) ** 2))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
-    return float(a), float(s), r2
-
-
-def rank_size_slope(values: np.ndarray) -> float:
-    r"""Hierarchy slope :math:`b` of the rank-size fit :math:`\ln k_{(r)} = a - b \ln r`.
-
-    Nodes are ranked by ``values`` (degree or strength) in decreasing order, rank 1 the
-    largest; zero values are left out (their logarithm is undefined; isolates never occur in a
-    stage network).  Ordinary least squares.  A larger ``b`` means a steeper, more hierarchical
-    network (rank-size rule: Zipf 1949; for city networks e.g. Alderson & Beckfield 2004).
-    NaN with fewer than 2 positive values or when all values are equal would give b = 0 exactly.
-    """
-    k = np.sort(np.asarray(values, dtype=float))[::-1]
-    k = k[k > 0]
-    if len(k) < 2:
-        return math.nan
-    r = np.arange(1, len(k) + 1, dtype=float)
-    _, s, _ = _ols_slope(np.log(r), np.log(k))
-    return -s
 
 
 def _onnela_clustering(conv: _Converted) -> np.ndarray:
@@ -233,54 +106,127 @@ def network_indicators(
 ) -> pd.Series:
     r"""Every network-level indicator of docs/method.md, section 2, for one stage network.
 
-    Returns a Series with:
+    Size, connectivity, transmissibility, clustering, hierarchy and matching of a network of
+    :math:`N` nodes and :math:`M` edges:
 
-    - ``nodes`` N, ``edges`` M, ``weight`` W (sum of edge weights: cross-city collaborations);
-    - ``density`` :math:`2M / (N(N-1))`; ``avg_degree`` :math:`2M/N`;
-    - ``components`` (connected components, isolates included), ``giant_share`` (largest
-      component's nodes / N), ``isolates``;
-    - transmissibility: ``avg_path_length``
-      :math:`L = \frac{1}{|P|}\sum_{(i,j)\in P} d_{ij}` over the set P of ordered connected pairs
-      (``unreachable_pairs`` counts the unordered pairs left out), and global efficiency
-      :math:`E = \frac{1}{N(N-1)}\sum_{i \ne j} 1/d_{ij}` (Latora & Marchiori 2001, Phys. Rev.
-      Lett. 87, 198701), with 1/d = 0 for unreachable pairs;
-    - clustering: ``avg_clustering`` :math:`\bar c = \frac1N\sum_i \frac{2 t_i}{k_i(k_i-1)}`, with
-      :math:`c_i = 0` where :math:`k_i < 2` (Watts & Strogatz 1998, Nature 393, 440);
-    - hierarchy: ``degree_slope`` b of :math:`\ln k_{(r)} = a - b\ln r` (see
-      :func:`rank_size_slope`) and ``loglog_slope``, the OLS slope of :math:`\ln P(k)` on
-      :math:`\ln k` (see :func:`degree_distribution_fit`; typically negative, -gamma);
-    - matching: ``assortativity`` r, Newman's (2002, Phys. Rev. Lett. 89, 208701) Pearson
-      correlation of the degrees at either end of an edge.
+    - ``nodes`` :math:`N`, ``edges`` :math:`M`, ``weight`` :math:`W` (the sum of edge weights:
+      cross-city collaborations), ``density`` :math:`2M / (N(N-1))`, ``avg_degree``
+      :math:`2M/N`;
+    - ``components`` (connected components, isolates included), ``giant_share`` (the largest
+      component's share of the nodes), ``isolates``;
+    - transmissibility: the average path length over the set :math:`P` of ordered connected
+      pairs and the global efficiency (Latora & Marchiori 2001),
 
-    ``weighted=True`` switches to the weighted variants described in the module docstring
-    (``distance`` turns a weight into a length; default 1/weight).
+      .. math::
+
+          L = \frac{1}{|P|}\sum_{(i,j)\in P} d_{ij}, \qquad
+          E = \frac{1}{N(N-1)}\sum_{i \ne j} \frac{1}{d_{ij}},
+
+      with :math:`1/d_{ij} = 0` for unreachable pairs; ``unreachable_pairs`` counts the
+      unordered pairs left out of :math:`L`;
+    - clustering (Watts & Strogatz 1998): ``avg_clustering``
+      :math:`\bar c = \frac1N\sum_i \frac{2 t_i}{k_i(k_i-1)}`, :math:`t_i` the triangles at
+      :math:`i`, with :math:`c_i = 0` where :math:`k_i < 2`;
+    - hierarchy: ``degree_slope``, the rank-size slope :math:`b` of
+      :math:`\ln k_{(r)} = a - b\ln r` (:func:`pyreslib.degree_distribution.rank_size_slope`),
+      and ``loglog_slope``, the least-squares slope of :math:`\ln P(k)` on :math:`\ln k`
+      (:func:`pyreslib.degree_distribution.degree_distribution_fit`; typically negative,
+      :math:`-\gamma`);
+    - matching: ``assortativity`` :math:`r`, the Pearson correlation of the degrees at either
+      end of an edge (Newman 2002).
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        A stage network: undirected, no self-loops, positive edge attribute ``weight``.
+        ``G.graph["stage"]``, if present, names the result.
+    weighted : bool, optional (default=False)
+        If True, use the weighted variants of the module docstring: path lengths on
+        ``distance(weight)``, Onnela et al. (2005) clustering, and strength instead of degree
+        for hierarchy and assortativity.
+    distance : callable, optional (default=``1 / weight``)
+        Maps the array of edge weights to the array of edge lengths (all positive); used only
+        when ``weighted=True``.
+
+    Returns
+    -------
+    pandas.Series
+        The :data:`NETWORK_INDICATORS`, in that order, as floats; named ``G.graph["stage"]``.
+        Indicators undefined on ``G`` are NaN (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        If ``G`` is not a simple undirected graph with positive finite weights (see
+        :func:`pyreslib.convert.to_igraph`), or ``distance`` returns a length that is not
+        positive and finite.
+
+    See Also
+    --------
+    stage_indicators : the same for every stage, one row each.
+    describe : indicators and node centralities from one shortest-path pass.
+
+    Notes
+    -----
+    The average path length is derived from the closeness pass of
+    :func:`pyreslib.centrality.node_centralities` (each node's sum of distances to the nodes
+    it reaches), so no second all-pairs pass is run.  The values equal networkx's
+    ``density``, ``global_efficiency``, ``average_clustering`` and
+    ``degree_assortativity_coefficient`` (the test suite checks this).
+
+    References
+    ----------
+    .. [1] Latora, V. & Marchiori, M. (2001). Efficient behavior of small-world networks.
+       Physical Review Letters 87, 198701. https://doi.org/10.1103/PhysRevLett.87.198701
+    .. [2] Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of 'small-world'
+       networks. Nature 393, 440-442. https://doi.org/10.1038/30918
+    .. [3] Newman, M. E. J. (2002). Assortative mixing in networks. Physical Review Letters
+       89, 208701. https://doi.org/10.1103/PhysRevLett.89.208701
+    .. [4] Onnela, J.-P., Saramäki, J., Kertész, J. & Kaski, K. (2005). Intensity and
+       coherence of motifs in weighted complex networks. Physical Review E 71, 065103.
+       https://doi.org/10.1103/PhysRevE.71.065103
+    .. [5] Newman, M. E. J. (2001). Scientific collaboration networks. II. Shortest paths,
+       weighted networks, and centrality. Physical Review E 64, 016132.
+       https://doi.org/10.1103/PhysRevE.64.016132
+
+    Examples
+    --------
+    Two triangles of cities joined by the Beijing-Shanghai link (weights are joint patents):
+
+    >>> import networkx as nx
+    >>> from pyreslib.metrics import network_indicators
+    >>> G = nx.Graph(stage="2011-2014")
+    >>> G.add_weighted_edges_from([
+    ...     (110000, 120000, 12), (110000, 130100, 4), (120000, 130100, 3),
+    ...     (110000, 310000, 9), (310000, 320100, 7), (310000, 330100, 6), (320100, 330100, 2)])
+    >>> network_indicators(G).round(3)
+    nodes                 6.000
+    edges                 7.000
+    weight               43.000
+    density               0.467
+    avg_degree            2.333
+    components            1.000
+    giant_share           1.000
+    isolates              0.000
+    avg_path_length       1.800
+    unreachable_pairs     0.000
+    efficiency            0.689
+    avg_clustering        0.778
+    degree_slope          0.277
+    loglog_slope         -1.710
+    assortativity        -0.167
+    Name: 2011-2014, dtype: float64
+
+    An isolated city leaves the average path length alone and lowers efficiency:
+
+    >>> G.add_node(440100)
+    >>> ind = network_indicators(G)
+    >>> ind[["avg_path_length", "unreachable_pairs", "efficiency"]].round(3).tolist()
+    [1.8, 6.0, 0.492]
     """
     conv = _convert(G)
     dist = _distances(conv, weighted, distance)
     return _indicators(G, conv, weighted, dist, _closeness_pass(conv, dist))
-
-
-@dataclass(frozen=True)
-class _ClosenessPass:
-    """One all-pairs shortest-path pass (igraph closeness) and what derives from it."""
-
-    reach: np.ndarray  # n_i: size of i's component, i included
-    closeness_reachable: np.ndarray  # (n_i - 1) / sum_j d_ij over reachable j; 0 for isolates
-    distance_sums: np.ndarray  # sum_j d_ij over reachable j
-
-
-def _closeness_pass(conv: _Converted, dist: list[float] | None) -> _ClosenessPass:
-    g = conv.graph
-    n = g.vcount()
-    if n == 0:
-        empty = np.array([], dtype=float)
-        return _ClosenessPass(empty, empty, empty)
-    membership = np.asarray(g.connected_components().membership, dtype=int)
-    reach = np.bincount(membership)[membership].astype(float)
-    raw = np.nan_to_num(np.asarray(g.closeness(weights=dist, normalized=True), dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sums = np.where(raw > 0, (reach - 1) / raw, 0.0)
-    return _ClosenessPass(reach, raw, sums)
 
 
 def _indicators(
@@ -324,8 +270,10 @@ def _indicators(
         clustering = np.asarray(g.transitivity_local_undirected(mode="zero"), dtype=float)
     out["avg_clustering"] = float(clustering.mean()) if n else math.nan
     size_values = np.asarray(g.strength(weights="weight"), dtype=float) if weighted else degrees
-    out["degree_slope"] = rank_size_slope(size_values)
-    out["loglog_slope"] = degree_distribution_fit(G, _conv=conv).power_law_slope
+    out["degree_slope"] = degree_distribution.rank_size_slope(size_values)
+    out["loglog_slope"] = degree_distribution.degree_distribution_fit(
+        G, _conv=conv
+    ).power_law_slope
     out["assortativity"] = _assortativity(g, size_values)
     return pd.Series(out, name=G.graph.get("stage"), dtype=float)[list(NETWORK_INDICATORS)]
 
@@ -337,172 +285,66 @@ def _assortativity(g: ig.Graph, values: np.ndarray) -> float:
     return float(r) if r is not None and math.isfinite(r) else math.nan
 
 
-# ----------------------------------------------------------------------------------------------
-# degree distribution
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DegreeDistributionFit:
-    r"""Degree distribution of one network with power-law and exponential least-squares lines.
-
-    ``data`` has one row per distinct positive degree k: ``k``, ``count``, ``p`` (share of
-    nodes with degree k, or with degree >= k when ``cumulative``), ``power_law`` and
-    ``exponential`` (the fitted values of p).  Power law: :math:`\ln p = \ln c + s \ln k`
-    (``power_law_slope`` s, usually -gamma); exponential: :math:`\ln p = \ln c + s k`
-    (``exponential_slope``).  ``*_r2`` are the R^2 of the fits in log space.  Zero-degree
-    nodes cannot enter a log fit; ``zero_degree`` counts them.
-    """
-
-    data: pd.DataFrame
-    cumulative: bool
-    power_law_intercept: float
-    power_law_slope: float
-    power_law_r2: float
-    exponential_intercept: float
-    exponential_slope: float
-    exponential_r2: float
-    zero_degree: int
-
-
-def degree_distribution_fit(
-    G: nx.Graph,
-    *,
-    cumulative: bool = False,
-    weighted: bool = False,
-    _conv: _Converted | None = None,
-) -> DegreeDistributionFit:
-    """Degree distribution and its power-law and exponential fits, for the degree figure.
-
-    ``weighted=True`` uses strength (rounded to integers) instead of degree.
-    ``cumulative=True`` fits the complementary cumulative distribution P(K >= k), which is less
-    noisy in the tail (Clauset, Shalizi & Newman 2009, SIAM Review 51, 661, who also warn that
-    least-squares slopes are not maximum-likelihood exponents: these lines are descriptive).
-    """
-    conv = _conv if _conv is not None else _convert(G)
-    g = conv.graph
-    if weighted:
-        k_all = np.rint(np.asarray(g.strength(weights="weight"), dtype=float)).astype(int)
-    else:
-        k_all = np.asarray(g.degree(), dtype=int)
-    n = len(k_all)
-    positive = k_all[k_all > 0]
-    ks, counts = np.unique(positive, return_counts=True)
-    if cumulative:
-        # share of all nodes with degree >= k
-        p = np.array([np.sum(k_all >= k) for k in ks], dtype=float) / n if n else np.array([])
-    else:
-        p = counts / n if n else counts.astype(float)
-    x = ks.astype(float)
-    ln_p = np.log(p) if len(p) else p
-    a_pl, s_pl, r2_pl = _ols_slope(np.log(x) if len(x) else x, ln_p)
-    a_ex, s_ex, r2_ex = _ols_slope(x, ln_p)
-    data = pd.DataFrame(
-        {
-            "k": ks,
-            "count": counts,
-            "p": p,
-            "power_law": np.exp(a_pl + s_pl * np.log(x)) if len(x) else x,
-            "exponential": np.exp(a_ex + s_ex * x) if len(x) else x,
-        }
-    )
-    return DegreeDistributionFit(
-        data=data,
-        cumulative=cumulative,
-        power_law_intercept=a_pl,
-        power_law_slope=s_pl,
-        power_law_r2=r2_pl,
-        exponential_intercept=a_ex,
-        exponential_slope=s_ex,
-        exponential_r2=r2_ex,
-        zero_degree=int(n - len(positive)),
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# node level
-# ----------------------------------------------------------------------------------------------
-
-
-def node_centralities(
-    G: nx.Graph, *, weighted: bool = False, distance: Distance = _inverse_weight
-) -> pd.DataFrame:
-    r"""Degree, closeness, betweenness centrality and strength of every node (method.md, 4).
-
-    Indexed by node (name ``node``), in the graph's node order.  Freeman (1978/79, Social
-    Networks 1, 215) centralities, normalised to [0, 1]:
-
-    - ``degree`` :math:`k_i / (N-1)`;
-    - ``closeness`` with the Wasserman & Faust (1994, eq. 5.5) correction for disconnected graphs,
-      :math:`C_i = \frac{n_i - 1}{N - 1}\cdot\frac{n_i - 1}{\sum_{j \in R_i} d_{ij}}` where
-      :math:`R_i` are the :math:`n_i - 1` nodes reachable from i (networkx ``wf_improved``);
-      0 for an isolate;
-    - ``betweenness`` :math:`\sum_{s<t;\, s,t\ne i} \sigma_{st}(i)/\sigma_{st}` divided by
-      :math:`(N-1)(N-2)/2` (Brandes 2001, J. Math. Sociol. 25, 163); 0 when N < 3;
-    - ``strength`` :math:`s_i = \sum_j w_{ij}` (Barrat et al. 2004, PNAS 101, 3747).
-
-    ``weighted=True`` computes closeness and betweenness on the distance ``distance(weight)``
-    (default 1/weight).  Degree and strength do not change.
-    """
-    conv = _convert(G)
-    dist = _distances(conv, weighted, distance)
-    return _centralities(conv, dist, _closeness_pass(conv, dist))
-
-
-def _centralities(
-    conv: _Converted, dist: list[float] | None, paths: _ClosenessPass
-) -> pd.DataFrame:
-    g = conv.graph
-    n = g.vcount()
-    degree = np.asarray(g.degree(), dtype=float)
-    if n >= 2:
-        closeness = paths.closeness_reachable * (paths.reach - 1) / (n - 1)
-        degree_c = degree / (n - 1)
-    else:
-        closeness = np.zeros(n)
-        degree_c = np.zeros(n)
-    if n >= 3:
-        betweenness = np.asarray(g.betweenness(directed=False, weights=dist), dtype=float)
-        betweenness = betweenness / ((n - 1) * (n - 2) / 2)
-    else:
-        betweenness = np.zeros(n)
-    strength = np.asarray(g.strength(weights="weight"), dtype=float)
-    return pd.DataFrame(
-        {
-            "degree": degree_c,
-            "closeness": closeness,
-            "betweenness": betweenness,
-            "strength": strength,
-        },
-        index=pd.Index(conv.nodes, name="node"),
-    )
-
-
 def describe(
     G: nx.Graph, *, weighted: bool = False, distance: Distance = _inverse_weight
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """:func:`network_indicators` and :func:`node_centralities` of ``G`` in one go.
+    """Network indicators and node centralities of one network, from one shortest-path pass.
 
-    Converts the graph once and shares the all-pairs shortest-path pass behind closeness and the
-    average path length, so it is faster than calling the two functions one after the other.
+    Equals ``(network_indicators(G, ...), pyreslib.centrality.node_centralities(G, ...))``,
+    but converts the graph once and shares the all-pairs shortest-path pass behind closeness
+    and the average path length, so it is faster than the two calls one after the other.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        A stage network: undirected, no self-loops, positive edge attribute ``weight``.
+    weighted : bool, optional (default=False)
+        Passed on to both computations (see :func:`network_indicators`).
+    distance : callable, optional (default=``1 / weight``)
+        Edge weights -> edge lengths, used only when ``weighted=True``.
+
+    Returns
+    -------
+    indicators : pandas.Series
+        As :func:`network_indicators` returns it.
+    centralities : pandas.DataFrame
+        As :func:`pyreslib.centrality.node_centralities` returns it.
+
+    Raises
+    ------
+    InputError
+        As :func:`network_indicators`.
+
+    See Also
+    --------
+    stage_describe : the same for every stage.
+
+    References
+    ----------
+    .. [1] Latora, V. & Marchiori, M. (2001). Efficient behavior of small-world networks.
+       Physical Review Letters 87, 198701. https://doi.org/10.1103/PhysRevLett.87.198701
+    .. [2] Freeman, L. C. (1978/79). Centrality in social networks: conceptual clarification.
+       Social Networks 1, 215-239. https://doi.org/10.1016/0378-8733(78)90021-7
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from pyreslib.metrics import describe
+    >>> G = nx.karate_club_graph()
+    >>> indicators, centralities = describe(G)
+    >>> indicators[["avg_path_length", "avg_clustering"]].round(4).tolist()
+    [2.4082, 0.5706]
+    >>> centralities.nlargest(3, "betweenness").round(3)  # doctest: +NORMALIZE_WHITESPACE
+          degree  closeness  betweenness  strength
+    node
+    0      0.485      0.569        0.438      42.0
+    33     0.515      0.550        0.304      48.0
+    32     0.364      0.516        0.145      38.0
     """
     conv = _convert(G)
     dist = _distances(conv, weighted, distance)
     paths = _closeness_pass(conv, dist)
     return _indicators(G, conv, weighted, dist, paths), _centralities(conv, dist, paths)
-
-
-# ----------------------------------------------------------------------------------------------
-# per stage
-# ----------------------------------------------------------------------------------------------
-
-
-def _check_networks(networks: Mapping[str, nx.Graph]) -> None:
-    if not isinstance(networks, Mapping) or not networks:
-        raise InputError(
-            "networks must be a non-empty dict mapping stage labels (e.g. '2011-2014') to "
-            f"networkx graphs, got {type(networks).__name__}."
-        )
 
 
 def stage_indicators(
@@ -511,7 +353,61 @@ def stage_indicators(
     weighted: bool = False,
     distance: Distance = _inverse_weight,
 ) -> pd.DataFrame:
-    """:func:`network_indicators` of every stage: one row per stage (index ``stage``)."""
+    """Network indicators of every stage network, one row per stage.
+
+    Parameters
+    ----------
+    networks : Mapping[str, networkx.Graph]
+        Stage label (e.g. ``"2011-2014"``) -> stage network, in the order the rows should
+        appear.
+    weighted : bool, optional (default=False)
+        Passed on to :func:`network_indicators`.
+    distance : callable, optional (default=``1 / weight``)
+        Passed on to :func:`network_indicators`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``stage``; the columns of :data:`NETWORK_INDICATORS`, with ``nodes``, ``edges``,
+        ``components``, ``isolates`` and ``unreachable_pairs`` as int64 and the rest as floats.
+        This is the table :func:`pyreslib.resilience.network_resilience` takes.
+
+    Raises
+    ------
+    InputError
+        If ``networks`` is not a non-empty mapping, or a network is refused by
+        :func:`network_indicators`.
+
+    See Also
+    --------
+    network_indicators, stage_describe
+
+    References
+    ----------
+    .. [1] Resilience characteristics and driving mechanism of urban collaborative
+       innovation network - a case study of China's new energy vehicle industry (2023).
+       Systems 11(5), 214. https://doi.org/10.3390/systems11050214
+
+    Examples
+    --------
+    A sparse first stage and a denser second one:
+
+    >>> import networkx as nx
+    >>> from pyreslib.metrics import stage_indicators
+    >>> first = nx.Graph()
+    >>> first.add_weighted_edges_from([(110000, 120000, 5), (110000, 310000, 2),
+    ...                                (310000, 320100, 1)])
+    >>> second = nx.Graph()
+    >>> second.add_weighted_edges_from([(110000, 120000, 8), (110000, 310000, 6),
+    ...                                 (120000, 310000, 3), (310000, 320100, 4)])
+    >>> table = stage_indicators({"2011-2014": first, "2015-2017": second})
+    >>> columns = ["nodes", "edges", "density", "avg_path_length", "avg_clustering"]
+    >>> table[columns].round(3)  # doctest: +NORMALIZE_WHITESPACE
+               nodes  edges  density  avg_path_length  avg_clustering
+    stage
+    2011-2014      4      3    0.500            1.667           0.000
+    2015-2017      4      4    0.667            1.333           0.583
+    """
     _check_networks(networks)
     return _indicator_table({
         stage: network_indicators(G, weighted=weighted, distance=distance)
@@ -527,86 +423,63 @@ def _indicator_table(rows: Mapping[str, pd.Series]) -> pd.DataFrame:
     return table
 
 
-def stage_centralities(
-    networks: Mapping[str, nx.Graph],
-    *,
-    weighted: bool = False,
-    distance: Distance = _inverse_weight,
-) -> pd.DataFrame:
-    """:func:`node_centralities` of every stage as one long table.
-
-    Columns: ``stage, node, name_zh, name_en, degree, closeness, betweenness, strength``
-    (names from the node attributes; empty where absent), one row per city and stage.
-    """
-    _check_networks(networks)
-    return pd.concat(
-        [stage_city_rows(stage, G, node_centralities(G, weighted=weighted, distance=distance))
-         for stage, G in networks.items()],
-        ignore_index=True,
-    )
-
-
-def stage_city_rows(stage: str, G: nx.Graph, per_node: pd.DataFrame) -> pd.DataFrame:
-    """``per_node`` (indexed by node) as long-table rows: ``stage, node, name_zh, name_en``
-    first, names taken from ``G``'s node attributes (empty where absent)."""
-    table = per_node.reset_index()
-    table.insert(0, "stage", stage)
-    table.insert(2, "name_zh", [G.nodes[v].get("name_zh", "") for v in table["node"]])
-    table.insert(3, "name_en", [G.nodes[v].get("name_en", "") for v in table["node"]])
-    return table
-
-
 def stage_describe(
     networks: Mapping[str, nx.Graph],
     *,
     weighted: bool = False,
     distance: Distance = _inverse_weight,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`stage_indicators` and :func:`stage_centralities` with one shortest-path pass
-    per stage (through :func:`describe`)."""
+    """Indicators and centralities of every stage, one shortest-path pass per stage.
+
+    Equals ``(stage_indicators(networks, ...),
+    pyreslib.centrality.stage_centralities(networks, ...))``, computed through
+    :func:`describe` for each stage.
+
+    Parameters
+    ----------
+    networks : Mapping[str, networkx.Graph]
+        Stage label -> stage network.
+    weighted : bool, optional (default=False)
+        Passed on to :func:`describe`.
+    distance : callable, optional (default=``1 / weight``)
+        Passed on to :func:`describe`.
+
+    Returns
+    -------
+    indicators : pandas.DataFrame
+        As :func:`stage_indicators` returns it.
+    centralities : pandas.DataFrame
+        As :func:`pyreslib.centrality.stage_centralities` returns it.
+
+    Raises
+    ------
+    InputError
+        If ``networks`` is not a non-empty mapping, or a network is refused.
+
+    See Also
+    --------
+    stage_indicators, pyreslib.centrality.stage_centralities
+
+    References
+    ----------
+    .. [1] Resilience characteristics and driving mechanism of urban collaborative
+       innovation network - a case study of China's new energy vehicle industry (2023).
+       Systems 11(5), 214. https://doi.org/10.3390/systems11050214
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from pyreslib.metrics import stage_describe
+    >>> networks = {"2011-2014": nx.star_graph(4), "2015-2017": nx.path_graph(5)}
+    >>> indicators, centralities = stage_describe(networks)
+    >>> indicators["avg_path_length"].round(3).tolist()
+    [1.6, 2.0]
+    >>> centralities.groupby("stage")["betweenness"].max().round(3).tolist()
+    [1.0, 0.667]
+    """
     _check_networks(networks)
     rows, frames = {}, []
     for stage, G in networks.items():
         rows[stage], centralities = describe(G, weighted=weighted, distance=distance)
-        frames.append(stage_city_rows(stage, G, centralities))
+        frames.append(centrality.stage_city_rows(stage, G, centralities))
     return _indicator_table(rows), pd.concat(frames, ignore_index=True)
-
-
-def centrality_shares(
-    centralities: pd.DataFrame | Mapping[str, nx.Graph], *, zero_tolerance: float = 1e-12
-) -> pd.DataFrame:
-    """Shares of cities the study reports, per stage, in percent.
-
-    ``centralities`` is the long table of :func:`stage_centralities` (or the dict of stage
-    networks, from which it is computed).  Columns: ``nodes``,
-    ``closeness_above_mean_pct`` (closeness strictly above the stage mean),
-    ``betweenness_above_mean_pct`` and ``zero_betweenness_pct`` (betweenness <=
-    ``zero_tolerance``, which absorbs floating-point noise).
-    """
-    if isinstance(centralities, Mapping):
-        centralities = stage_centralities(centralities)
-    missing = {"stage", "closeness", "betweenness"} - set(centralities.columns)
-    if missing:
-        raise InputError(
-            f"centrality table lacks column(s) {sorted(missing)}; pass the output of "
-            "metrics.stage_centralities(networks)."
-        )
-    rows = {}
-    for stage, table in centralities.groupby("stage", sort=False):
-        closeness = table["closeness"].to_numpy(dtype=float)
-        betweenness = table["betweenness"].to_numpy(dtype=float)
-        n = len(table)
-        rows[stage] = {
-            "nodes": n,
-            "closeness_above_mean_pct": 100.0
-            * np.sum(closeness > closeness.mean() + zero_tolerance)
-            / n,
-            "betweenness_above_mean_pct": 100.0
-            * np.sum(betweenness > betweenness.mean() + zero_tolerance)
-            / n,
-            "zero_betweenness_pct": 100.0 * np.sum(np.abs(betweenness) <= zero_tolerance) / n,
-        }
-    out = pd.DataFrame(rows).T
-    out.index = pd.Index(list(rows), name="stage", dtype=object)
-    out["nodes"] = out["nodes"].astype("int64")
-    return out

@@ -1,13 +1,9 @@
-"""Infomap modules, modularity and stability."""
+"""Infomap modules, their numbering, modularity and the per-stage tables."""
 
 from __future__ import annotations
 
-import igraph as ig
 import networkx as nx
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from pyreslib import community
 from pyreslib.errors import InputError
@@ -84,38 +80,6 @@ def test_unweighted_option_ignores_weights():
     assert a.codelength == pytest.approx(b.codelength)
 
 
-# ---------------------------------------------------------------- NMI and stability
-
-
-def test_nmi_by_hand_and_against_igraph():
-    same = [1, 1, 2, 2]
-    assert community.normalized_mutual_information(same, [5, 5, 9, 9]) == pytest.approx(1)
-    # independent halves: joint uniform over 4 cells -> I = 0
-    assert community.normalized_mutual_information([1, 1, 2, 2], [1, 2, 1, 2]) == pytest.approx(0)
-    rng = np.random.default_rng(0)
-    for _ in range(5):
-        a, b = rng.integers(0, 4, 50), rng.integers(0, 6, 50)
-        expected = ig.compare_communities(a.tolist(), b.tolist(), method="nmi")
-        assert community.normalized_mutual_information(a, b) == pytest.approx(expected)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.integers(0, 4), min_size=1, max_size=30), st.randoms(use_true_random=False))
-def test_nmi_is_symmetric_and_within_unit_interval(labels, rnd):
-    other = labels[:]
-    rnd.shuffle(other)
-    value = community.normalized_mutual_information(labels, other)
-    assert -1e-12 <= value <= 1 + 1e-12
-    assert value == pytest.approx(community.normalized_mutual_information(other, labels))
-
-
-def test_stability_of_a_clear_structure_is_one():
-    G = cliques_joined_in_a_ring()
-    assert community.stability(G, seeds=[1, 2, 3]) == pytest.approx(1)
-    table = community.pairwise_nmi(G, seeds=[1, 2, 3])
-    assert table.shape == (3, 3) and (table.to_numpy().diagonal() == 1).all()
-
-
 def test_stage_tables():
     networks = {
         "2011-2014": cliques_joined_in_a_ring(4),
@@ -135,5 +99,3 @@ def test_bad_arguments_are_refused():
         community.infomap_partition(G, seed=0)
     with pytest.raises(InputError, match="trials"):
         community.infomap_partition(G, trials=0)
-    with pytest.raises(InputError, match="at least 2 seeds"):
-        community.stability(G, seeds=[1])

@@ -20,9 +20,16 @@ MODULES = (
     "pyreslib.ergm.inference",
     "pyreslib.ergm.simulation",
     "pyreslib.ergm.persist",
+    "pyreslib.convert",
     "pyreslib.metrics",
+    "pyreslib.centrality",
+    "pyreslib.degree_distribution",
     "pyreslib.community",
+    "pyreslib.community_stability",
+    "pyreslib.composite_index",
+    "pyreslib.coupling",
     "pyreslib.resilience",
+    "pyreslib.node_resilience",
     "pyreslib.robustness",
 )
 

@@ -1,4 +1,4 @@
-"""Network indicators and centralities, checked against networkx and hand calculations."""
+"""Network indicators, checked against networkx and hand calculations."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyreslib import metrics
+from pyreslib import centrality, degree_distribution, metrics
 from pyreslib.errors import InputError
 
 # ---------------------------------------------------------------- helpers: independent networkx
@@ -55,6 +55,28 @@ def random_weighted_graph(n: int, p: float, seed: int, isolates: int = 0) -> nx.
     return nx.relabel_nodes(G, {v: 110000 + 100 * v for v in G.nodes()})
 
 
+# networks of every kind the comparisons with networkx run on
+NETWORKS = {
+    "sparse-disconnected": lambda: random_weighted_graph(40, 0.08, seed=1, isolates=3),
+    "gnp": lambda: random_weighted_graph(60, 0.15, seed=2),
+    "barabasi-albert": lambda: weighted(nx.barabasi_albert_graph(80, 2, seed=3)),
+    "star": lambda: weighted(nx.star_graph(9)),
+    "complete": lambda: weighted(nx.complete_graph(6)),
+}
+
+
+def binary_fraction_weights(seed: int = 7) -> nx.Graph:
+    """A random network with weights 1, 2, 4, 8 and their distances 1/w in ``dist``: exact
+    binary fractions, so no floating-point ties."""
+    G = nx.gnp_random_graph(45, 0.12, seed=seed)
+    rng = np.random.default_rng(seed)
+    for u, v in G.edges():
+        w = int(2 ** rng.integers(0, 4))
+        G[u][v]["weight"] = w
+        G[u][v]["dist"] = 1 / w
+    return G
+
+
 # ---------------------------------------------------------------- hand calculations
 
 
@@ -84,17 +106,6 @@ def test_star_by_hand():
     assert ind["assortativity"] == pytest.approx(-1)  # every edge joins a hub to a leaf
     # leaves are 2 apart, the centre 1 from each: (2*5*1 + 20*2) / 30 ordered pairs
     assert ind["avg_path_length"] == pytest.approx((10 * 1 + 20 * 2) / 30)
-    cent = metrics.node_centralities(G)
-    assert (
-        cent.loc[0, "degree"] == 1
-        and cent.loc[0, "betweenness"] == 1
-        and cent.loc[0, "closeness"] == 1
-    )
-    assert (cent.loc[1:, "betweenness"] == 0).all()
-    assert cent.loc[1:, "closeness"].to_numpy() == pytest.approx(
-        [(n - 1) / (1 + 2 * (n - 2))] * (n - 1)
-    )
-    assert cent.loc[1:, "degree"].to_numpy() == pytest.approx([1 / (n - 1)] * (n - 1))
 
 
 def test_complete_graph_by_hand():
@@ -104,9 +115,6 @@ def test_complete_graph_by_hand():
     assert ind["avg_clustering"] == 1
     assert ind["degree_slope"] == pytest.approx(0)
     assert math.isnan(ind["assortativity"])  # regular graph
-    cent = metrics.node_centralities(G)
-    assert (cent["degree"] == 1).all() and (cent["closeness"] == 1).all()
-    assert (cent["betweenness"] == 0).all() and (cent["strength"] == 18).all()
 
 
 def test_disconnected_graph_with_isolates_by_hand():
@@ -120,28 +128,14 @@ def test_disconnected_graph_with_isolates_by_hand():
     assert ind["unreachable_pairs"] == 21 - 4
     assert ind["efficiency"] == pytest.approx(8 / 42)  # 8 ordered adjacent pairs of 42
     assert ind["avg_clustering"] == pytest.approx(3 / 7)
-    cent = metrics.node_centralities(G)
-    # Wasserman-Faust: triangle node reaches 2 nodes at distance 1 -> (2/6) * (2/2)
-    assert cent.loc[1, "closeness"] == pytest.approx(2 / 6)
-    assert cent.loc[4, "closeness"] == pytest.approx(1 / 6)
-    assert cent.loc[6, "closeness"] == 0 and cent.loc[6, "degree"] == 0
 
 
 # ---------------------------------------------------------------- against networkx
 
 
-@pytest.mark.parametrize(
-    "G",
-    [
-        random_weighted_graph(40, 0.08, seed=1, isolates=3),  # disconnected, isolates
-        random_weighted_graph(60, 0.15, seed=2),
-        weighted(nx.barabasi_albert_graph(80, 2, seed=3)),
-        weighted(nx.star_graph(9)),
-        weighted(nx.complete_graph(6)),
-    ],
-    ids=["sparse-disconnected", "gnp", "barabasi-albert", "star", "complete"],
-)
-def test_indicators_and_centralities_equal_networkx(G):
+@pytest.mark.parametrize("make", NETWORKS.values(), ids=NETWORKS.keys())
+def test_indicators_equal_networkx(make):
+    G = make()
     ind = metrics.network_indicators(G)
     for key, expected in nx_reference(G).items():
         assert ind[key] == pytest.approx(expected, nan_ok=True), key
@@ -150,26 +144,9 @@ def test_indicators_and_centralities_equal_networkx(G):
             expected_r = nx.degree_assortativity_coefficient(G)
         assert ind["assortativity"] == pytest.approx(expected_r, nan_ok=True)
 
-    cent = metrics.node_centralities(G)
-    assert list(cent.index) == list(G.nodes())
-    assert cent["degree"].to_dict() == pytest.approx(nx.degree_centrality(G))
-    assert cent["closeness"].to_dict() == pytest.approx(
-        nx.closeness_centrality(G, wf_improved=True)
-    )
-    assert cent["betweenness"].to_dict() == pytest.approx(
-        nx.betweenness_centrality(G, normalized=True)
-    )
-    assert cent["strength"].to_dict() == pytest.approx(dict(G.degree(weight="weight")))
 
-
-def test_weighted_variants_equal_networkx():
-    # weights 1, 2, 4, 8 make the distances 1/w exact binary fractions: no floating ties
-    G = nx.gnp_random_graph(45, 0.12, seed=7)
-    rng = np.random.default_rng(7)
-    for u, v in G.edges():
-        w = int(2 ** rng.integers(0, 4))
-        G[u][v]["weight"] = w
-        G[u][v]["dist"] = 1 / w
+def test_weighted_indicators_equal_networkx():
+    G = binary_fraction_weights()
     ind = metrics.network_indicators(G, weighted=True)
     assert ind["avg_path_length"] == pytest.approx(nx_avg_path_length_connected_pairs(G, "dist"))
     lengths = dict(nx.all_pairs_dijkstra_path_length(G, weight="dist"))
@@ -183,12 +160,6 @@ def test_weighted_variants_equal_networkx():
         nx.degree_assortativity_coefficient(G, weight="weight")
     )
 
-    cent = metrics.node_centralities(G, weighted=True)
-    assert cent["closeness"].to_dict() == pytest.approx(nx.closeness_centrality(G, distance="dist"))
-    assert cent["betweenness"].to_dict() == pytest.approx(
-        nx.betweenness_centrality(G, weight="dist")
-    )
-
 
 def test_describe_equals_the_two_functions():
     G = random_weighted_graph(50, 0.07, seed=11, isolates=2)
@@ -197,7 +168,7 @@ def test_describe_equals_the_two_functions():
         expected = metrics.network_indicators(G, weighted=weighted_variant)
         assert indicators.to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True)
         pd.testing.assert_frame_equal(
-            centralities, metrics.node_centralities(G, weighted=weighted_variant)
+            centralities, centrality.node_centralities(G, weighted=weighted_variant)
         )
 
 
@@ -229,44 +200,14 @@ def test_density_efficiency_clustering_within_unit_interval(G):
     assert ind["efficiency"] == pytest.approx(nx.global_efficiency(G))
 
 
-@settings(max_examples=40, deadline=None)
-@given(small_graphs(min_nodes=3))
-def test_centralities_equal_networkx_on_any_small_graph(G):
-    cent = metrics.node_centralities(G)
-    assert cent["closeness"].to_dict() == pytest.approx(nx.closeness_centrality(G))
-    assert cent["betweenness"].to_dict() == pytest.approx(nx.betweenness_centrality(G))
-    assert (
-        (
-            (cent[["degree", "closeness", "betweenness"]] >= 0)
-            & (cent[["degree", "closeness", "betweenness"]] <= 1 + 1e-12)
-        )
-        .all()
-        .all()
-    )
-
-
-# ---------------------------------------------------------------- degree distribution
-
-
-def test_degree_distribution_fit_of_a_star_by_hand():
-    fit = metrics.degree_distribution_fit(weighted(nx.star_graph(4)))
-    assert fit.data["k"].tolist() == [1, 4] and fit.data["p"].tolist() == pytest.approx([0.8, 0.2])
-    # two points: ln(0.2/0.8) / ln(4/1) = -1 exactly; exponential: ln(1/4) / 3
-    assert fit.power_law_slope == pytest.approx(-1)
-    assert fit.exponential_slope == pytest.approx(math.log(0.25) / 3)
-    assert fit.data["power_law"].tolist() == pytest.approx([0.8, 0.2])
-    cumulative = metrics.degree_distribution_fit(weighted(nx.star_graph(4)), cumulative=True)
-    assert cumulative.data["p"].tolist() == pytest.approx([1.0, 0.2])
-
-
 def test_loglog_slope_is_the_power_law_slope():
     G = weighted(nx.barabasi_albert_graph(200, 2, seed=5))
     assert metrics.network_indicators(G)["loglog_slope"] == pytest.approx(
-        metrics.degree_distribution_fit(G).power_law_slope
+        degree_distribution.degree_distribution_fit(G).power_law_slope
     )
 
 
-# ---------------------------------------------------------------- stages and shares
+# ---------------------------------------------------------------- stages
 
 
 def stage_networks() -> dict[str, nx.Graph]:
@@ -279,48 +220,10 @@ def stage_networks() -> dict[str, nx.Graph]:
     return {"2011-2014": first, "2015-2017": second}
 
 
-def test_stage_tables_have_one_row_per_stage_and_per_city():
-    networks = stage_networks()
-    table = metrics.stage_indicators(networks)
+def test_stage_indicators_have_one_row_per_stage():
+    table = metrics.stage_indicators(stage_networks())
     assert list(table.index) == ["2011-2014", "2015-2017"]
     assert table.loc["2015-2017", "edges"] == 4 and table["nodes"].dtype == "int64"
-    long = metrics.stage_centralities(networks)
-    assert len(long) == 10
-    assert list(long.columns[:4]) == ["stage", "node", "name_zh", "name_en"]
-    assert long.loc[long["stage"] == "2011-2014", "name_en"].iloc[0] == "City 0"
-
-
-def test_centrality_shares_by_hand():
-    shares = metrics.centrality_shares(stage_networks())
-    # star: centre alone above the mean on both, 4 of 5 leaves with zero betweenness
-    assert shares.loc["2011-2014", "closeness_above_mean_pct"] == pytest.approx(20)
-    assert shares.loc["2011-2014", "betweenness_above_mean_pct"] == pytest.approx(20)
-    assert shares.loc["2011-2014", "zero_betweenness_pct"] == pytest.approx(80)
-    # path 0-1-2-3-4: betweenness 0, 3/6, 4/6, 3/6, 0 -> mean 1/3, three above, two zero
-    assert shares.loc["2015-2017", "betweenness_above_mean_pct"] == pytest.approx(60)
-    assert shares.loc["2015-2017", "zero_betweenness_pct"] == pytest.approx(40)
-
-
-# ---------------------------------------------------------------- bad input
-
-
-def test_bad_graphs_are_refused_with_a_remedy():
-    loop = weighted(nx.Graph([(1, 1), (1, 2)]))
-    with pytest.raises(InputError, match="self-loop"):
-        metrics.network_indicators(loop)
-    zero = nx.Graph()
-    zero.add_edge(1, 2, weight=0)
-    with pytest.raises(InputError, match="weight 0"):
-        metrics.node_centralities(zero)
-    with pytest.raises(InputError, match="undirected"):
-        metrics.network_indicators(nx.DiGraph([(1, 2)]))
-    with pytest.raises(InputError, match="stage labels"):
-        metrics.stage_indicators({})
-
-
-def test_tables_are_plain_pandas():
-    ind = metrics.network_indicators(weighted(nx.cycle_graph(5)))
-    assert isinstance(ind, pd.Series) and list(ind.index) == list(metrics.NETWORK_INDICATORS)
 
 
 def test_stage_describe_gives_the_same_tables_as_the_separate_calls():
@@ -330,4 +233,24 @@ def test_stage_describe_gives_the_same_tables_as_the_separate_calls():
         nx.set_edge_attributes(G, 1, "weight")
     indicators, centralities = metrics.stage_describe(networks)
     pd.testing.assert_frame_equal(indicators, metrics.stage_indicators(networks))
-    pd.testing.assert_frame_equal(centralities, metrics.stage_centralities(networks))
+    pd.testing.assert_frame_equal(centralities, centrality.stage_centralities(networks))
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_graphs_are_refused_with_a_remedy():
+    loop = weighted(nx.Graph([(1, 1), (1, 2)]))
+    with pytest.raises(InputError, match="self-loop"):
+        metrics.network_indicators(loop)
+    with pytest.raises(InputError, match="undirected"):
+        metrics.network_indicators(nx.DiGraph([(1, 2)]))
+    with pytest.raises(InputError, match="stage labels"):
+        metrics.stage_indicators({})
+    with pytest.raises(InputError, match="one positive finite length per edge"):
+        metrics.network_indicators(weighted(nx.path_graph(3)), weighted=True, distance=np.negative)
+
+
+def test_tables_are_plain_pandas():
+    ind = metrics.network_indicators(weighted(nx.cycle_graph(5)))
+    assert isinstance(ind, pd.Series) and list(ind.index) == list(metrics.NETWORK_INDICATORS)

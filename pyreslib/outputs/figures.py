@@ -344,7 +344,7 @@ def degree_distribution_figure(fits: Mapping[str, object]) -> Figure:
     least-squares lines.
 
     ``fits`` maps stage -> a DataFrame with columns ``k, p, power_law, exponential`` (or an
-    object with such a ``.data``, e.g. :class:`pyreslib.metrics.DegreeDistributionFit`, whose
+    object with such a ``.data``, e.g. :class:`pyreslib.degree_distribution.DegreeDistributionFit`, whose
     slopes and R^2 then appear in the legend).
     """
     if not fits:
@@ -374,7 +374,7 @@ def node_resilience_ranking(table: pd.DataFrame, *, top_n: int = 20) -> Figure:
     """The ``top_n`` cities by node resilience score, one panel per stage.
 
     ``table``: long table with columns ``stage, score`` and ``name_en`` (or ``node``), as
-    :func:`pyreslib.resilience.stage_node_resilience` returns.
+    :func:`pyreslib.node_resilience.stage_node_resilience` returns.
     """
     needed = {"stage", "score"}
     if not needed <= set(table.columns):

@@ -142,7 +142,7 @@ def _pooled_effects(pooled) -> pd.DataFrame:
 def report_sections(result: AnalysisResult,
                     figure_entries: dict[str, list[FigureEntry]]) -> list[ReportSection]:
     """The sections of report.html, in order, with their tables and figures."""
-    from pyreslib import community, resilience
+    from pyreslib import community, node_resilience
     from pyreslib.outputs.report import ReportSection, TableEntry
     from pyreslib.study import comparison_frame
 
@@ -206,7 +206,7 @@ def report_sections(result: AnalysisResult,
     top_shown = top.groupby("stage", sort=False).head(cfg.resilience.top_nodes)
     pooled = cfg.resilience.node_normalisation == "pooled"
     last = list(result.networks)[-1]
-    by_stage = resilience.node_resilience_by_stage(top, top=cfg.resilience.top_nodes)
+    by_stage = node_resilience.node_resilience_by_stage(top, top=cfg.resilience.top_nodes)
     sections.append(ReportSection(
         "Node resilience", "Centralities min-max normalised "
         + ("over all stages together (scores comparable across stages)" if pooled

@@ -94,16 +94,16 @@ def measure_shape(
     """The study's figures for one stage network, by pyreslib's own metrics.
 
     Keys: ``cities, pairs, collaborations, average_degree``, the three centrality shares of
-    :func:`pyreslib.metrics.centrality_shares`, ``avg_path_length, avg_clustering,
+    :func:`pyreslib.centrality.centrality_shares`, ``avg_path_length, avg_clustering,
     degree_slope``, ``top_by_degree`` (the three largest, by adcode), ``beijing_first`` (first
     on degree, closeness and betweenness) and, with ``infomap``, ``modules`` and
     ``largest_module`` of :func:`pyreslib.community.infomap_partition`.
     """
-    from pyreslib import community, metrics
+    from pyreslib import centrality, community, metrics
 
     indicators, centralities = metrics.describe(G)
-    shares = metrics.centrality_shares(
-        metrics.stage_city_rows(str(G.graph.get("stage", "")), G, centralities)
+    shares = centrality.centrality_shares(
+        centrality.stage_city_rows(str(G.graph.get("stage", "")), G, centralities)
     ).iloc[0]
     order = centralities["degree"].sort_values(ascending=False, kind="stable")
     out: dict[str, object] = {
