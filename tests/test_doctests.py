@@ -31,6 +31,9 @@ MODULES = (
     "pyreslib.resilience",
     "pyreslib.node_resilience",
     "pyreslib.robustness",
+    "pyreslib.cascade",
+    "pyreslib.richclub",
+    "pyreslib.core",
 )
 
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyreslib import robustness
+from pyreslib.convert import to_igraph
 from pyreslib.errors import InputError
-from pyreslib.metrics import to_igraph
 
 
 def brute_force_giant_sizes(G: nx.Graph, removal: list) -> list[int]:
