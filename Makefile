@@ -34,6 +34,8 @@ demo: setup
 test: setup
 	@# report.html is checked in headless Chromium; installed with apt when missing (as root)
 	@sh scripts/ensure-chromium.sh || echo "make test: no chromium, the report.html browser test will be skipped"
+	@# the spatial parity tests compare with R's spdep (Debian's r-cran-spdep, in R's site library, not renv)
+	@sh scripts/ensure-spdep.sh || echo "make test: no spdep, the spatial parity tests of tests/test_spatial.py will be skipped"
 	$(PY) -m pytest -q
 
 bench: setup
