@@ -1,10 +1,11 @@
 # QAP correlation and MRQAP through sna (qaptest/gcor, netlm/netlogit), for pyreslib.qap.
-# Plain functions over matrices that return plain lists (see r/pyreslib.R for the
-# conventions); every choice arrives as a literal that pyreslib.qap checked first.
+# Plain functions over matrices that return plain lists (the conventions of every file in
+# r/); every choice arrives as a literal that pyreslib.qap checked first.
 #
 # sna is only ever called as sna::f, so its namespace loads on the first QAP call and never at
-# R's start-up. It is never attached: library(sna) would mask network's functions (and ergm's
-# users' as.sociomatrix) for the rest of the session.
+# R's start-up. It is never attached: library(sna) would attach network and statnet.common
+# with it and put sna's degree, betweenness, components, closeness, ... on the search path
+# over igraph's (btergm's dependency) for the rest of the session.
 #
 # Each function seeds R's generator itself, as a plain script does with set.seed(seed) before
 # the call, so a result repeats exactly and equals that script's.

@@ -1,0 +1,758 @@
+"""QAP correlation and multiple-regression QAP (MRQAP) of city networks, through R's ``sna``.
+
+The quadratic assignment procedure tests a statistic of dyadic matrices against its
+distribution when the rows and columns of a matrix are permuted together (the cities
+relabelled at random), which keeps the dependence between dyads that share a city
+(Krackhardt 1988).  :func:`qap_correlation` tests the graph correlation of two matrices
+(``sna::gcor`` inside ``sna::qaptest``); :func:`mrqap` regresses a network on dyadic
+regressors: ``sna::netlm`` (OLS) on the collaboration counts, raw or ``log1p``, or
+``sna::netlogit`` (logit) on the binary network, with the null hypotheses ``sna`` offers:
+
+- ``"qapspp"`` (the default): Dekker, Krackhardt and Snijders' (2007) semi-partialling plus.
+  For each regressor k, the residuals e_k of X_k regressed on the other regressors are
+  permuted, and the model refitted with them in place of X_k;
+- ``"qapy"``: the response's rows and columns are permuted (Krackhardt 1988);
+- ``"qapx"``: regressor k alone is permuted, the others kept;
+- ``"classical"``: no permutations, the classical t test (netlm) or its z analogue (netlogit;
+  sna refers it to Student's t with the residual degrees of freedom).
+
+The p-values are sna's: with t the observed test statistic (the t- or z-value by default,
+the coefficient with ``test_statistic="beta"``) and t_r its value in permutation r = 1..R,
+``Pr(<=b) = mean(t_r <= t)``, ``Pr(>=b) = mean(t_r >= t)``, two-sided
+``Pr(>=|b|) = mean(|t_r| >= |t|)``.
+
+**Inputs.**  Matrices are pandas DataFrames labelled by city (the adcode index of
+:func:`pyreslib.network.distance_matrix`), networkx stage networks (edge weights: the
+collaboration counts) or plain numpy arrays.  Labelled matrices are matched *by label*,
+never by position: every matrix must hold the same set of cities (a different size or a city
+missing from one is an :class:`~pyreslib.errors.InputError` naming it), and plain arrays
+cannot be mixed with labelled ones.  The cities go to R in sorted label order (labels
+compared as text), so the permutations drawn, and the p-values, depend on the data and the
+seed, not on the order of the rows: ``results.labels`` is that order, and a plain R script
+given the matrices in it, with ``set.seed(seed)`` before the same sna call, gives the same
+numbers.
+
+**Undirected networks** (``directed=False``, the default) need symmetric matrices and are
+passed with sna's ``mode="graph"``: each dyad enters once, from the lower triangle (sna's
+``upper.tri.remove``), so ``nobs`` is n(n-1)/2.  R's default, ``mode="digraph"``, would count
+each undirected dyad twice: the same coefficients, but twice the observations and t-values
+sqrt(2) times too large.  The diagonal (a city with itself) is always left out
+(``diag=FALSE``).
+
+**Node covariates** enter as dyadic matrices in one of the two forms the literature uses
+(``node_form``): ``"sum"``, X_ij = x_i + x_j (a city's level; the statistic of ergm's
+``nodecov``, hence the term name ``nodecov.<name>``), or ``"absdiff"``, X_ij = |x_i - x_j|
+(a gap between two cities, ergm's ``absdiff``, term ``absdiff.<name>``).
+
+References
+----------
+Krackhardt, D. (1988). Predicting with networks: nonparametric multiple regression analysis
+of dyadic data. *Social Networks* 10(4), 359-381.
+Dekker, D., Krackhardt, D. and Snijders, T. A. B. (2007). Sensitivity of MRQAP tests to
+collinearity and autocorrelation conditions. *Psychometrika* 72(4), 563-581.
+Butts, C. T. (2008). Social network analysis with sna. *Journal of Statistical Software*
+24(6).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pyreslib.ergm import bridge
+from pyreslib.ergm.compare import Comparison
+from pyreslib.ergm.inputs import align_node_covariates, as_labelled_matrix, check_matrix
+from pyreslib.ergm.tables import (
+    SummaryMixin,
+    html_table,
+    latex_table,
+    r_format,
+    significance_stars,
+    text_table,
+)
+from pyreslib.errors import InputError, excerpt_repr
+
+__all__ = ["QAPCorrelation", "QAPResults", "QAPSummary", "compare", "dyadic_node_covariate",
+           "mrqap", "qap_correlation"]
+
+NULLS = ("qapspp", "qapy", "qapx", "classical")
+KINDS = ("lm", "logit")
+NODE_FORMS = ("sum", "absdiff")
+TRANSFORMS = ("raw", "log1p")
+MAX_REPS = 100_000
+SIGNIF = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+_DIST_ROWS = ("Min", "1stQ", "Median", "Mean", "3rdQ", "Max")
+
+
+# ---- inputs --------------------------------------------------------------------------------
+
+def _check_reps_seed(reps: Any, seed: Any) -> tuple[int, int]:
+    if isinstance(reps, (bool, np.bool_)) or not isinstance(reps, (int, np.integer)) or not (
+            1 <= reps <= MAX_REPS):
+        raise InputError(f"reps={excerpt_repr(reps)}: give the number of permutations as a "
+                         f"whole number from 1 to {MAX_REPS:,} (1,000 is usual).")
+    if seed is None:
+        seed = secrets.randbelow(2**31 - 1)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not (
+            0 <= seed < 2**31):
+        raise InputError(f"seed={excerpt_repr(seed)}: give a whole number between 0 and "
+                         "2**31 - 1.")
+    return int(reps), int(seed)
+
+
+def _choice(value: Any, allowed: Sequence[str], what: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise InputError(f"{what}={excerpt_repr(value)}: choose one of "
+                         f"{', '.join(repr(a) for a in allowed)}.")
+    return value
+
+
+def _aligned(named: Sequence[tuple[str, Any]], directed: bool) -> tuple[list[np.ndarray],
+                                                                          list[str], bool]:
+    """The matrices in one vertex order, with the labels of that order and whether they are
+    real labels: matched by label (sorted), or by position when none carries labels."""
+    if not isinstance(directed, (bool, np.bool_)):
+        raise InputError(f"directed={excerpt_repr(directed)}: give True or False.")
+    parsed = [(what, *as_labelled_matrix(value, what)) for what, value in named]
+    first, _, first_labels, first_labelled = parsed[0]
+    for what, matrix, labels, labelled in parsed[1:]:
+        if labelled != first_labelled:
+            plain, labelled_one = (what, first) if first_labelled else (first, what)
+            raise InputError(
+                f"{plain} is a plain array and {labelled_one} is labelled by city: matrices "
+                "are matched by label, so give every matrix as a DataFrame labelled the same "
+                "way (e.g. by adcode), or all as plain arrays in the same city order.")
+        if not labelled and matrix.shape != parsed[0][1].shape:
+            raise InputError(f"{what} is {matrix.shape[0]} x {matrix.shape[1]} but {first} is "
+                             f"{parsed[0][1].shape[0]} x {parsed[0][1].shape[1]}: the "
+                             "matrices must cover the same cities.")
+        if labelled and set(labels) != set(first_labels):
+            missing = sorted(set(first_labels) - set(labels))
+            extra = sorted(set(labels) - set(first_labels))
+            parts = [f"{len(labels)} cities in {what}, {len(first_labels)} in {first}"]
+            if missing:
+                parts.append(f"not in {what}: {missing[:10]}")
+            if extra:
+                parts.append(f"not in {first}: {extra[:10]}")
+            raise InputError(f"{what} and {first} label different cities ({'; '.join(parts)})"
+                             ". Give matrices over the same cities (e.g. "
+                             "distance_matrix(adcodes) with the adcodes of the network).")
+    order = sorted(first_labels) if first_labelled else list(first_labels)
+    out = []
+    for what, matrix, labels, _ in parsed:
+        position = {label: i for i, label in enumerate(labels)}
+        index = [position[label] for label in order]
+        matrix = matrix[np.ix_(index, index)]
+        check_matrix(matrix, what, directed=bool(directed))
+        out.append(matrix)
+    return out, order, bool(first_labelled)
+
+
+def _dyads(n: int, directed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The dyads sna uses, as (row, column) index arrays: every off-diagonal cell of a
+    directed network, the lower triangle (i > j) of an undirected one."""
+    if directed:
+        rows, cols = np.nonzero(~np.eye(n, dtype=bool))
+        return rows, cols
+    return np.tril_indices(n, -1)
+
+
+def dyadic_node_covariate(values: Any, form: str) -> np.ndarray:
+    """A node covariate as a dyadic matrix: x_i + x_j (``"sum"``) or |x_i - x_j|
+    (``"absdiff"``); the diagonal is 0 (sna leaves it out).
+
+    Parameters
+    ----------
+    values : array-like of float, one value per city
+    form : {"sum", "absdiff"}
+
+    Returns
+    -------
+    numpy.ndarray, n x n
+
+    Examples
+    --------
+    >>> dyadic_node_covariate([1.0, 2.0, 4.0], "absdiff")
+    array([[0., 1., 3.],
+           [1., 0., 2.],
+           [3., 2., 0.]])
+    """
+    form = _choice(form, NODE_FORMS, "node_form")
+    x = np.asarray(values, dtype=float)
+    out = x[:, None] + x[None, :] if form == "sum" else np.abs(x[:, None] - x[None, :])
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def _node_terms(node_covariates: Any, node_form: Any, labels: list[str],
+                labelled: bool) -> list[tuple[str, np.ndarray]]:
+    if node_covariates is None:
+        return []
+    frame = align_node_covariates(node_covariates, labels, labelled)
+    forms = node_form if isinstance(node_form, Mapping) else {c: node_form for c in frame}
+    unknown = [c for c in forms if c not in frame.columns]
+    if unknown:
+        raise InputError(f"node_form names {unknown}, which are not columns of "
+                         f"node_covariates ({list(frame.columns)}).")
+    terms = []
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            raise InputError(f"node_covariates: column {column!r} is not numeric; a sum or "
+                             "absolute difference needs numbers (code a category as 0/1).")
+        chosen = forms.get(column, "sum")
+        for form in [chosen] if isinstance(chosen, str) else list(chosen):
+            form = _choice(form, NODE_FORMS, f"node_form[{column!r}]")
+            name = f"{'nodecov' if form == 'sum' else 'absdiff'}.{column}"
+            terms.append((name, dyadic_node_covariate(frame[column].to_numpy(float), form)))
+    return terms
+
+
+# ---- QAP correlation -------------------------------------------------------------------------
+
+@dataclass
+class QAPSummary(SummaryMixin):
+    """A summary table (rows of formatted cells) with the lines printed around it."""
+
+    title: str
+    header: Sequence[str]
+    rows: list[tuple[str, list[str]]]
+    notes: list[str] = field(default_factory=list)
+    text_extra: list[str] = field(default_factory=list)  # shown by as_text only
+    stars: list[str] | None = None
+
+    def as_text(self) -> str:
+        header, rows = list(self.header), self.rows
+        if self.stars is not None:  # R's layout: the codes in a column of their own
+            header = header + [""]
+            rows = [(n, [*cells, s]) for (n, cells), s in zip(rows, self.stars)]
+        return "\n".join([self.title, "", text_table(header, rows), "", *self.notes,
+                          *self.text_extra])
+
+    def _starred(self) -> list[tuple[str, list[str]]]:
+        if self.stars is None:
+            return self.rows
+        return [(n, [*cells[:-1], cells[-1] + s]) for (n, cells), s in zip(self.rows,
+                                                                           self.stars)]
+
+    def as_html(self) -> str:
+        return html_table(self.header, self._starred(), css_class="qap-summary",
+                          caption=self.title, notes=[n for n in self.notes if n.strip()])
+
+    def as_latex(self, caption: str | None = None, label: str = "tab:qap") -> str:
+        return latex_table(self.header, self._starred(), caption=caption or self.title,
+                           label=label, notes=[n.strip() for n in self.notes if n.strip()])
+
+
+def _p(p: float) -> str:
+    return "NA" if not np.isfinite(p) else f"{p:.4g}"
+
+
+def _distribution(dist: np.ndarray) -> pd.Series:
+    """sna's permutation distribution summary (R's default quantiles, type 7)."""
+    q = np.quantile(dist, [0, 0.25, 0.5, 0.75, 1]) if dist.size else np.full(5, np.nan)
+    mean = float(np.mean(dist)) if dist.size else np.nan
+    return pd.Series([q[0], q[1], q[2], mean, q[3], q[4]], index=list(_DIST_ROWS))
+
+
+@dataclass
+class QAPCorrelation:
+    """A QAP test of the graph correlation of two matrices (:func:`qap_correlation`).
+
+    ``correlation``: Pearson's r over the dyads; ``pvalue_greater``/``pvalue_less``: sna's
+    ``p(f(perm) >= f(d))`` and ``p(f(perm) <= f(d))``; ``pvalue``: the two-sided
+    ``mean(|r_perm| >= |r|)``; ``distribution``: the permuted correlations (``reps``);
+    ``labels``: the city order sent to R.
+    """
+
+    correlation: float
+    pvalue: float
+    pvalue_greater: float
+    pvalue_less: float
+    distribution: np.ndarray
+    nobs: int
+    reps: int
+    seed: int
+    directed: bool
+    labels: list[str]
+    sna_version: str = ""
+
+    def distribution_summary(self) -> pd.Series:
+        """Min, quartiles, mean and max of the permuted correlations, as sna prints them."""
+        return _distribution(self.distribution)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: correlation, the three p-values, dyads, reps and seed."""
+        return pd.DataFrame([{"correlation": self.correlation, "Pr(>=|r|)": self.pvalue,
+                              "Pr(>=r)": self.pvalue_greater, "Pr(<=r)": self.pvalue_less,
+                              "nobs": self.nobs, "reps": self.reps, "seed": self.seed}])
+
+    def summary(self) -> QAPSummary:
+        """sna's ``summary(qaptest(...))``, with the two-sided p-value beside the tails."""
+        d = self.distribution_summary()
+        rows = [("Graph correlation", [f"{self.correlation:.6g}"]),
+                ("p(f(perm) >= f(d))", [_p(self.pvalue_greater)]),
+                ("p(f(perm) <= f(d))", [_p(self.pvalue_less)]),
+                ("p(|f(perm)| >= |f(d)|)", [_p(self.pvalue)])]
+        rows += [(f"Permuted: {k}", [f"{v:.4g}"]) for k, v in d.items()]
+        notes = [(f"QAP test: {self.reps} permutations of the cities (seed {self.seed}); "
+                 f"{self.nobs} dyads ({'directed' if self.directed else 'undirected'}); "
+                 f"sna {self.sna_version} via pyreslib.")]
+        return QAPSummary("QAP Test Results (sna::qaptest of sna::gcor)", ["Value"], rows, notes)
+
+    def __repr__(self) -> str:
+        return (f"<QAPCorrelation r={self.correlation:.4f}, p={self.pvalue:.4g} (two-sided), "
+                f"{self.reps} permutations, seed {self.seed}, {self.nobs} dyads>")
+
+
+def qap_correlation(x: Any, y: Any, *, reps: int = 1000, seed: int | None = None,
+                    directed: bool = False) -> QAPCorrelation:
+    """QAP test of the graph correlation between two square matrices.
+
+    The statistic is Pearson's correlation over the dyads (``sna::gcor``); its null
+    distribution comes from ``reps`` random relabellings of the cities (``sna::qaptest``
+    permutes the rows and columns of both matrices).
+
+    .. math:: r = \\mathrm{cor}\\big(\\{x_{ij}\\}, \\{y_{ij}\\}\\big), \\qquad
+              p_{\\ge} = \\tfrac{1}{R}\\sum_{k=1}^R 1[r_k \\ge r], \\qquad
+              p = \\tfrac{1}{R}\\sum_{k=1}^R 1[|r_k| \\ge |r|]
+
+    with r_k the correlation after the k-th random relabelling (``sna`` reports the two
+    tails; the two-sided p is computed from the same draws, as ``netlm``'s ``Pr(>=|b|)``).
+
+    Parameters
+    ----------
+    x, y : DataFrame labelled by city, networkx graph, or numpy array
+        Stage networks (weighted adjacency) or dyadic covariates over the same cities.
+    reps : int
+        Permutations, 1 to 100,000.
+    seed : int, optional
+        Seeds R's generator (``set.seed``); drawn at random when None (``results.seed``).
+    directed : bool
+        False (default): symmetric matrices, each dyad once (sna's ``mode="graph"``).
+
+    Returns
+    -------
+    QAPCorrelation
+
+    References
+    ----------
+    Krackhardt, D. (1987). QAP partialling as a test of spuriousness. *Social Networks* 9,
+    171-186.  Butts, C. T. (2008), *J. Stat. Softw.* 24(6) (``sna``).
+
+    Examples
+    --------
+    >>> from pyreslib.network import border_matrix, proximity_matrix
+    >>> cities = [110000, 120000, 130100, 130200, 130300, 130400, 130500, 130600, 130700]
+    >>> test = qap_correlation(proximity_matrix(cities), border_matrix(cities), reps=100,
+    ...                        seed=1)
+    >>> test
+    <QAPCorrelation r=0.7592, p=0 (two-sided), 100 permutations, seed 1, 36 dyads>
+    >>> test.pvalue_greater, test.pvalue_less
+    (0.0, 1.0)
+    """
+    reps, seed = _check_reps_seed(reps, seed)
+    (mx, my), labels, _ = _aligned([("x", x), ("y", y)], directed)
+    rows, cols = _dyads(len(labels), bool(directed))
+    for name, m in (("x", mx), ("y", my)):
+        if np.ptp(m[rows, cols]) == 0:
+            raise InputError(f"{name}: every dyad has the same value, so the correlation is "
+                             "undefined; give a matrix that varies across city pairs.")
+    value = bridge.as_dict(bridge.call(
+        "pyreslib_qap_cor", context="the QAP correlation test (sna::qaptest)", x=mx, y=my,
+        mode="digraph" if directed else "graph", reps=reps, seed=seed))
+    return QAPCorrelation(
+        correlation=bridge.as_float(value["cor"]), pvalue=bridge.as_float(value["pgreqabs"]),
+        pvalue_greater=bridge.as_float(value["pgreq"]),
+        pvalue_less=bridge.as_float(value["pleeq"]),
+        distribution=bridge.as_float_array(value["dist"]),
+        nobs=int(bridge.as_float(value["nobs"])), reps=reps, seed=seed,
+        directed=bool(directed), labels=labels,
+        sna_version=str(value["sna_version"][0]))
+
+
+# ---- MRQAP -----------------------------------------------------------------------------------
+
+class QAPResults:
+    """An MRQAP fit (:func:`mrqap`), shaped like a statsmodels results object.
+
+    ``params``, ``bse`` (sna's classical standard errors: OLS, or the logit's inverse
+    information), ``tvalues`` (``params / bse``: t for netlm, z for netlogit), ``pvalues``
+    (two-sided, sna's ``Pr(>=|b|)``), ``pvalues_greater`` (``Pr(>=b)``), ``pvalues_less``
+    (``Pr(<=b)``), ``statistic`` (the observed test statistic the permutations are compared
+    with), all Series by term; ``dist``: the permutation distribution of the test statistic
+    (reps x terms; None for the classical null); ``nobs`` (dyads), ``df_model``
+    (regressors besides the intercept, as statsmodels counts), ``df_resid``.  netlm adds
+    ``rsquared``, ``rsquared_adj``, ``fvalue``, ``f_pvalue`` and ``sigma``; netlogit
+    ``deviance``, ``null_deviance``, ``df_null``, ``llf`` (``-deviance / 2``), ``aic``, ``bic``
+    (sna's, ``deviance + rank * log(nobs)``) and ``ctable`` (predicted x actual at 0.5).  The
+    settings that reproduce the fit: ``kind``, ``null`` (as sna ran it: sna uses ``"qapy"``
+    for ``"qapspp"`` when there is a single regressor and no intercept), ``reps``, ``seed``,
+    ``transform``, ``test_statistic``, ``directed``, ``node_form``; ``labels``: the city
+    order sent to R.
+    """
+
+    def __init__(self, value, *, names: list[str], kind: str, reps: int, seed: int,
+                 transform: str, test_statistic: str, directed: bool, intercept: bool,
+                 node_form: Any, labels: list[str]):
+        v = bridge.as_dict(value)
+
+        def series(key: str, name: str) -> pd.Series:
+            return pd.Series(bridge.as_float_array(v[key]), index=names, name=name)
+
+        self.kind, self.null = kind, str(v["nullhyp"][0])
+        self.reps, self.seed, self.transform = reps, seed, transform
+        self.test_statistic, self.directed, self.intercept = test_statistic, directed, intercept
+        self.node_form, self.labels = node_form, labels
+        self.params = series("coef", "coef")
+        self.bse = series("se", "std err")
+        self.tvalues = (self.params / self.bse).rename("t" if kind == "lm" else "z")
+        self.statistic = series("tstat", "statistic")
+        self.pvalues = series("pgreqabs", "Pr(>=|b|)")
+        self.pvalues_greater = series("pgreq", "Pr(>=b)")
+        self.pvalues_less = series("pleeq", "Pr(<=b)")
+        dist = v.get("dist")
+        self.dist = (None if dist is None or dist is bridge.session().ro.NULL
+                     else pd.DataFrame(bridge.as_matrix(dist), columns=names))
+        self.nobs = int(bridge.as_float(v["n"]))
+        self.rank = int(bridge.as_float(v["rank"]))
+        self.df_model = self.rank - int(intercept)
+        self.df_resid = int(bridge.as_float(v["df_residual"]))
+        self.n_nodes = len(labels)
+        self.sna_version, self.r_version = str(v["sna_version"][0]), str(v["r_version"][0])
+
+        def number(key: str) -> float:  # NaN for what the other kind of model has
+            return bridge.as_float(v[key]) if key in v else float("nan")
+
+        self.rsquared, self.rsquared_adj = number("r_squared"), number("adj_r_squared")
+        self.fvalue, self.f_pvalue, self.sigma = (number("fvalue"), number("f_pvalue"),
+                                                  number("sigma"))
+        self.deviance, self.null_deviance = number("deviance"), number("null_deviance")
+        self.df_null, self.aic, self.bic = number("df_null"), number("aic"), number("bic")
+        self.llf = -self.deviance / 2  # logit: a binary response's saturated model has 0
+        self.ctable = None if "ctable" not in v else pd.DataFrame(
+            bridge.as_matrix(v["ctable"]).astype(int), index=pd.Index([0, 1], name="predicted"),
+            columns=pd.Index([0, 1], name="actual"))
+
+    @property
+    def response(self) -> str:
+        """What was modelled: counts, ``log1p`` of counts, or the binary network."""
+        if self.kind == "logit":
+            return "tie (binary)"
+        return "log(1 + count)" if self.transform == "log1p" else "count"
+
+    def distribution_summary(self) -> pd.DataFrame:
+        """Min, quartiles, mean and max of each term's permutation distribution (sna's
+        "Coefficient Distribution Summary"); empty for the classical null."""
+        if self.dist is None:
+            return pd.DataFrame(index=list(_DIST_ROWS))
+        return pd.DataFrame({t: _distribution(self.dist[t].to_numpy()) for t in self.dist})
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per term: coef, std err, t (or z), the three p-values, stars."""
+        frame = pd.concat([self.params, self.bse, self.tvalues, self.pvalues_less,
+                           self.pvalues_greater, self.pvalues], axis=1)
+        frame["stars"] = self.pvalues.map(significance_stars)
+        frame.index.name = "term"
+        frame.attrs = {"kind": self.kind, "null": self.null, "reps": self.reps,
+                       "seed": self.seed}
+        return frame
+
+    def _footer(self) -> list[str]:
+        if self.kind == "lm":
+            lines = [(f"Residual standard error: {r_format(self.sigma)} on {self.df_resid} "
+                     "degrees of freedom"),
+                     (f"Multiple R-squared: {r_format(self.rsquared)}   Adjusted R-squared: "
+                     f"{r_format(self.rsquared_adj)}"),
+                     (f"F-statistic: {r_format(self.fvalue)} on {self.df_model} and "
+                     f"{self.df_resid} degrees of freedom, p-value: {r_format(self.f_pvalue)}")]
+        else:
+            lines = [(f"Null deviance: {self.null_deviance:.6g} on {self.df_null:.0f} degrees "
+                     "of freedom"),
+                     (f"Residual deviance: {self.deviance:.6g} on {self.df_resid} degrees of "
+                     "freedom"),
+                     f"AIC: {self.aic:.6g}   BIC: {self.bic:.6g}"]
+        test = ("classical (no permutations)" if self.null == "classical"
+                else f"{self.null}, {self.reps} permutations, seed {self.seed}")
+        lines += [f"Null hypothesis: {test}; test statistic: {self.test_statistic}",
+                  (f"Response: {self.response}; {self.n_nodes} cities, {self.nobs} dyads "
+                  f"({'directed' if self.directed else 'undirected, each dyad once'})"),
+                  f"sna {self.sna_version} ({self.r_version}) via pyreslib", SIGNIF]
+        return lines
+
+    def summary(self) -> QAPSummary:
+        """sna's ``summary(netlm)``/``summary(netlogit)``: coefficients with standard errors
+        and the three permutation p-values, the fit statistics, and (text) the permutation
+        distribution of each term."""
+        stat = "t value" if self.kind == "lm" else "z value"
+        b = "b" if self.test_statistic == "beta" else stat[0]
+        header = ["Estimate", "Std. Error", stat, f"Pr(<={b})", f"Pr(>={b})", f"Pr(>=|{b}|)"]
+        rows = [(str(t), [f"{self.params[t]:.5g}", f"{self.bse[t]:.5g}",
+                          f"{self.tvalues[t]:.3f}", _p(self.pvalues_less[t]),
+                          _p(self.pvalues_greater[t]), _p(self.pvalues[t])])
+                for t in self.params.index]
+        extra = []
+        if self.dist is not None:
+            d = self.distribution_summary().T
+            extra = ["", "Permutation distribution of the test statistic:",
+                     d.to_string(float_format=lambda x: f"{x:.4g}")]
+        title = ("OLS Network Model (MRQAP, sna::netlm)" if self.kind == "lm"
+                 else "Network Logit Model (MRQAP, sna::netlogit)")
+        return QAPSummary(title, header, rows, self._footer(), extra,
+                          stars=[significance_stars(p) for p in self.pvalues])
+
+    def to_latex(self, caption: str | None = None, label: str = "tab:mrqap") -> str:
+        """The coefficient table as a LaTeX (booktabs) table, fit statistics as notes."""
+        return self.summary().as_latex(caption=caption, label=label)
+
+    def __repr__(self) -> str:
+        fit = (f"R2={self.rsquared:.4f}" if self.kind == "lm"
+               else f"deviance={self.deviance:.3f}")
+        return (f"<QAPResults {self.kind} ({self.null}, {self.reps} reps, seed {self.seed}): "
+                f"{len(self.params)} terms, nobs={self.nobs}, {fit}>")
+
+
+def mrqap(y: Any, regressors: Mapping[str, Any] | None = None, *,
+          node_covariates: pd.DataFrame | None = None,
+          node_form: str | Mapping[str, str | Sequence[str]] = "sum", kind: str = "lm",
+          null: str = "qapspp", reps: int = 1000, seed: int | None = None,
+          transform: str = "raw", directed: bool = False, intercept: bool = True,
+          test_statistic: str | None = None) -> QAPResults:
+    """Multiple-regression QAP of a city network on dyadic regressors (``sna``).
+
+    ``kind="lm"``: ``sna::netlm``, OLS of the collaboration counts y_ij (``transform="raw"``)
+    or of log(1 + y_ij) (``"log1p"``); ``kind="logit"``: ``sna::netlogit`` on a binary
+    network (y_ij in {0, 1}).  Both fit
+
+    .. math:: g(E[y_{ij}]) = \\beta_0 + \\sum_k \\beta_k X_{k,ij}
+
+    over the dyads (identity or logit link) and test each beta_k against the permutation
+    null ``null`` (module docstring).
+
+    Parameters
+    ----------
+    y : DataFrame labelled by city, networkx stage network, or numpy array
+        The response: counts for ``"lm"``, 0/1 for ``"logit"`` (e.g. ``(counts > 0) * 1``).
+    regressors : dict name -> matrix, optional
+        Dyadic covariates over the same cities (e.g. ``proximity_matrix``, ``border_matrix``).
+    node_covariates : DataFrame, optional
+        One row per city (indexed like ``y``), numeric columns, each entered as a dyadic
+        regressor in the form ``node_form`` (before the dyadic ones, in column order).
+    node_form : {"sum", "absdiff"} or dict column -> form (or a list of both forms)
+        x_i + x_j (term ``nodecov.<column>``) or |x_i - x_j| (``absdiff.<column>``); columns
+        a dict leaves out take ``"sum"``.
+    kind : {"lm", "logit"}
+    null : {"qapspp", "qapy", "qapx", "classical"}
+    reps : int
+        Permutations per term, 1 to 100,000 (ignored by ``"classical"``).
+    seed : int, optional
+        Seeds R's generator (``set.seed(seed)`` before the sna call); drawn when None.
+    transform : {"raw", "log1p"}
+        The counts' transform for ``"lm"`` (``"log1p"`` needs counts >= 0).
+    directed : bool
+        False (default): symmetric matrices, each dyad once (sna's ``mode="graph"``).
+    intercept : bool
+        Include sna's ``(intercept)`` term.
+    test_statistic : {"t-value", "z-value", "beta"}, optional
+        What the permutations test: sna's default pivotal statistic (t for netlm, z for
+        netlogit; Dekker et al. 2007 recommend it) or the coefficient itself.
+
+    Returns
+    -------
+    QAPResults
+
+    References
+    ----------
+    Krackhardt (1988), *Social Networks* 10, 359-381; Dekker, Krackhardt and Snijders
+    (2007), *Psychometrika* 72, 563-581; Butts (2008), *J. Stat. Softw.* 24(6).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pyreslib.network import border_matrix, proximity_matrix
+    >>> cities = [110000, 120000, 130100, 130200, 130300, 130400, 130500, 130600, 130700,
+    ...           130800, 130900, 131000]
+    >>> proximity = proximity_matrix(cities)
+    >>> rng = np.random.default_rng(7)
+    >>> lam = np.exp(3 + 0.5 * proximity.to_numpy())
+    >>> counts = np.triu(rng.poisson(lam), 1)
+    >>> y = pd.DataFrame(counts + counts.T, index=proximity.index, columns=proximity.index)
+    >>> fit = mrqap(y, {"proximity": proximity, "border": border_matrix(cities)},
+    ...             transform="log1p", reps=100, seed=1)
+    >>> fit
+    <QAPResults lm (qapspp, 100 reps, seed 1): 3 terms, nobs=66, R2=0.1001>
+    >>> fit.params.round(3).to_dict()
+    {'(intercept)': 3.088, 'proximity': 0.4, 'border': -0.362}
+    >>> fit.pvalues.to_dict()  # two-sided, from the semi-partialling permutations
+    {'(intercept)': 0.0, 'proximity': 0.06, 'border': 0.05}
+    >>> fit.nobs, fit.df_model  # 12 cities: 66 dyads, each once
+    (66, 2)
+    """
+    kind = _choice(kind, KINDS, "kind")
+    null = _choice(null, NULLS, "null")
+    transform = _choice(transform, TRANSFORMS, "transform")
+    reps, seed = _check_reps_seed(reps, seed)
+    if not isinstance(intercept, (bool, np.bool_)):
+        raise InputError(f"intercept={excerpt_repr(intercept)}: give True or False.")
+    pivotal = "t-value" if kind == "lm" else "z-value"
+    statistic = pivotal if test_statistic is None else _choice(
+        test_statistic, (pivotal, "beta"), "test_statistic")
+    if kind == "logit" and transform != "raw":
+        raise InputError(f"transform={transform!r} applies to counts (kind='lm'); netlogit "
+                         "models the binary network as it is: use transform='raw'.")
+    if regressors is None:
+        regressors = {}
+    if not isinstance(regressors, Mapping):
+        raise InputError("regressors: pass a dict mapping a name to a square matrix.")
+    for name in regressors:
+        if not isinstance(name, str) or not name:
+            raise InputError(f"regressors: key {excerpt_repr(name)} must be a non-empty "
+                             "string (the term's name).")
+    matrices, labels, labelled = _aligned(
+        [("y", y), *((f"regressor {n!r}", m) for n, m in regressors.items())], directed)
+    terms = _node_terms(node_covariates, node_form, labels, labelled)
+    terms += list(zip(regressors, matrices[1:]))
+    names = [n for n, _ in terms]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated or (intercept and "(intercept)" in names):
+        raise InputError(f"regressor names {repeated or ['(intercept)']} are used twice; "
+                         "rename the dyadic regressor or the node covariate.")
+    if not terms:
+        raise InputError("mrqap: give at least one regressor (regressors= or "
+                         "node_covariates=).")
+    response = _response(matrices[0], kind, transform)
+    rows, cols = _dyads(len(labels), bool(directed))
+    design = np.column_stack(([np.ones(rows.size)] if intercept else [])
+                             + [m[rows, cols] for _, m in terms])
+    rank = np.linalg.matrix_rank(design)
+    if rank < design.shape[1]:
+        raise InputError(f"the regressors {names} are linearly dependent over the "
+                         f"{rows.size} dyads (rank {rank} of {design.shape[1]}"
+                         f"{' with the intercept' if intercept else ''}): a constant matrix, "
+                         "or one that is a combination of others. Drop one of them.")
+    value = bridge.call(
+        "pyreslib_mrqap", context=f"the MRQAP fit (sna::net{kind}, null {null})",
+        y=_zero_diagonal(response), x={n: _zero_diagonal(m) for n, m in terms}, kind=kind,
+        nullhyp=null,
+        mode="digraph" if directed else "graph", intercept=bool(intercept),
+        test_statistic=statistic, reps=reps, seed=seed)
+    return QAPResults(value, names=(["(intercept)"] if intercept else []) + names, kind=kind,
+                      reps=reps, seed=seed, transform=transform,
+                      test_statistic=statistic, directed=bool(directed),
+                      intercept=bool(intercept), node_form=node_form, labels=labels)
+
+
+def _zero_diagonal(matrix: np.ndarray) -> np.ndarray:
+    """sna never reads the diagonal (diag=FALSE), but warns of NaN anywhere in a matrix."""
+    out = matrix.copy()
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def _response(y: np.ndarray, kind: str, transform: str) -> np.ndarray:
+    off = ~np.eye(len(y), dtype=bool)
+    if kind == "logit":
+        values = set(np.unique(y[off]).tolist())
+        if not values <= {0.0, 1.0}:
+            raise InputError(f"y: netlogit needs a binary network (0/1), got values such as "
+                             f"{sorted(values - {0.0, 1.0})[:5]}; pass (counts > 0) * 1, or "
+                             "use kind='lm' for the counts.")
+        if len(values) < 2:
+            raise InputError("y: every dyad is " + ("a tie" if values == {1.0} else "empty")
+                             + "; a logit needs both ties and non-ties.")
+        return y
+    if transform == "log1p":
+        if (y[off] < 0).any():
+            raise InputError("y: transform='log1p' is for counts; y has negative entries.")
+        return np.log1p(y)
+    return y
+
+
+# ---- comparison tables -------------------------------------------------------------------
+
+class _QAPComparison(Comparison):
+    """ERGM's comparison table, with an MRQAP caption and label by default."""
+
+    def to_latex(self, caption: str = "MRQAP estimates", label: str = "tab:mrqap") -> str:
+        return super().to_latex(caption=caption, label=label)
+
+    as_latex = to_latex
+
+
+_STATISTICS = {"std_errors": "std_errors", "se": "std_errors", "bse": "std_errors",
+               "tstats": "tstats", "z": "tstats", "t": "tstats", "pvalues": "pvalues",
+               "p": "pvalues", None: None}
+
+
+def compare(results: Sequence[QAPResults] | Mapping[str, QAPResults],
+            names: Sequence[str] | None = None, *, statistic: str | None = "std_errors",
+            stars: bool = True, digits: int = 3):
+    """MRQAP fits side by side, as :func:`pyreslib.ergm.compare` sets ERGM fits.
+
+    The same :class:`~pyreslib.ergm.compare.Comparison` (``as_text``, ``to_markdown``,
+    ``to_latex``, ``to_html``, ``frame``): one column per fit, its coefficients with stars
+    from the two-sided permutation p-values, beneath each ``statistic`` (``"std_errors"``,
+    ``"tstats"``, ``"pvalues"`` or None), then how each was fitted and its fit statistics.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pyreslib.network import border_matrix, proximity_matrix
+    >>> cities = [110000, 120000, 130100, 130200, 130300, 130400, 130500, 130600, 130700]
+    >>> prox, border = proximity_matrix(cities), border_matrix(cities)
+    >>> counts = np.triu(np.random.default_rng(3).poisson(np.exp(2 + 0.4 * prox)), 1)
+    >>> y = pd.DataFrame(counts + counts.T, index=prox.index, columns=prox.index)
+    >>> fits = {"lm": mrqap(y, {"proximity": prox}, reps=50, seed=1),
+    ...         "logit": mrqap((y > 1) * 1, {"proximity": prox, "border": border},
+    ...                        kind="logit", reps=50, seed=1)}
+    >>> table = compare(fits, statistic="pvalues")
+    >>> list(table.params.columns), list(table.params.index)
+    (['lm', 'logit'], ['(intercept)', 'proximity', 'border'])
+    """
+    if isinstance(results, Mapping):
+        names = list(results) if names is None else list(names)
+        results = list(results.values())
+    results = list(results)
+    if not results or not all(isinstance(r, QAPResults) for r in results):
+        raise InputError("compare: give one or more QAPResults (from mrqap); ERGM fits go to "
+                         "pyreslib.ergm.compare.")
+    names = [f"model {i + 1}" for i in range(len(results))] if names is None else list(names)
+    if len(names) != len(results) or len(set(names)) != len(names):
+        raise InputError(f"compare: names {names!r} must be unique, one per result.")
+    if not isinstance(statistic, (str, type(None))) or statistic not in _STATISTICS:
+        raise InputError(f"compare: statistic={statistic!r}: choose 'std_errors', 'tstats', "
+                         "'pvalues' or None (permutation tests give no confidence intervals).")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 12:
+        raise InputError(f"compare: digits={digits!r}: give a whole number from 0 to 12.")
+    terms: list[str] = []
+    for r in results:
+        terms += [t for t in r.params.index if t not in terms]
+
+    def table(get) -> pd.DataFrame:
+        return pd.DataFrame({n: get(r).reindex(terms) for n, r in zip(names, results)})
+
+    def fmt(value: float) -> str:
+        return f"{value:.{digits}f}" if np.isfinite(value) else ""
+
+    stats = pd.DataFrame({n: {
+        "Estimation": "OLS" if r.kind == "lm" else "logit", "Response": r.response,
+        "Null hypothesis": r.null,
+        "Permutations": "" if r.null == "classical" else str(r.reps), "Seed": str(r.seed),
+        "R-squared": fmt(r.rsquared), "Adj. R-squared": fmt(r.rsquared_adj),
+        **{k: v if np.isfinite(v) else "" for k, v in (("Log-likelihood", r.llf),
+                                                          ("AIC", r.aic), ("BIC", r.bic))},
+        "Nodes": r.n_nodes, "Dyads": r.nobs} for n, r in zip(names, results)}, dtype=object)
+    note = ("Stars: two-sided QAP permutation p-values, Pr(>=|b|), under each model's null "
+            "hypothesis (classical t-tests for 'classical'); standard errors and t/z are "
+            "sna's classical ones.")
+    present = pd.DataFrame({n: pd.Series(True, index=r.params.index).reindex(
+        terms, fill_value=False) for n, r in zip(names, results)})
+    return _QAPComparison(table(lambda r: r.params), table(lambda r: r.bse),
+                          table(lambda r: r.pvalues), stats, digits,
+                          tvalues=table(lambda r: r.tvalues), present=present,
+                          statistic=_STATISTICS[statistic], stars=bool(stars),
+                          warnings=[note])
