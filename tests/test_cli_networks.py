@@ -231,3 +231,89 @@ def test_a_hangup_the_shell_ignores_is_still_ignored(tmp_path, monkeypatch, sign
 
     assert (out / folder.MARKER).exists()  # the manifest is written last: the run finished
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+
+# ----------------------------------------------------------------------------------------------
+# any terminal, any pipe, any argument (issue 25): a message or escapes, never a traceback
+# ----------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str, cwd: Path, env: dict | None = None, flags: tuple[str, ...] = ()):
+    return subprocess.run([sys.executable, *flags, "-m", "pyreslib", *args], cwd=cwd,
+                          env={**os.environ, **(env or {})}, capture_output=True, check=False)
+
+
+TERMINALS = {
+    "PYTHONIOENCODING=ascii": ({"PYTHONIOENCODING": "ascii"}, ()),
+    "PYTHONIOENCODING=latin-1": ({"PYTHONIOENCODING": "latin-1"}, ()),
+    "LANG=C (Python's UTF-8 mode)": ({"LANG": "C", "LC_ALL": ""}, ()),
+    # the C locale with UTF-8 mode off: ASCII output and ASCII file names (surrogate escapes)
+    "LC_ALL=C, UTF-8 mode off": ({"LC_ALL": "C", "PYTHONUTF8": "0"}, ("-X", "utf8=0")),
+}
+
+
+@pytest.mark.parametrize("terminal", sorted(TERMINALS))
+def test_a_terminal_that_cannot_show_chinese_gets_escapes(tmp_path, terminal):
+    env, flags = TERMINALS[terminal]
+    patents = tmp_path / "专利.csv"
+    patents.write_bytes((FIXTURES / "patents_utf8.csv").read_bytes())
+    done = _cli("networks", patents.name, "--out", "结果", cwd=tmp_path, env=env, flags=flags)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"Traceback" not in done.stderr and b"rows read" in done.stdout
+    shown = done.stdout.decode("utf-8")  # ASCII, Latin-1 or UTF-8: never raw bytes it lacks
+    assert "专利.csv" in shown or "\\u4e13\\u5229.csv" in shown or "\\udce4" in shown, shown
+    assert (tmp_path / "结果" / ".pyreslib-manifest.json").is_file()
+    # --help holds Chinese too (--column applicants=权利人)
+    helped = _cli("networks", "--help", cwd=tmp_path, env=env, flags=flags)
+    assert helped.returncode == 0 and b"Traceback" not in helped.stderr
+    assert b"applicants=" in helped.stdout
+
+
+@pytest.mark.parametrize("args", [["networks", str(FIXTURES / "patents_utf8.csv"), "--out", "o"],
+                                  ["networks", "--help"]], ids=["networks", "--help"])
+def test_a_closed_stdout_pipe_exits_141_and_leaves_no_half_written_folder(tmp_path, args):
+    child = subprocess.Popen([sys.executable, "-m", "pyreslib", *args], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the reader is gone before the first line is printed
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141, err
+    assert "standard output was closed (exit 141)" in err and "Traceback" not in err
+    assert not [p.name for p in tmp_path.iterdir() if "-pyreslib-" in p.name]
+    if (tmp_path / "o").exists():  # written before the report it was printing: complete
+        assert (tmp_path / "o" / ".pyreslib-manifest.json").is_file()
+
+
+def test_a_pipe_into_head_ends_with_a_documented_code(tmp_path):
+    # a real shell pipeline: head may leave before or after pyreslib's last write
+    script = (f'"{sys.executable}" -m pyreslib networks "{FIXTURES / "patents_utf8.csv"}" '
+              '--out o | head -n 1 >/dev/null; echo "exit ${PIPESTATUS[0]}" >&2')
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] in ("exit 0", "exit 141"), done.stderr
+    assert (tmp_path / "o" / ".pyreslib-manifest.json").is_file()
+
+
+@pytest.mark.parametrize("args", [
+    ["networks", "pat\x00ents.csv", "--out", "o"],
+    ["networks", str(FIXTURES / "patents_utf8.csv"), "--out", "o\x00ut"],
+    ["networks", str(FIXTURES / "patents_utf8.csv"), "--out", "o", "--encoding", "utf\x008"],
+    ["networks", str(FIXTURES / "patents_utf8.csv"), "--out", "o", "--column", "applicants=申\x00"],
+    ["run", "run\x00.toml", "--out", "o"],
+    ["demo", "--out", "o\x00ut"],
+], ids=["PATENTS_FILE", "--out", "--encoding", "--column", "CONFIG.toml", "demo --out"])
+def test_a_nul_character_in_an_argument_is_a_message(tmp_path, monkeypatch, capsys, args):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    flat = " ".join(err.split())
+    assert "holds a NUL character (\\x00), which no file name or option can contain" in flat
+    assert "\x00" not in err and "Traceback" not in err  # the NUL is shown as \x00
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_control_characters_in_a_message_are_shown_escaped(tmp_path, capsys):
+    missing = tmp_path / "a\x1b[31mred.csv"
+    assert main(["networks", str(missing), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[31mred.csv" in err

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,8 +27,17 @@ from pyreslib.outputs.spreadsheet import (
     neutralise_formulas,
     records_json,
 )
-from tests.bad_inputs.folders import can_mount, dead_pid, read_only_folder, tmpfs, tree_hashes
+from tests.bad_inputs.folders import (
+    can_mount,
+    dead_pid,
+    killed_run,
+    read_only_folder,
+    tmpfs,
+    tree_hashes,
+)
 from tests.test_pipeline import _write_project
+
+INGEST = Path(__file__).parent / "fixtures" / "ingest"
 
 ANYWHERE = Config().with_overrides(output={"allow_outside": True})
 
@@ -189,24 +199,45 @@ def test_a_run_config_or_input_inside_the_output_folder_is_refused(tmp_path, ins
 # ----------------------------------------------------------------------------------------------
 
 
-def test_leftovers_of_dead_runs_are_removed_and_live_ones_kept(tmp_path):
+def test_leftovers_are_removed_only_when_their_journal_proves_them_pyreslibs(tmp_path):
     dead, alive = dead_pid(), os.getppid()
-    leftover = tmp_path / f".out.partial-{dead}"
-    running = tmp_path / f".out.partial-{alive}"
-    other = tmp_path / f".other.partial-{dead}"
-    for folder in (leftover, running, other):
+    look_alikes = [tmp_path / f".out.partial-{dead}", tmp_path / f".out.old-{dead}",
+                   tmp_path / f".out.partial-{alive}-pyreslib-0123456789ab",
+                   tmp_path / f".other.partial-{dead}"]
+    for folder in look_alikes:
         folder.mkdir()
         (folder / "results.json").write_text("{", encoding="utf-8")  # cut short
+    killed = killed_run(tmp_path, ["networks", str(INGEST / "patents_utf8.csv"), "--out", "out"])
+    left = sorted(p.name for p in tmp_path.iterdir() if f"-{killed}-pyreslib-" in p.name)
+    assert [name.split("-")[0] for name in left] == [".out.journal", ".out.partial"]
     with atomic(tmp_path / "out") as partial:
         write_file(partial / "results.json", "{}\n")
-    assert not leftover.exists()
-    assert running.is_dir() and other.is_dir()  # another live run's, another folder's
+    assert not [p for p in tmp_path.iterdir() if f"-{killed}-pyreslib-" in p.name]
+    for folder in look_alikes:  # the user's, whatever their names look like
+        assert (folder / "results.json").read_text(encoding="utf-8") == "{"
 
 
 def test_an_earlier_output_moved_aside_by_a_killed_run_is_put_back(tmp_path):
-    aside = _earlier_output(tmp_path / "out").rename(tmp_path / f".out.old-{dead_pid()}")
+    _earlier_output(tmp_path / "out")
+    killed = killed_run(tmp_path, ["networks", str(INGEST / "patents_utf8.csv"), "--out", "out"],
+                        "swap")
+    assert not (tmp_path / "out").exists()
     remove_leftovers(tmp_path / "out")
-    assert (tmp_path / "out" / "tables" / "a.csv").is_file() and not aside.exists()
+    assert (tmp_path / "out" / "tables" / "a.csv").is_file()
+    assert not [p for p in tmp_path.iterdir() if f"-{killed}-pyreslib-" in p.name]
+    # a backup the user made the same way (mv out .out.old-2023) is never put back
+    (tmp_path / "out").rename(tmp_path / ".out.old-2023")
+    remove_leftovers(tmp_path / "out")
+    assert (tmp_path / ".out.old-2023" / MARKER).is_file() and not (tmp_path / "out").exists()
+
+
+def test_a_leftover_that_holds_a_users_file_is_left_and_named(tmp_path):
+    killed = killed_run(tmp_path, ["networks", str(INGEST / "patents_utf8.csv"), "--out", "out"])
+    partial = next(p for p in tmp_path.iterdir() if p.name.startswith(f".out.partial-{killed}-"))
+    (partial / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.warns(UserWarning, match="its journal does not list: notes.txt"):
+        assert remove_leftovers(tmp_path / "out") == []
+    assert (partial / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def _fail_on_the_third_write(monkeypatch):

@@ -163,17 +163,18 @@ def test_sigterm_or_sighup_mid_mcmc_stops_like_ctrl_c_and_the_rerun_succeeds(tmp
     assert workers and not [w for w in workers if _running(w)]
     if signum != signal.SIGTERM:
         return
-    # the rerun to the same folder, with an ERGM that takes seconds, succeeds; it also removes
-    # what a run killed outright (SIGKILL) while writing would have left
-    killed = tmp_path / f".out.partial-{dead_pid()}"
-    killed.mkdir()
-    (killed / "results.json").write_text('{"stages": [', encoding="utf-8")
+    # the rerun to the same folder, with an ERGM that takes seconds, succeeds; a folder of the
+    # user's that merely looks like a working name of a killed run is left as it is
+    look_alike = tmp_path / f".out.partial-{dead_pid()}"
+    look_alike.mkdir()
+    (look_alike / "results.json").write_text('{"stages": [', encoding="utf-8")
     quick = _demo_config(tmp_path, "quick.toml", 'models = ["study"]\ngof_nsim = 0')
     rerun = _cli("run", str(quick), "--out", "out", "--quiet", cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert [fit["model"] for fit in results["ergm"]] == ["study"] * 3
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(tmp_path) == [look_alike.name]
+    assert (look_alike / "results.json").read_text(encoding="utf-8") == '{"stages": ['
 
 
 def test_ctrl_c_during_an_mcmc_fit_stops_the_run_and_leaves_no_output(tmp_path):

@@ -12,22 +12,31 @@ Exit codes, for every subcommand:
   makes this 0;
 - 128 + n: stopped by signal n: 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP.  All
   three are handled alike (:func:`stop_signals`): the work stops, the temporary output folder
-  is removed, nothing that looks finished is left behind.
+  is removed, nothing that looks finished is left behind;
+- 141 (:data:`EXIT_STDOUT_CLOSED`, 128 + SIGPIPE): the standard output was closed while the
+  command printed to it (``pyreslib networks ... | head``).  This is the code a shell reports
+  for a program that SIGPIPE stopped, and it is handled like the stop signals: the work stops
+  where the write failed, a temporary output folder is removed (an output folder written
+  before the failed write, by then complete, stays), one line on stderr says so
+  (:func:`stdout_closed_exit`).  Python ignores SIGPIPE, so the closed pipe arrives as
+  ``BrokenPipeError``; letting SIGPIPE kill the process would skip the clean-up.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["EXIT_PART_FAILED", "EXIT_USER_ERROR", "check_stop_signals", "interrupted_exit",
-           "stop_signals"]
+__all__ = ["EXIT_PART_FAILED", "EXIT_STDOUT_CLOSED", "EXIT_USER_ERROR", "check_stop_signals",
+           "interrupted_exit", "stdout_closed", "stdout_closed_exit", "stop_signals"]
 
 EXIT_USER_ERROR = 2
 EXIT_PART_FAILED = 3
+EXIT_STDOUT_CLOSED = 128 + getattr(signal, "SIGPIPE", 13)  # 141; Windows has no SIGPIPE
 
 
 _RECEIVED: list[int] = []  # signals that asked the running command to stop
@@ -113,3 +122,39 @@ def interrupted_exit(received: list[int]) -> int:
     signum = received[0] if received else signal.SIGINT
     print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
     return 128 + signum
+
+
+def stdout_closed() -> bool:
+    """Whether the standard output is a pipe whose reading end is closed (or is no longer
+    usable at all): what a BrokenPipeError in a command most likely means."""
+    try:
+        fd = sys.__stdout__.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP | select.POLLNVAL)
+                   for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() (Windows): trust the error
+        return True
+
+
+def stdout_closed_exit() -> int:
+    """Say on stderr that the standard output was closed, point stdout at the null device
+    (so that Python's last flush at exit does not fail once more) and return
+    :data:`EXIT_STDOUT_CLOSED`."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        print(f"pyreslib: stopped: the standard output was closed (exit {EXIT_STDOUT_CLOSED}); "
+              "an output folder is complete or absent, never half-written", file=sys.stderr)
+    except (OSError, ValueError):
+        pass  # stderr is gone as well
+    return EXIT_STDOUT_CLOSED

@@ -13,11 +13,13 @@ from typing import Any
 
 from pyreslib.config.sections import (
     BUILTIN_MODELS,
+    CASCADE_MAX_ALPHAS,
     MODEL_NAME_LENGTH,
+    CascadeConfig,
     Config,
     ErgmConfig,
 )
-from pyreslib.errors import ConfigError, InputError
+from pyreslib.errors import ConfigError, InputError, excerpt
 from pyreslib.study import (
     COVARIATE_COLUMNS,
     FORMULA_EDGE_COVARIATES,
@@ -99,6 +101,8 @@ def _check_value(value: Any, tp: Any, key: str, where: str, meta: dict, base: Pa
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             raise wrong()
+        for k, v in value.items():
+            _no_nul(k + v, f"{where}: key '{key}.{_excerpt(k).strip(chr(39))}'")
         return dict(value)
     if tp is bool:
         if not isinstance(value, bool):
@@ -113,9 +117,11 @@ def _check_value(value: Any, tp: Any, key: str, where: str, meta: dict, base: Pa
     elif tp is str:
         if not isinstance(value, str):
             raise wrong()
+        _no_nul(value, f"{where}: key '{key}'", path=key == "output.folder")
     elif tp is Path:
         if not isinstance(value, str) or not value.strip():
             raise wrong()
+        _no_nul(value, f"{where}: key '{key}'", path=True)
         path = Path(value).expanduser()
         path = path if path.is_absolute() else base / path
         if not path.is_file():
@@ -133,6 +139,16 @@ def _check_value(value: Any, tp: Any, key: str, where: str, meta: dict, base: Pa
             f"got {_excerpt(value)}."
         )
     return value
+
+
+def _no_nul(text: str, what: str, *, path: bool = False) -> None:
+    """No string of a config may hold a NUL character: no file name can (the system would cut
+    the name there), and neither can R's strings."""
+    if "\x00" in text:
+        kind = "the path" if path else "the text"
+        cannot = "no file name can contain" if path else "no setting can contain"
+        raise ConfigError(f"{what}: {kind} {excerpt(text)} holds a NUL character (\\x00), "
+                          f"which {cannot}; retype it.")
 
 
 def _unknown_key(where: str, key: str, allowed: list[str], section: str | None) -> ConfigError:
@@ -185,6 +201,13 @@ def _check_semantics(cfg: Config, where: str) -> None:
     if cfg.robustness.enabled:
         _check_list(cfg.robustness.strategies, "robustness.strategies", where,
                     off="[robustness] enabled = false")
+    if cfg.spatial.enabled:
+        _check_list(cfg.spatial.quantities, "spatial.quantities", where,
+                    off="[spatial] enabled = false")
+    if cfg.cascade.enabled:
+        _check_list(cfg.cascade.triggers, "cascade.triggers", where,
+                    off="[cascade] enabled = false")
+        _check_alphas(cfg.cascade, where)
     if cfg.ergm.enabled:
         _check_list(list(cfg.ergm.formulas()), "ergm.models", where,
                     off="[ergm] enabled = false")
@@ -202,6 +225,33 @@ def _check_semantics(cfg: Config, where: str) -> None:
             f"{where}: key 'input.covariates' is required when [ergm] is enabled (a CSV with "
             f"{', '.join(COVARIATE_COLUMNS)}); or set ergm.enabled = false."
         )
+
+
+def _check_alphas(cascade: CascadeConfig, where: str) -> None:
+    """``cascade.alphas`` (each a tolerance >= 0, none twice) or the start/stop/step grid."""
+    why = ("a city's capacity is (1 + alpha) times its initial load, so alpha = 0 leaves no "
+           "spare capacity and a negative alpha would make every loaded city fail at once")
+    for alpha in cascade.alphas:
+        if not 0 <= alpha <= 100:
+            raise ConfigError(f"{where}: key 'cascade.alphas': every alpha must be between 0 "
+                              f"and 100, got {_excerpt(alpha)}; {why}.")
+    if cascade.alphas:
+        _check_list(cascade.alphas, "cascade.alphas", where)
+        if len(cascade.alphas) > CASCADE_MAX_ALPHAS:
+            raise ConfigError(f"{where}: key 'cascade.alphas' lists {len(cascade.alphas):,} "
+                              f"tolerances; give at most {CASCADE_MAX_ALPHAS:,}.")
+        return
+    if cascade.alpha_stop < cascade.alpha_start:
+        raise ConfigError(
+            f"{where}: key 'cascade.alpha_stop' ({cascade.alpha_stop:g}) is below "
+            f"'cascade.alpha_start' ({cascade.alpha_start:g}); the grid runs from start up to "
+            "stop (or list the tolerances in 'cascade.alphas').")
+    count = (cascade.alpha_stop - cascade.alpha_start) / cascade.alpha_step + 1
+    if count > CASCADE_MAX_ALPHAS:
+        raise ConfigError(
+            f"{where}: keys 'cascade.alpha_start', 'alpha_stop' and 'alpha_step' give "
+            f"{int(count):,} tolerances; give at most {CASCADE_MAX_ALPHAS:,} (a larger "
+            "alpha_step).")
 
 
 def _check_models(value: Any, key: str, where: str) -> dict[str, bool | str]:
@@ -316,6 +366,7 @@ def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = 
     validation, so they are checked like the file's own keys (the CLI uses this for
     ``--no-ergm``).
     """
+    _no_nul(str(path), "config file", path=True)
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")

@@ -60,6 +60,22 @@ CASES = {
         GOOD + f'[ergm]\nmodels = ["{"x" * 100_000}"]\n', ["ergm.models", "got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...."]),
     "saved with a UTF-8 BOM (read; the typo is named)": (
         "\ufeff" + GOOD + "[ergm]\nmodel = ['study']\n", ["unknown key 'ergm.model'"]),
+    # a NUL character names no file and no setting (issue 25): a message, not a ValueError
+    "a NUL character in input.patents": (
+        GOOD.replace('"patents.csv"', '"pat\\u0000ents.csv"'),
+        ["run.toml: key 'input.patents': the path 'pat\\x00ents.csv' holds a NUL character"]),
+    "a NUL character in input.covariates": (
+        GOOD.replace('"covariates.csv"', '"covariates.csv\\u0000.txt"'),
+        ["key 'input.covariates'", "holds a NUL character (\\x00)"]),
+    "a NUL character in output.folder": (
+        GOOD + '[output]\nfolder = "res\\u0000ults"\n',
+        ["key 'output.folder': the path 'res\\x00ults' holds a NUL character"]),
+    "a NUL character in the title": (
+        GOOD.replace('title = "t"', 'title = "t\\u0000"'),
+        ["key 'title': the text 't\\x00' holds a NUL character"]),
+    "a NUL character in a column mapping": (
+        GOOD + 'columns = { applicants = "申请\\u0000人" }\n',
+        ["key 'input.columns.applicants'", "holds a NUL character"]),
 }
 
 
@@ -103,3 +119,16 @@ def test_an_output_folder_from_the_config_outside_the_working_tree_is_refused(
     assert "outside the working tree" not in err and "no cross-city collaboration" in err
     assert not elsewhere.exists()
 
+
+
+def test_a_config_path_with_a_nul_character_is_a_message(project: Path, capsys):
+    from pyreslib.config import load_config
+    from pyreslib.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"config file: the path 'run\\x00.toml' holds a NUL"):
+        load_config("run\x00.toml")
+    # through the command line the argument itself is refused, before any config is read
+    assert main(["run", "run\x00.toml", "--out", "out"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "argument CONFIG.toml: 'run\\x00.toml' holds a NUL character" in err
+    assert "Traceback" not in err and "\x00" not in err
