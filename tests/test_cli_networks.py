@@ -179,9 +179,9 @@ def test_threshold_is_bounded(tmp_path, capsys, value):
 
 
 def _signal_on_third_write(monkeypatch, signum):
-    from pyreslib.outputs import folder
+    from pyreslib.outputs import writing
 
-    real, calls = folder._write_bytes, []
+    real, calls = writing._write_bytes, []
 
     def write_then_signal(path, data):
         calls.append(path)
@@ -189,7 +189,7 @@ def _signal_on_third_write(monkeypatch, signum):
         if len(calls) == 3:
             os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr(folder, "_write_bytes", write_then_signal)
+    monkeypatch.setattr(writing, "_write_bytes", write_then_signal)
 
 
 @pytest.fixture

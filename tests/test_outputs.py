@@ -243,10 +243,10 @@ def test_a_leftover_that_holds_a_users_file_is_left_and_named(tmp_path):
 def _fail_on_the_third_write(monkeypatch):
     """Fault injection at the one function that writes bytes (R is not involved): the third
     file gets half of its bytes, then the disk is full."""
-    from pyreslib.outputs import folder
+    from pyreslib.outputs import writing
 
     calls = []
-    real = folder._write_bytes
+    real = writing._write_bytes
 
     def write(path, data):
         calls.append(path)
@@ -255,7 +255,7 @@ def _fail_on_the_third_write(monkeypatch):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(path, data)
 
-    monkeypatch.setattr(folder, "_write_bytes", write)
+    monkeypatch.setattr(writing, "_write_bytes", write)
     return calls
 
 

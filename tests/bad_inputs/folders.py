@@ -112,17 +112,17 @@ def plant_look_alikes(tmp: Path, earlier: Path | None = None, *,
 _KILLER = """
 import os, signal, sys
 from pathlib import Path
-from pyreslib.outputs import folder
+from pyreslib.outputs import writing
 when, args = sys.argv[1], sys.argv[2:]
 if when.startswith("write "):  # SIGKILL half-way through the n-th file
-    n, real, calls = int(when.split()[1]), folder._write_bytes, []
+    n, real, calls = int(when.split()[1]), writing._write_bytes, []
     def write(path, data):
         calls.append(path)
         if len(calls) == n:
             real(path, data[: len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
         real(path, data)
-    folder._write_bytes = write
+    writing._write_bytes = write
 elif when == "swap":  # SIGKILL right after the earlier output was moved aside
     rename = Path.rename
     def rename_then_die(self, target):

@@ -152,9 +152,9 @@ class _DiskFullOnThirdFile:
     bytes, then the disk is full."""
 
     def __init__(self) -> None:
-        from pyreslib.outputs import folder
+        from pyreslib.outputs import writing
 
-        self.real, self.calls = folder._write_bytes, 0
+        self.real, self.calls = writing._write_bytes, 0
 
     def __call__(self, path: Path, data: bytes) -> None:
         import errno
@@ -167,7 +167,7 @@ class _DiskFullOnThirdFile:
 
 
 def _simulated_full_disk(tmp: Path) -> AbstractContextManager:
-    return mock.patch("pyreslib.outputs.folder._write_bytes", _DiskFullOnThirdFile())
+    return mock.patch("pyreslib.outputs.writing._write_bytes", _DiskFullOnThirdFile())
 
 
 # ----------------------------------------------------------------------------------------------
