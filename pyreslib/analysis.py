@@ -14,7 +14,19 @@
 
 The steps, one field of :class:`AnalysisResult` each, in the order they run::
 
-    ingest -> networks -> indicators -> communities -> resilience -> robustness -> ergm
+    ingest -> networks -> indicators -> communities -> resilience -> robustness
+           -> spatial -> cascades -> rich club -> k-core -> ergm -> qap
+
+The spatial step (:mod:`pyreslib.spatial`) asks whether node resilience and the centralities
+are clustered in space (Moran's I, LISA, Gi*); the cascades (:mod:`pyreslib.cascade`) what a
+failure does when its load moves to the rest; the rich club (:mod:`pyreslib.richclub`) and
+the k-core (:mod:`pyreslib.core`) where the network's densely knit centre is.  A stage one of
+them cannot use (too few cities, every city isolated under the chosen weights, a constant
+quantity) is left out of that step with a note, never silently.
+
+With the ERGM step on, the covariates file is read and checked before ingest, and against the
+stage networks right after it (:mod:`pyreslib.stagemodels.covariates`), so that a bad file
+stops the run before any other step.
 
 The ERGM step (:mod:`pyreslib.stagemodels.step`) fits every model to every stage on R worker
 processes, with goodness of fit, MCMC diagnostics, likelihood-ratio tests within stages and
@@ -44,14 +56,20 @@ from pyreslib import study
 from pyreslib.config import Config, load_config
 from pyreslib.errors import InputError
 from pyreslib.progress import Progress, step
+from pyreslib.stagemodels.covariates import covariate_coverage, read_covariates
 from pyreslib.stagemodels.step import ERGMFit, ERGMStep
 
 if TYPE_CHECKING:
-    from pyreslib.community import CommunityResult
     from pyreslib.accounting import IngestResult
+    from pyreslib.cascade import CascadeResult
+    from pyreslib.community import CommunityResult
+    from pyreslib.core import CoreResult
     from pyreslib.degree_distribution import DegreeDistributionFit
     from pyreslib.resilience import ResilienceResult
+    from pyreslib.richclub import RichClubResult
     from pyreslib.robustness import RobustnessResult
+    from pyreslib.spatial import SpatialAutocorrelation
+    from pyreslib.stagemodels.qap_step import QAPStep
 
 __all__ = [
     "AnalysisResult",
@@ -60,6 +78,7 @@ __all__ = [
     "Indicators",
     "Resilience",
     "run",
+    "this_run_findings",
     "this_run_notes",
     "this_run_values",
 ]
@@ -106,7 +125,8 @@ class AnalysisResult:
     ``config``: the run's configuration; ``ingest``: the records' accounting
     (:class:`pyreslib.accounting.IngestResult`); ``networks``: stage -> city network;
     ``indicators``, ``communities`` (stage -> Infomap partition), ``resilience``,
-    ``robustness`` (None when switched off), ``ergm`` (None when switched off); ``notes``:
+    ``robustness``, ``spatial``, ``cascades``, ``rich_club``, ``cores``, ``ergm`` and
+    ``qap`` (MRQAP and QAP correlations) (each None when switched off, or when no stage could be used: the notes say why); ``notes``:
     choices the computation had to make on its own.
     """
 
@@ -117,7 +137,12 @@ class AnalysisResult:
     communities: Mapping[str, CommunityResult]
     resilience: Resilience
     robustness: RobustnessResult | None = None
+    spatial: SpatialAutocorrelation | None = None
+    cascades: CascadeResult | None = None
+    rich_club: RichClubResult | None = None
+    cores: CoreResult | None = None
     ergm: ERGMStep | None = None
+    qap: QAPStep | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -144,7 +169,8 @@ class AnalysisResult:
             from pyreslib.datasets import calibration_notes
 
             notes |= calibration_notes()
-        return study.compare(this_run_values(self), notes=notes)
+        return (study.compare(this_run_values(self), notes=notes)
+                + study.compare_findings(this_run_findings(self)))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per stage: cities, pairs, collaborations, average degree, network
@@ -210,6 +236,28 @@ def this_run_values(result: AnalysisResult) -> dict[tuple[str, str], float]:
     return values
 
 
+def this_run_findings(result: AnalysisResult) -> dict[str, dict[tuple[str, str], float]]:
+    """Whether the study's qualitative findings (:data:`pyreslib.study.FINDINGS`) hold in this
+    run, per model: ``"study ERGM"`` (the study model's fits), ``"MRQAP lm"`` and ``"MRQAP
+    logit"`` (:func:`pyreslib.study.finding_values`; empty without those steps)."""
+    models: dict[str, tuple[dict, dict, bool]] = {}
+    if result.ergm is not None:
+        fits = {stage: r for (stage, model), r in result.ergm.results().items()
+                if model == "study"}
+        if fits:
+            models["study ERGM"] = ({s: r.params.to_dict() for s, r in fits.items()},
+                                    {s: r.pvalues.to_dict() for s, r in fits.items()}, True)
+    if result.qap is not None:
+        for kind in result.qap.settings["kinds"]:
+            fits = {stage: r for (stage, k), r in result.qap.fits.items() if k == kind}
+            if fits:
+                models[f"MRQAP {kind}"] = ({s: r.params.to_dict() for s, r in fits.items()},
+                                           {s: r.pvalues.to_dict() for s, r in fits.items()},
+                                           kind == "logit")
+    return {name: study.finding_values(params, pvalues, intercept_is_edges=edges)
+            for name, (params, pvalues, edges) in models.items()}
+
+
 def _top_cities(centralities: pd.DataFrame, label: str) -> dict[str, Any]:
     """The stage's cities by decreasing degree, closeness and betweenness (ties by adcode), and
     whether the first place of each is shared."""
@@ -256,10 +304,23 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
 
     notes: list[str] = []
     n_stages = len(cfg.stages.labels)
+    fits_ergms = bool(cfg.ergm.enabled and cfg.ergm.formulas())
+    # [qap] (and [tergm]) take the ERGM's covariates: read and checked as early
+    uses_covariates = fits_ergms or cfg.qap.enabled
+    covariates = coverage = None
     with step(progress, "ingest") as s:
+        if uses_covariates:
+            # the covariates file is checked in full before any work, and against the stage
+            # networks as soon as they exist: a bad file is a message in seconds, not after
+            # the whole analysis
+            covariates = read_covariates(cfg.input.covariates)
         ingest = _ingest(cfg)
         networks = dict(ingest.networks)
         _check_networks(networks, cfg.input.patents.name)
+        if uses_covariates:
+            coverage = covariate_coverage(
+                covariates, networks, log=cfg.covariates.log,
+                standardise=cfg.covariates.standardise, for_config=True)
         s.advance()
 
     with step(progress, "network metrics", n_stages) as s:
@@ -303,17 +364,42 @@ def run(config: Config | str | Path, *, progress: Progress | None = None) -> Ana
                 recalculate=cfg.robustness.recalculate)
             s.advance()
 
+    spatial_result = cascades = rich = cores = None
+    if cfg.spatial.enabled:
+        with step(progress, "spatial autocorrelation", n_stages) as s:
+            spatial_result = _spatial_step(cfg, networks, centralities, node_res, notes, s)
+    if cfg.cascade.enabled:
+        with step(progress, "cascades", n_stages) as s:
+            cascades = _cascade_step(cfg, networks, notes, s)
+    if cfg.richclub.enabled:
+        with step(progress, "rich club", n_stages) as s:
+            rich = _rich_club_step(cfg, networks, notes, s)
+    if cfg.core.enabled:
+        from pyreslib import core
+
+        with step(progress, "k-core") as s:
+            cores = core.stage_cores(networks)
+            s.advance()
+
     ergm = None
-    if cfg.ergm.enabled and cfg.ergm.formulas():
+    if fits_ergms:
         from pyreslib.stagemodels.step import run_step
 
-        ergm = run_step(cfg, networks, progress)
+        ergm = run_step(cfg, networks, progress, covariates=covariates, coverage=coverage)
+
+    qap = None
+    if cfg.qap.enabled:
+        from pyreslib.stagemodels.qap_step import run_qap_step
+
+        qap = run_qap_step(cfg, networks, covariates, progress)
+    # [tergm]: the temporal step (pyreslib.temporal) is called here once it is wired in
 
     return AnalysisResult(
         config=cfg, ingest=ingest, networks=_frozen(networks),
         indicators=Indicators(table, centralities, shares, _frozen(degree_fits)),
         communities=_frozen(communities), resilience=Resilience(network_res, node_res),
-        robustness=robust, ergm=ergm, notes=tuple(notes))
+        robustness=robust, spatial=spatial_result, cascades=cascades, rich_club=rich,
+        cores=cores, ergm=ergm, qap=qap, notes=tuple(notes))
 
 
 def _ingest(cfg: Config) -> IngestResult:
@@ -332,8 +418,11 @@ def _ingest(cfg: Config) -> IngestResult:
         threshold=cfg.stages.threshold,
         sheet=sheet,
         resolver=default_resolver(cfg.input.prefecture_level_only),
+        applicant_cities=cfg.input.applicant_cities,
         name_fallback=cfg.input.name_fallback,
         on_unresolved=cfg.input.on_unresolved,
+        header_row=cfg.input.header_row,
+        lenient_quotes=cfg.input.lenient_quotes,
     )
 
 
@@ -345,3 +434,122 @@ def _check_networks(networks: Mapping[str, nx.Graph], source: str) -> None:
             "network to analyse; remove them from [stages] labels or check the years in the "
             "file (see ingest/ingest_report.json in a run with the other stages)."
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# spatial autocorrelation, cascades and rich club: one stage at a time, so that a stage a step
+# cannot use is a note, not the end of the run (each stage gets the run's seed, so the numbers
+# are those of one call over every stage)
+# ----------------------------------------------------------------------------------------------
+
+
+def _stage_quantities(cfg: Config, label: str, centralities: pd.DataFrame,
+                      node_res: pd.DataFrame) -> pd.DataFrame:
+    """The ``[spatial] quantities`` of one stage, one column each, indexed by adcode in
+    ascending order (the permutations follow the cities' order: this one does not depend on
+    the order the input listed the patents in)."""
+    cent = centralities[centralities["stage"] == label].set_index("node")
+    columns = {}
+    for quantity in cfg.spatial.quantities:
+        if quantity == "node_resilience":
+            columns[quantity] = node_res[node_res["stage"] == label].set_index("node")["score"]
+        else:
+            columns[quantity] = cent[quantity]
+    return pd.DataFrame(columns).reindex(cent.index).sort_index()
+
+
+def _spatial_step(cfg: Config, networks: Mapping[str, nx.Graph], centralities: pd.DataFrame,
+                  node_res: pd.DataFrame, notes: list[str], s) -> SpatialAutocorrelation | None:
+    import re
+    import warnings
+
+    from pyreslib import spatial
+
+    sc = cfg.spatial
+    options = {"kind": sc.weights, "k": sc.k if sc.weights == "knn" else None,
+               "cutoff_km": sc.cutoff_km if sc.weights == "distance" else None,
+               "power": sc.power, "style": sc.style, "permutations": sc.permutations,
+               "local_permutations": sc.local_permutations, "seed": cfg.seed,
+               "alpha": sc.alpha, "adjust": sc.adjust}
+    parts = []
+    for label in networks:
+        table = _stage_quantities(cfg, label, centralities, node_res)
+        constant = [q for q in table.columns if table[q].nunique(dropna=False) < 2]
+        if constant:
+            notes.append(f"spatial: stage {label}: {', '.join(constant)} is the same for every "
+                         "city, so there is no spatial autocorrelation to measure; left out.")
+            table = table.drop(columns=constant)
+        if table.shape[1]:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    parts.append(spatial.stage_spatial_autocorrelation({label: table}, **options))
+                except InputError as exc:
+                    reason = re.sub(r"^quantities\[[^\]]*\](\[[^\]]*\])?: ", "", str(exc))
+                    notes.append(f"spatial: stage {label} left out: {reason}")
+            # isolates, a negative randomisation variance: said once each, in the notes
+            for message in dict.fromkeys(str(w.message) for w in caught):
+                about = re.match(r"stage '[^']*', '([^']*)': (.*)", message, re.DOTALL)
+                where = f"{label}, {about.group(1)}" if about else label
+                notes.append(f"spatial: stage {where}: {about.group(2) if about else message}")
+        s.advance(label)
+    if not parts:
+        notes.append("spatial: no stage could be tested (see the notes above); change "
+                     "[spatial] weights, k or cutoff_km, or set [spatial] enabled = false.")
+        return None
+    return spatial.SpatialAutocorrelation(
+        pd.concat([p.global_tests for p in parts], ignore_index=True),
+        pd.concat([p.local for p in parts], ignore_index=True),
+        {stage: w for p in parts for stage, w in p.weights.items()}, parts[0].options)
+
+
+def _cascade_step(cfg: Config, networks: Mapping[str, nx.Graph], notes: list[str],
+                  s) -> CascadeResult | None:
+    from pyreslib import cascade
+
+    cc = cfg.cascade
+    parts = []
+    for label, G in networks.items():
+        repeats = cc.repeats
+        if "random" in cc.triggers and repeats > G.number_of_nodes():
+            repeats = G.number_of_nodes()
+            notes.append(f"cascades: stage {label} has {repeats} cities, fewer than [cascade] "
+                         f"repeats = {cc.repeats}: each city triggers one random cascade.")
+        try:
+            parts.append(cascade.stage_cascades(
+                {label: G}, alphas=cc.grid(), triggers=cc.triggers, repeats=repeats,
+                seed=cfg.seed, threshold=cc.threshold, weighted=cfg.metrics.weighted,
+                workers=cc.workers))
+        except InputError as exc:
+            notes.append(f"cascades: stage {label} left out: {exc}")
+        s.advance(label)
+    if not parts:
+        return None
+    return cascade.CascadeResult(
+        curves=pd.concat([p.curves for p in parts], ignore_index=True),
+        curve=pd.concat([p.curve for p in parts], ignore_index=True),
+        critical=pd.concat([p.critical for p in parts], ignore_index=True),
+        cascades={key: c for p in parts for key, c in p.cascades.items()},
+        options={**parts[0].options, "repeats": cc.repeats})
+
+
+def _rich_club_step(cfg: Config, networks: Mapping[str, nx.Graph], notes: list[str],
+                    s) -> RichClubResult | None:
+    from pyreslib import richclub
+
+    rc = cfg.richclub
+    parts = []
+    for label, G in networks.items():
+        try:
+            parts.append(richclub.stage_rich_club(
+                {label: G}, nulls=rc.nulls, Q=rc.swaps_per_link, seed=cfg.seed,
+                level=rc.level, workers=rc.workers))
+        except InputError as exc:
+            notes.append(f"rich club: stage {label} left out: {exc}")
+        s.advance(label)
+    if not parts:
+        return None
+    return richclub.RichClubResult(
+        table=pd.concat([p.table for p in parts], ignore_index=True),
+        draws=pd.concat([p.draws for p in parts], ignore_index=True),
+        options=parts[0].options)

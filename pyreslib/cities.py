@@ -19,8 +19,28 @@ Resolution follows PROVENANCE.md's advice:
   small (江苏省南京市玄武区...).
 
 An address that names no city, only a province, or an ambiguous name without the province that
-settles it, is *not* guessed: :meth:`CityResolver.resolve` returns no adcode and a reason the
-caller writes to its "unresolved" report.
+settles it, is *not* guessed: :meth:`CityResolver.resolve` returns no adcode, a reason the
+caller writes to its "unresolved" report, and the kind of that reason (``"province_only"``,
+``"ambiguous"`` or ``"unknown"``).
+
+An organisation's *name* is read more strictly (:meth:`CityResolver.resolve_name`): only a
+prefecture-level unit counts (a county-level unit only by its full name, since short ones such
+as 东方 or 新星 are common words in firm names), a few brand words that hold a city's name are
+not places (:data:`NAME_WORDS_NOT_PLACES`), a province does not count, and a name that names
+two different cities is ambiguous rather than guessed.
+
+Examples
+--------
+>>> from pyreslib.cities import default_resolver
+>>> resolver = default_resolver()
+>>> resolver.resolve("江苏省南京市玄武区中山路1号").adcode
+320100
+>>> resolver.resolve("吉林").kind
+'ambiguous'
+>>> resolver.resolve_name("国网江苏省电力有限公司南京供电分公司").adcode
+320100
+>>> resolver.resolve_name("浙江吉利控股集团有限公司").kind
+'province_only'
 """
 
 from __future__ import annotations
@@ -56,6 +76,16 @@ _PROVINCE_SHORT = {
 }
 
 _ADCODE_TEXT = re.compile(r"^\s*(\d{6})(\d{6})?\s*$")
+
+#: Why a text resolved to no city: it names only a province, it names a place that could be
+#: more than one unit (or, in a name, two different cities), or it names no place pyreslib knows.
+UNRESOLVED_KINDS = ("province_only", "ambiguous", "unknown")
+
+NAME_WORDS_NOT_PLACES = ("阿里巴巴", "阿里云", "大理石", "中山医院")
+"""Words of organisations' names that hold a city's short name but name no place: Alibaba and
+Alibaba Cloud (阿里, the Ngari prefecture of Tibet; both are in Hangzhou), marble (大理), and
+Zhongshan Hospital (中山, after Sun Yat-sen: the hospitals of Fudan and Xiamen universities).
+:meth:`CityResolver.resolve_name` reads a name as if these words were not in it."""
 
 
 @functools.cache
@@ -106,6 +136,7 @@ def border_table() -> pd.DataFrame:
 class Resolution:
     """The outcome of resolving one text: ``adcode`` (None if unresolved) and why not.
 
+    ``kind``: ``""`` when resolved, else why not, one of :data:`UNRESOLVED_KINDS`.
     ``provinces``: the provinces the text names for certain (by a province name or a city's
     full name), when it names more than one -- an address such as 江苏省南京市…浙江省杭州市 is
     resolved by the rules above (the first city named) but the caller should say so.
@@ -114,6 +145,10 @@ class Resolution:
     adcode: int | None
     reason: str = ""
     provinces: tuple[str, ...] = ()
+    kind: str = ""  # "" when resolved, else one of UNRESOLVED_KINDS
+
+
+_NO_PLACE_IN_NAME = Resolution(None, "no city name in it", kind="unknown")
 
 
 @dataclass(frozen=True)
@@ -156,8 +191,12 @@ class CityResolver:
         self.not_a_city_suffixes = frozenset(not_a_city_suffixes)
         self._province_of = self.cities["province_zh"].to_dict()
         self._name_of = self.cities["name_zh"].to_dict()
+        self._prefecture_level = frozenset(
+            self.cities.loc[self.cities["kind"].isin(PREFECTURE_LEVEL_KINDS), "adcode"]
+        )
         self._automaton = self._build_automaton()
         self._cache: dict[str, Resolution] = {}
+        self._name_cache: dict[str, Resolution] = {}
 
     # -- building ---------------------------------------------------------------------------
     def _build_automaton(self) -> ahocorasick.Automaton:
@@ -215,15 +254,116 @@ class CityResolver:
     # -- resolving --------------------------------------------------------------------------
     def resolve(self, text: object) -> Resolution:
         """Resolve one text (address, city name, English name or adcode); cached per text."""
-        if not isinstance(text, str):
-            text = (
-                "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
-            )
+        text = _as_text(text)
         cached = self._cache.get(text)
         if cached is None:
             cached = self._resolve_uncached(text)
             self._cache[text] = cached
         return cached
+
+    def resolve_name(self, name: object) -> Resolution:
+        """The city an organisation's name places it in, if the name says so unambiguously.
+
+        Parameters
+        ----------
+        name
+            An applicant's name (normalise it first, see
+            :func:`pyreslib.applicants.normalise_name`).
+
+        Returns
+        -------
+        Resolution
+            The city, or no adcode with the reason and its kind (:data:`UNRESOLVED_KINDS`).
+
+        Notes
+        -----
+        Stricter than :meth:`resolve`, because a name is not an address: a city counts only if
+        it is a prefecture-level unit (a county-level unit only by its full name, 仙桃市: short
+        ones such as 东方 and 新星 are common words in firm names); the words of
+        :data:`NAME_WORDS_NOT_PLACES` are not places; a province counts only to settle which
+        city a name such as 吉林 is (国网江苏省电力有限公司南京供电分公司 → 南京, but
+        浙江吉利控股集团有限公司 names only a province); and a name naming two different
+        cities (上海汽车集团股份有限公司北京分公司) is ambiguous, not guessed. Cached per
+        name.
+
+        Examples
+        --------
+        >>> from pyreslib.cities import default_resolver
+        >>> resolver = default_resolver()
+        >>> resolver.resolve_name("华北电力大学(保定)").adcode
+        130600
+        >>> resolver.resolve_name("东方电气集团").kind  # 东方, Hainan, is county-level
+        'unknown'
+        >>> resolver.resolve_name("上海汽车集团股份有限公司北京分公司").kind
+        'ambiguous'
+        """
+        text = _as_text(name)
+        cached = self._name_cache.get(text)
+        if cached is None:
+            cached = self._resolve_name_uncached(text)
+            self._name_cache[text] = cached
+        return cached
+
+    def _resolve_name_uncached(self, text: str) -> Resolution:
+        stripped = text.strip()
+        if not stripped:
+            return Resolution(None, "empty name", kind="unknown")
+        if next(self._automaton.iter(stripped.lower()), None) is None:
+            return _NO_PLACE_IN_NAME  # most names: no key at all, so nothing to weigh
+        for word in NAME_WORDS_NOT_PLACES:
+            # masked, not removed: the characters around it must not join into a city's name
+            stripped = stripped.replace(word, "\u25a1" * len(word))
+        hits = []
+        for hit in self._hits(stripped):
+            cities = tuple(
+                c
+                for c in hit.cities
+                if c in self._prefecture_level or hit.key == self._name_of[c].lower()
+            )
+            if cities or hit.provinces:
+                hits.append(_Hit(hit.start, hit.end, hit.key, cities, hit.provinces, hit.short))
+        city_hits = [h for h in hits if h.cities]
+        stated = {p for h in hits if not h.cities for p in h.provinces}
+        named: list[int] = []
+        ambiguous: list[str] = []
+        for hit in city_hits:
+            if hit.provinces:
+                # 吉林 is the province where a city of it is named too (吉林长春...)
+                others = {
+                    self._province_of[h.cities[0]]
+                    for h in city_hits
+                    if h is not hit and len(h.cities) == 1 and not h.provinces
+                }
+                if set(hit.provinces) & others:
+                    continue
+            if hit.provinces or len(hit.cities) > 1:
+                in_stated = [c for c in hit.cities if self._province_of[c] in stated]
+                if len(in_stated) == 1:
+                    named.append(in_stated[0])
+                else:
+                    ambiguous.append(self._ambiguity(hit))
+                continue
+            named.append(hit.cities[0])
+        if ambiguous:
+            return Resolution(None, "; ".join(dict.fromkeys(ambiguous)), kind="ambiguous")
+        distinct = list(dict.fromkeys(named))
+        if len(distinct) == 1:
+            return Resolution(distinct[0])
+        if distinct:
+            cities = "、".join(self._name_of[c] for c in distinct)
+            return Resolution(
+                None,
+                f"ambiguous: the name names {len(distinct)} cities ({cities}); which one is "
+                "the applicant's is not written",
+                kind="ambiguous",
+            )
+        provinces = sorted({p for h in hits for p in h.provinces})
+        if provinces:
+            return Resolution(
+                None, f"names only a province ({'、'.join(provinces)}), no city",
+                kind="province_only",
+            )
+        return _NO_PLACE_IN_NAME
 
     def resolve_many(self, texts: Iterable[object]) -> pd.DataFrame:
         """Resolve every text; a frame with ``text``, ``adcode`` (nullable Int64), ``reason``.
@@ -264,7 +404,7 @@ class CityResolver:
     def _resolve_text(self, text: str) -> Resolution:
         stripped = text.strip()
         if not stripped:
-            return Resolution(None, "empty address")
+            return Resolution(None, "empty address", kind="unknown")
         code = _ADCODE_TEXT.match(stripped)
         if code:
             return self._resolve_adcode(code.group(1), stripped)
@@ -273,11 +413,15 @@ class CityResolver:
         if not city_hits:
             provinces = sorted({p for h in hits for p in h.provinces})
             if provinces:
-                return Resolution(None, f"names only a province ({'、'.join(provinces)}), no city")
+                return Resolution(
+                    None, f"names only a province ({'、'.join(provinces)}), no city",
+                    kind="province_only",
+                )
             return Resolution(
                 None,
                 "no city name found (a county or district alone, such as 昆山, is not enough: "
                 "the address must name its city)",
+                kind="unknown",
             )
 
         # Provinces the text names for certain: keys that can only be a province.
@@ -313,14 +457,16 @@ class CityResolver:
                 if in_stated:
                     return Resolution(in_stated[0])
             return Resolution(city)
-        return Resolution(None, "; ".join(dict.fromkeys(ambiguous_notes)))
+        return Resolution(None, "; ".join(dict.fromkeys(ambiguous_notes)), kind="ambiguous")
 
     def _resolve_adcode(self, code6: str, original: str) -> Resolution:
         code = int(code6)
         for candidate in (code, code // 100 * 100, code // 10000 * 10000):
             if candidate in self._province_of:
                 return Resolution(candidate)
-        return Resolution(None, f"adcode {original} is not a city of the table (or its county)")
+        return Resolution(
+            None, f"adcode {original} is not a city of the table (or its county)", kind="unknown"
+        )
 
     def _ambiguity(self, hit: _Hit) -> str:
         names = [f"{self._name_of[c]} ({self._province_of[c]})" for c in hit.cities]
@@ -354,6 +500,12 @@ class CityResolver:
             for h in kept
             if not (h.short and h.end < len(text) and text[h.end] in self.not_a_city_suffixes)
         ]
+
+
+def _as_text(text: object) -> str:
+    if isinstance(text, str):
+        return text
+    return "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
 
 
 def _english_variants(name: str) -> list[str]:

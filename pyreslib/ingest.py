@@ -9,13 +9,15 @@ The journey of a record (docs/method.md, section 1):
 2. :func:`ingest_frame` / :func:`ingest_file` drop repeated patent ids (first copy kept; ids
    compared after Unicode NFKC normalisation, without whitespace, case-insensitively), read the
    year, assign each patent to its stage, split the multi-valued cells (the i-th address
-   belongs to the i-th applicant), resolve every applicant to a city with
-   :class:`pyreslib.cities.CityResolver`, and count city pairs and internal collaborations
-   per stage (:mod:`pyreslib.network` builds the graphs).
+   belongs to the i-th applicant), place every applicant in a city
+   (:class:`pyreslib.applicants.ApplicantPlacer`: its address, the user's table, a city in
+   its name, the institutions list), and count city pairs and internal collaborations per
+   stage (:mod:`pyreslib.network` builds the graphs).
 
 Nothing is dropped silently. Rows left out (no id, no readable year, no applicants, a repeated
 id whose row differs from the first copy) are listed in ``IngestResult.rejected``; applicants
-whose city is unknown in ``IngestResult.unresolved``; exact repeats and records outside every
+whose city is unknown in ``IngestResult.unresolved`` (row by row) and
+``IngestResult.unresolved_names`` (one row per name, ready to fill in as the user's table); exact repeats and records outside every
 stage are counted in the :class:`IngestReport`, which also counts and lists what ingest decided
 on its own (CSV rows with missing trailing fields read as empty, addresses naming two
 provinces).  A file whose encoding changes part-way is refused with the row where it does.
@@ -38,9 +40,17 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from pyreslib.accounting import IngestReport, IngestResult, StageSummary
-from pyreslib.cells import DEFAULT_SEPARATORS, id_key, parse_year, split_cell
-from pyreslib.cities import CityResolver, default_resolver
+from pyreslib.accounting import (
+    IngestReport,
+    IngestResult,
+    StageSummary,
+    placed_by_name,
+    placed_by_name_part,
+    unresolved_names,
+)
+from pyreslib.applicants import ApplicantCities, ApplicantPlacer, as_applicant_cities
+from pyreslib.cells import DEFAULT_SEPARATORS, id_keys, parse_year, split_cells, unsplit_lists
+from pyreslib.cities import UNRESOLVED_KINDS, CityResolver, default_resolver
 from pyreslib.errors import InputError
 from pyreslib.records import _iter_records, _map_columns, _Reading, _short_rows
 from pyreslib.stages import DEFAULT_STAGES, VALID_YEARS, Stage, check_stages, parse_stages
@@ -55,6 +65,7 @@ _PAIR_BASE = 1_000_000  # adcodes are 6-digit, so (stage, a, b) packs into one i
 class _Accumulator:
     stages: tuple[Stage, ...]
     resolver: CityResolver
+    placer: ApplicantPlacer
     separators: tuple[str, ...]
     name_fallback: bool
     on_unresolved: str
@@ -65,6 +76,7 @@ class _Accumulator:
     pair_keys: list = field(default_factory=list)
     internal_keys: list = field(default_factory=list)
     unresolved: list = field(default_factory=list)
+    placed_by_name: list = field(default_factory=list)
     rejected: list = field(default_factory=list)
     out_of_stage_years: Counter = field(default_factory=Counter)
     stage_patents: np.ndarray | None = None
@@ -151,6 +163,17 @@ class _Accumulator:
         self._reject(frame, empty, "applicants", cells, "no applicants")
         report.rows_without_applicants += int(empty.sum())
         frame, years = frame[~empty], years[~empty]
+        # lists joined by a mark the cells are not split on (甲公司、乙大学): counted and listed
+        unsplit = unsplit_lists(frame["applicants"].tolist(), self.separators)
+        if unsplit:
+            row_of, id_of = frame["row"].to_numpy(), frame["patent_id"].to_numpy()
+            cell_of = frame["applicants"].to_numpy()
+            report.rows_with_unsplit_list += len(unsplit)
+            report.unsplit_lists += [
+                {"row": int(row_of[k]), "patent_id": id_of[k], "applicants": cell_of[k],
+                 "mark": mark}
+                for k, mark in unsplit
+            ]
 
         # 4. stages.
         stage = self._stage_of_year[years - self.valid_years[0]]
@@ -174,10 +197,7 @@ class _Accumulator:
             frame[["date", "applicants", location]], index=False
         ).to_numpy() & np.uint64(0xFFFFFFFF)
         packed = (frame["row"].to_numpy(np.uint64) << np.uint64(32)) | digest
-        keys = [
-            i.upper() if i.isascii() and " " not in i and "\t" not in i else id_key(i)
-            for i in ids
-        ]
+        keys = id_keys(ids)
         flags: list[bool] = []
         flag = flags.append
         conflicts: dict[int, int] = {}
@@ -193,13 +213,7 @@ class _Accumulator:
         return np.array(flags, dtype=bool), conflicts
 
     def _split(self, cells: list[str]) -> list[list[str]]:
-        first, *others = self.separators
-        if not others:
-            return [c.split(first) for c in cells]
-        if len(others) == 1:
-            other = others[0]
-            return [c.replace(other, first).split(first) for c in cells]
-        return [split_cell(c, first, others) for c in cells]
+        return split_cells(cells, self.separators)
 
     def _count(self, frame: pd.DataFrame, stage: np.ndarray) -> None:
         report = self.report
@@ -233,49 +247,32 @@ class _Accumulator:
         report.repeated_applicants += int(repeated.sum())
         long = long[~repeated]
 
-        # Resolve each distinct text once: the address, or the applicant's name without one.
-        by_name = (long["location"] == "").to_numpy() & self.name_fallback
-        texts = np.where(by_name, long["applicant"].to_numpy(), long["location"].to_numpy())
-        codes, uniques = pd.factorize(texts)
-        outcomes = [self.resolver.resolve(t) for t in uniques]
-        adcode = np.array([o.adcode or -1 for o in outcomes], np.int64)[codes]
+        # Place every applicant (pyreslib.applicants: address, the user's table, a city in the
+        # name, the institutions list), each distinct address and name looked at once.
+        placed = self.placer.place(long["applicant"].to_numpy(), long["location"].to_numpy())
+        adcode = placed.adcode
         resolved = adcode >= 0
-        report.applicants += len(long)
-        report.applicants_resolved += int(resolved.sum())
-        report.applicants_resolved_by_name += int((resolved & by_name).sum())
-        report.unresolved_applicants += int((~resolved).sum())
-        provinces = np.array([len(o.provinces) > 1 for o in outcomes] or [False], bool)[codes]
-        if provinces.any():
-            report.multi_province_addresses += int(provinces.sum())
-            names = self.resolver.cities["name_zh"]
-            rix_m = long["rix"].to_numpy()[provinces]
-            for r, pid, applicant, text, code in zip(
-                frame["row"].to_numpy()[rix_m].tolist(),
-                frame["patent_id"].to_numpy()[rix_m].tolist(),
-                long["applicant"].to_numpy()[provinces].tolist(),
-                texts[provinces].tolist(),
-                codes[provinces].tolist(),
-                strict=True,
-            ):
-                outcome = outcomes[code]
-                report.multi_province.append(
-                    {
-                        "row": int(r),
-                        "patent_id": pid,
-                        "applicant": applicant,
-                        "address": text,
-                        "provinces": list(outcome.provinces),
-                        "resolved_to": f"{outcome.adcode} {names.get(outcome.adcode, '')}",
-                    }
-                )
-        if (~resolved).any():
-            reasons = np.array([o.reason for o in outcomes], dtype=object)[codes][~resolved]
-            rix = long["rix"].to_numpy()[~resolved]
-            reasons = np.where(
-                by_name[~resolved],
-                np.char.add("no address; applicant name: ", reasons.astype(str)),
-                reasons,
+        report.count_placements(placed.route, placed.reason)
+        rix_all = long["rix"].to_numpy()
+        for entry, outcome in placed.multi_province:
+            r = rix_all[entry]
+            report.list_multi_province(
+                int(frame["row"].iat[r]), frame["patent_id"].iat[r],
+                long["applicant"].iat[entry], long["location"].iat[entry], outcome.provinces,
+                f"{outcome.adcode} {self.resolver.cities['name_zh'].get(outcome.adcode, '')}",
             )
+        # one row per distinct name and chunk, summed over the chunks at the end
+        part = placed_by_name_part(placed, long["applicant"].to_numpy())
+        if part is not None:
+            self.placed_by_name.append(part)
+
+        # Distinct (patent, city) of the placed applicants, sorted by patent then city.
+        distinct = _sorted_distinct(rix_all[resolved] * _PAIR_BASE + adcode[resolved])
+        if (~resolved).any():
+            # what placing each unresolved applicant would add at most: one collaboration
+            # with each distinct city of its patent's placed applicants
+            cities_per_patent = np.bincount(distinct // _PAIR_BASE, minlength=n)
+            rix = rix_all[~resolved]
             self.unresolved.append(
                 pd.DataFrame(
                     {
@@ -283,26 +280,29 @@ class _Accumulator:
                         "patent_id": frame["patent_id"].to_numpy()[rix],
                         "applicant": long["applicant"].to_numpy()[~resolved],
                         "address": long["location"].to_numpy()[~resolved],
-                        "reason": reasons,
+                        "reason": placed.detail[~resolved],
+                        # kept for unresolved_applicants.csv, not for unresolved.csv
+                        "key": placed.key[~resolved],
+                        "stage": stage[rix],
+                        "kind": np.array(UNRESOLVED_KINDS, dtype=object)[
+                            placed.reason[~resolved]
+                        ],
+                        "ties": cities_per_patent[rix],
                     }
                 )
             )
 
-        rix_all = long["rix"].to_numpy()
         if self.on_unresolved == "skip_patent":
             spoiled = np.zeros(n, bool)
             spoiled[rix_all[~resolved]] = True
             report.patents_dropped_unresolved += int(spoiled.sum())
             keep = ~spoiled[rix_all]
-            rix_all, adcode, resolved = rix_all[keep], adcode[keep], resolved[keep]
+            rix_all, resolved = rix_all[keep], resolved[keep]
+            distinct = distinct[~spoiled[distinct // _PAIR_BASE]]
             counted = ~spoiled
         else:
             counted = np.ones(n, bool)
-        rix = rix_all[resolved]
-        cities = adcode[resolved]
-        applicants_per_patent = np.bincount(rix, minlength=n)
-        # Distinct (patent, city), sorted by patent then city.
-        distinct = _sorted_distinct(rix * _PAIR_BASE + cities)
+        applicants_per_patent = np.bincount(rix_all[resolved], minlength=n)
         patent_of = distinct // _PAIR_BASE
         city_of = distinct % _PAIR_BASE
         k = np.bincount(patent_of, minlength=n)
@@ -396,17 +396,29 @@ class _Accumulator:
                 report.stages_without_edges.append(st.label)
         labels = {i: s.label for i, s in enumerate(self.stages)}
         internal.insert(0, "stage", internal.pop("stage").map(labels))
+        entries = _frame(self.unresolved, [*_UNRESOLVED_COLUMNS, "key", "stage", "kind", "ties"])
+        to_fill = unresolved_names(
+            entries.drop(columns="reason").rename(columns={"kind": "reason",
+                                                           "address": "where"})
+            .assign(detail=entries["reason"]),
+            [s.label for s in self.stages],
+        )
+        report.unresolved_names = len(to_fill)
         return IngestResult(
             networks=networks,
             report=report,
-            unresolved=_frame(
-                self.unresolved, ["row", "patent_id", "applicant", "address", "reason"]
-            ),
+            unresolved=entries[_UNRESOLVED_COLUMNS],
+            unresolved_names=to_fill,
+            placed_by_name=placed_by_name(self.placed_by_name,
+                                          self.resolver.cities["name_zh"].to_dict()),
             rejected=_frame(self.rejected, ["row", "patent_id", "column", "value", "reason"]),
             internal=internal.reset_index(drop=True),
             stages=self.stages,
             threshold=threshold,
         )
+
+
+_UNRESOLVED_COLUMNS = ["row", "patent_id", "applicant", "address", "reason"]
 
 
 def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
@@ -456,6 +468,7 @@ def ingest_frame(
     columns: Mapping[str, str] | None = None,
     threshold: int = 1,
     resolver: CityResolver | None = None,
+    applicant_cities: str | Path | Mapping[str, str] | ApplicantCities | None = None,
     separators: tuple[str, ...] = DEFAULT_SEPARATORS,
     name_fallback: bool = True,
     on_unresolved: Literal["skip_applicant", "skip_patent"] = "skip_applicant",
@@ -483,7 +496,8 @@ def ingest_frame(
         source=source, file_format="frame", encoding="", columns_used=dict(mapping)
     )
     accumulator = _new_accumulator(
-        stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
+        stages, report, resolver, applicant_cities, separators, name_fallback, on_unresolved,
+        valid_years, threshold,
     )
     for start in range(0, len(frame), chunk_rows):
         accumulator.add(frame.iloc[start : start + chunk_rows])
@@ -499,11 +513,14 @@ def ingest_file(
     threshold: int = 1,
     sheet: str | int | None = None,
     resolver: CityResolver | None = None,
+    applicant_cities: str | Path | Mapping[str, str] | ApplicantCities | None = None,
     separators: tuple[str, ...] = DEFAULT_SEPARATORS,
     name_fallback: bool = True,
     on_unresolved: Literal["skip_applicant", "skip_patent"] = "skip_applicant",
     valid_years: tuple[int, int] = VALID_YEARS,
     chunk_rows: int = 250_000,
+    header_row: int | None = None,
+    lenient_quotes: bool = False,
 ) -> IngestResult:
     """Read a patent export and build one city network per stage (docs/method.md, section 1).
 
@@ -519,12 +536,20 @@ def ingest_file(
         their number is in the stage summary.
     resolver
         The :class:`~pyreslib.cities.CityResolver` (e.g. prefecture-level units only).
+    applicant_cities
+        The user's table of applicant -> city: a CSV/XLSX file with the columns
+        ``applicant,city`` (:func:`pyreslib.applicants.read_applicant_cities`; a filled-in
+        ``unresolved_applicants.csv`` is one), a mapping ``{applicant: city}``, or an
+        :class:`~pyreslib.applicants.ApplicantCities`. It places an applicant whose address
+        is missing or names no city, before anything read from the name.
     separators
         Separators of multi-valued cells.
     name_fallback
         An applicant without an address (fewer addresses than applicants, as in exports that
-        give only the first applicant's address) is resolved from its name
-        ("南京大学" -> 南京); counted in ``applicants_resolved_by_name``.
+        give only the first applicant's address) is placed from its name: a city written in
+        it, or the institution of higher education it is or begins with (吉林大学第一医院 ->
+        长春); the precedence is in :mod:`pyreslib.applicants` and docs/method.md, section 1.
+        Counted by route in ``applicants_by_route``.
     on_unresolved
         ``"skip_applicant"`` (default): a patent counts among its resolved applicants;
         ``"skip_patent"``: a patent with any unresolved applicant is left out (counted).
@@ -538,7 +563,7 @@ def ingest_file(
     reading = _Reading()
     fmt, mapping, chunks = _iter_records(
         path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=chunk_rows,
-        reading=reading,
+        reading=reading, header_row=header_row, lenient_quotes=lenient_quotes,
     )
     report = IngestReport(
         source=str(path),
@@ -547,17 +572,20 @@ def ingest_file(
         columns_used=dict(mapping),
     )
     accumulator = _new_accumulator(
-        stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
+        stages, report, resolver, applicant_cities, separators, name_fallback, on_unresolved,
+        valid_years, threshold,
     )
     for chunk in chunks:
         accumulator.add(chunk)
+    report.joined_rows, report.rows_joined = reading.joined, reading.rows_joined
     report.padded_rows = _short_rows(Path(path), fmt, reading)
     report.rows_padded = len(report.padded_rows)
     return accumulator.result(threshold)
 
 
 def _new_accumulator(
-    stages, report, resolver, separators, name_fallback, on_unresolved, valid_years, threshold
+    stages, report, resolver, applicant_cities, separators, name_fallback, on_unresolved,
+    valid_years, threshold,
 ) -> _Accumulator:
     if isinstance(stages, str):
         stages = parse_stages(stages)
@@ -568,9 +596,16 @@ def _new_accumulator(
         raise InputError(f"threshold={threshold!r}: must be a whole number >= 1.")
     if not separators or any(not s for s in separators):
         raise InputError(f"separators={separators!r}: give one or more non-empty separators.")
+    resolver = resolver or default_resolver()
+    table = as_applicant_cities(applicant_cities, resolver)
+    if table is not None:
+        report.applicant_cities = Path(table.source).name
+        report.applicant_cities_names = len(table)
+        report.applicant_cities_blank_rows = table.blank_rows
     return _Accumulator(
         stages=stages,
-        resolver=resolver or default_resolver(),
+        resolver=resolver,
+        placer=ApplicantPlacer(resolver, table, automatic=name_fallback),
         separators=tuple(separators),
         name_fallback=name_fallback,
         on_unresolved=on_unresolved,

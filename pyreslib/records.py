@@ -4,19 +4,32 @@
 GBK/GB18030, detected) or an Excel file (.xlsx, .xls) and renames the columns it recognises to
 the canonical names ``patent_id``, ``date``, ``applicants``, ``addresses``, ``cities``
 (:data:`DEFAULT_COLUMNS` lists the headers recognised without a mapping). Each record keeps its
-spreadsheet row (header = row 1), so every later message can name the row of a fault.
+spreadsheet row (header = row 1, or ``header_row``), so every later message can name the row
+of a fault.
 
 The reader streams in chunks (``_iter_records``); :func:`pyreslib.ingest.ingest_file` consumes
-the chunks as they come, so a file is read once. Faults of the file itself (a binary or
-mislabelled file, an unknown or changing encoding, duplicated headers, missing columns) are
-refused here with the file, the row and what to do (docs/method.md, section 1).
+the chunks as they come, so a file is read once -- a pipe (``/dev/stdin``, ``<(...)``) is read
+once into memory (:mod:`pyreslib.sources`).  Faults of the file itself are refused here with
+the file, the row and what to do (docs/method.md, section 1):
+
+- a binary or mislabelled file, an unknown or changing encoding, duplicated headers, missing
+  columns;
+- a header that is not on the first row (a title above it) or a table on another sheet: the
+  message names the row or sheet where the headers are and the ``header_row`` or ``sheet`` to
+  pass.  Excel's ``sep=;`` first line is read as the separator;
+- a quote that does not close where its cell ends.  The CSV reader then reads every line up to
+  the next quote into that one cell, and the records on those lines vanish.  A cell with a
+  line break in which a later line reads as a record of the file (an id and a readable date in
+  their columns) is such a cell: an error naming its row, unless ``lenient_quotes=True``, which
+  keeps the lines joined and counts them;
+- a first record with one field more than the header (pandas would silently take the ids for
+  an index): read right when the extra field is empty (a separator ending every line),
+  refused otherwise.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import difflib
 import io
 import re
 import warnings
@@ -24,12 +37,28 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from pyreslib.errors import InputError
+from pyreslib import quotes
+from pyreslib.errors import InputError, excerpt
+from pyreslib.sources import (
+    _SAMPLE_BYTES,
+    FileFormat,
+    Source,
+    _BlankHeader,
+    _csv_fields_unbounded,
+    _csv_records,
+    _decode_sample,
+    _detect,
+    _guess_separator,
+    _mixed_encoding,
+    detect_format,
+    open_source,
+)
+
+__all__ = ["DEFAULT_COLUMNS", "REQUIRED_COLUMNS", "FileFormat", "detect_format", "read_records"]
 
 # ---------------------------------------------------------------------------------------------
 # Columns
@@ -132,192 +161,117 @@ def _map_columns(
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading files
+# Finding the table: a title row above the header, the table on a later sheet
 # ---------------------------------------------------------------------------------------------
-_SAMPLE_BYTES = 1 << 20
-_BINARY_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"\x1f\x8b": "a gzip archive (unpack it first)",
-    b"7z\xbc\xaf": "a 7-zip archive (unpack it first)",
-    b"Rar!": "a RAR archive (unpack it first)",
-}
+_SCAN_ROWS = 30  # rows searched for a header when the expected row is not one
 
 
-@dataclass(frozen=True)
-class FileFormat:
-    """How a file is read: ``kind`` (csv/xlsx/xls), ``encoding`` and ``separator`` for text."""
-
-    kind: Literal["csv", "xlsx", "xls"]
-    encoding: str | None = None
-    separator: str | None = None
-
-
-def detect_format(path: str | Path, encoding: str | None = None) -> FileFormat:
-    """Tell an Excel workbook from a text table by its first bytes, then the text's encoding.
-
-    Encodings are tried in this order: a byte-order mark (UTF-8, UTF-16), strict UTF-8, strict
-    GB18030 (a superset of GBK and GB2312), then charset-normalizer's best guess. ``encoding``
-    overrides the detection (the file is still checked to be decodable).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file.")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give the patent export file inside it.")
-    with path.open("rb") as handle:
-        sample = handle.read(_SAMPLE_BYTES)
-        whole = len(handle.read(1)) == 0
-    if not sample:
-        raise InputError(f"{path}: the file is empty (0 bytes); export the patent records again.")
-    suffix = path.suffix.lower()
-    if sample.startswith(b"PK\x03\x04"):
-        return FileFormat("xlsx")
-    if sample.startswith(b"\xd0\xcf\x11\xe0"):
-        return FileFormat("xls")
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        raise InputError(
-            f"{path}: named like an Excel file but is not one (truncated or mislabelled); open it "
-            "in Excel and save it again, or export CSV."
-        )
-    for magic, what in _BINARY_MAGIC.items():
-        if sample.startswith(magic):
-            raise InputError(f"{path}: is {what}, not a table of patent records.")
-    if encoding is None:
-        encoding = _detect_encoding(path, sample, whole)
-    else:
-        _check_encoding_name(encoding)
-        _decode_sample(path, sample, whole, encoding)
-    text = _decode_sample(path, sample, whole, encoding)
-    if "\x00" in text:
-        raise InputError(
-            f"{path}: contains binary data (NUL bytes), so it is not a text table; give a CSV, "
-            "TSV or Excel export."
-        )
-    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    if not first_line.strip():
-        raise InputError(f"{path}: the file has no header line (it is blank at the top).")
-    return FileFormat("csv", encoding, _guess_separator(first_line, suffix))
-
-
-def _guess_separator(first_line: str, suffix: str = "") -> str:
-    if suffix == ".tsv" or first_line.count("\t") > max(first_line.count(","), 0):
-        return "\t"
-    if first_line.count(",") == 0 and first_line.count(";") > 0 and first_line.count("；") == 0:
-        return ";"
-    return ","
-
-
-#: Encodings suggested when a name is not one Python knows (closest first).
-_COMMON_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "big5", "utf-16",
-                     "utf-16-le", "utf-16-be", "latin-1", "cp1252", "shift_jis", "euc-kr")
-
-
-def _check_encoding_name(encoding: object) -> None:
-    """An ``encoding`` argument must name a text encoding Python knows (not rot13 or zlib)."""
-    try:
-        info = codecs.lookup(encoding) if isinstance(encoding, str) else None
-    except LookupError:
-        info = None
-    # Codecs such as rot13, base64, hex and zlib exist but turn bytes into bytes or str into
-    # str; reading a file with them fails deep inside the reader.
-    if info is None or not getattr(info, "_is_text_encoding", True):
-        close = difflib.get_close_matches(str(encoding).lower(), _COMMON_ENCODINGS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(
-            f"encoding={encoding!r} is not a text encoding Python can read a file with{hint}; "
-            "use e.g. 'utf-8', 'gb18030' (GBK exports) or 'utf-16', or leave it out to detect "
-            "(command line: drop --encoding)."
-        )
-
-
-def _utf16_without_bom(sample: bytes, whole: bool) -> str | None:
-    """'utf-16-le' or 'utf-16-be' if ``sample`` reads as UTF-16 text without a byte-order mark.
-
-    A table's commas, digits and line breaks are ASCII, which UTF-16 stores with a zero high
-    byte: many NUL bytes on one side of every byte pair (odd offsets little-endian, even ones
-    big-endian) and almost none on the other.  The text must then decode strictly and hold
-    no control characters but tab and line breaks.
-    """
-    n = len(sample) - len(sample) % 2
-    if n < 4:
-        return None
-    nul_even, nul_odd = sample[0:n:2].count(0), sample[1:n:2].count(0)
-    pairs = n // 2
-    for encoding, high, low in (("utf-16-le", nul_odd, nul_even), ("utf-16-be", nul_even, nul_odd)):
-        if high < 0.1 * pairs or low > 0.01 * pairs:
+def _header_in(rows: list[list[str]], columns: Mapping[str, str] | None, skip: int) -> int:
+    """The 1-based row of ``rows`` (not ``skip``) whose cells are the headers of a patent
+    table, or 0."""
+    for k, cells in enumerate(rows[:_SCAN_ROWS], start=1):
+        if k == skip or len([c for c in cells if c.strip()]) < 3:
             continue
         try:
-            text = codecs.getincrementaldecoder(encoding)("strict").decode(sample[:n], final=whole)
-        except UnicodeDecodeError:
+            _map_columns([str(c) for c in cells], columns, "")
+        except InputError:
             continue
-        if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
-            return encoding
+        return k
+    return 0
+
+
+def _row_text(cells: list[str]) -> str:
+    shown = [str(c).strip() for c in cells if str(c).strip()]
+    return f"reads {excerpt(', '.join(shown), 60)}" if shown else "is blank"
+
+
+def _headers_text(cells: list[str], columns: Mapping[str, str] | None) -> str:
+    mapping = _map_columns([str(c) for c in cells], columns, "")
+    return ", ".join(mapping.values())
+
+
+def _csv_table_hint(
+    text: str, fmt: FileFormat, header_row: int, columns: Mapping[str, str] | None, where: str
+) -> str | None:
+    """What to pass when the CSV's header is not on ``header_row`` but on another early row."""
+    lines = text.lstrip("\ufeff").splitlines()[fmt.skip_lines : fmt.skip_lines + _SCAN_ROWS]
+    with _csv_fields_unbounded():
+        rows = [next(csv.reader([line], delimiter=_guess_separator(line)), []) for line in lines]
+    found = _header_in(rows, columns, header_row)
+    if not found:
+        return None
+    here = rows[header_row - 1] if header_row <= len(rows) else []
+    return (
+        f"{where}: row {header_row} is not the table's header (it {_row_text(here)}); row "
+        f"{found} has the headers ({_headers_text(rows[found - 1], columns)}). Pass "
+        f"header_row={found} (command line --header-row {found}) to read the table from there."
+    )
+
+
+def _excel_table_hint(
+    source: Source,
+    fmt: FileFormat,
+    sheet: str | int | None,
+    header_row: int,
+    columns: Mapping[str, str] | None,
+) -> str | None:
+    """Where the patent table is when it is not on ``sheet`` at ``header_row``: another row of
+    the sheet, or another sheet of the workbook."""
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
+            sheets = pd.read_excel(
+                source.reader_input(), sheet_name=None, header=None, nrows=_SCAN_ROWS,
+                dtype=str, engine="openpyxl" if fmt.kind == "xlsx" else "xlrd",
+            )
+    except Exception:  # noqa: BLE001 - only a hint: the caller's message stands without it
+        return None
+    names = list(sheets)
+    if not names:
+        return None
+    current = names[sheet] if isinstance(sheet, int) and 0 <= sheet < len(names) else (
+        sheet if sheet in sheets else names[0]
+    )
+    rows = {name: frame.fillna("").astype(str).values.tolist() for name, frame in sheets.items()}
+    here = rows[current][header_row - 1] if header_row <= len(rows[current]) else []
+    found = _header_in(rows[current], columns, header_row)
+    if found:
+        return (
+            f"{source.path}: on sheet {current!r}, row {header_row} is not the table's header (it "
+            f"{_row_text(here)}); row {found} has the headers "
+            f"({_headers_text(rows[current][found - 1], columns)}). Pass header_row={found} "
+            f"(command line --header-row {found})."
+        )
+    for name in names:
+        found = _header_in(rows[name], columns, 0) if name != current else 0
+        if found:
+            also = (
+                f" and header_row={found} (--header-row {found})" if found != 1 else ""
+            )
+            return (
+                f"{source.path}: sheet {current!r} has no patent table (its row {header_row} "
+                f"{_row_text(here)}); sheet {name!r} has one, with the headers "
+                f"({_headers_text(rows[name][found - 1], columns)}) on row {found}. Pass "
+                f"sheet={name!r} (command line --sheet {name}){also}."
+            )
     return None
 
 
-def _detect_encoding(path: Path, sample: bytes, whole: bool) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in sample:
-        utf16 = _utf16_without_bom(sample, whole)
-        if utf16:
-            return utf16
-        raise InputError(
-            f"{path}: contains binary data (NUL bytes) and does not read as UTF-16 either, so "
-            "it is not a text table; give a CSV, TSV or Excel export (or pass encoding=... if "
-            "you know it)."
-        )
-    try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=whole)
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        valid_before = sample[: exc.start]
-        line = valid_before.count(b"\n") + 1
-        if whole and exc.reason == "unexpected end of data":
-            raise InputError(
-                f"{path}: ends in the middle of a UTF-8 character (line {line}); the file is "
-                "truncated. Export or copy it again."
-            ) from None
-        if any(byte >= 0x80 for byte in valid_before):
-            # Chinese UTF-8 text up to here, then bytes that are not: two encodings in one file
-            # (often rows pasted from a GBK export). GB18030 would decode it all into nonsense.
-            raise _mixed_encoding(path, "utf-8") from None
-    try:
-        codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=whole)
-        return "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    if best is None:
-        raise InputError(
-            f"{path}: the text is in no encoding pyreslib can recognise (tried UTF-8, GBK/GB18030); "
-            "pass the encoding explicitly (encoding=..., command line --encoding)."
-        )
-    return best.encoding
-
-
-def _decode_sample(path: Path, sample: bytes, whole: bool, encoding: str) -> str:
-    try:
-        return codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=whole)
-    except UnicodeDecodeError as exc:
-        line = sample[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: line {line} is not valid {encoding} ({exc.reason} at byte {exc.start}); "
-            "the file may be truncated or in another encoding. Leave encoding unset to detect "
-            "it, or pass the right one (e.g. 'gb18030' for GBK exports)."
-        ) from None
-
-
 def _iter_raw_chunks(
-    path: Path, fmt: FileFormat, sheet: str | int | None, chunk_rows: int
+    path: str | Path,
+    fmt: FileFormat,
+    sheet: str | int | None,
+    chunk_rows: int,
+    *,
+    header_row: int = 1,
+    allow_empty: bool = False,
 ) -> Iterator[pd.DataFrame]:
-    """The file's rows as string frames (original headers), ``chunk_rows`` at a time."""
+    """The file's rows as string frames (original headers), ``chunk_rows`` at a time.
+
+    ``allow_empty`` yields an empty frame for an empty sheet instead of refusing it (the
+    caller then says where the table is)."""
+    source = fmt.source or Source(Path(path))
+    path = source.path
     if fmt.kind in {"xlsx", "xls"}:
         engine_kwargs = {}
         if fmt.kind == "xls":
@@ -329,8 +283,9 @@ def _iter_raw_chunks(
                 # dependencies; xlrd is the reader we pin for legacy .xls exports.
                 warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
                 frame = pd.read_excel(
-                    path,
+                    source.reader_input(),
                     sheet_name=0 if sheet is None else sheet,
+                    header=header_row - 1,
                     dtype=str,
                     engine="openpyxl" if fmt.kind == "xlsx" else "xlrd",
                     engine_kwargs=engine_kwargs,
@@ -353,7 +308,7 @@ def _iter_raw_chunks(
                 f"{path}: cannot read it as an Excel workbook ({type(exc).__name__}: {exc}); "
                 "save it again from Excel or export CSV."
             ) from None
-        if frame.shape[1] == 0:
+        if frame.shape[1] == 0 and not allow_empty:
             raise InputError(
                 f"{path}: the sheet is empty; put the patent table on the first sheet "
                 "or pass sheet=."
@@ -366,7 +321,7 @@ def _iter_raw_chunks(
         raise InputError(f"sheet={sheet!r}: {path} is a text table, not an Excel workbook.")
     try:
         reader = pd.read_csv(
-            path,
+            source.reader_input(),
             sep=fmt.separator,
             encoding=fmt.encoding,
             dtype=object,  # plain Python str cells (na_filter=False): faster than the str dtype
@@ -374,6 +329,7 @@ def _iter_raw_chunks(
             na_filter=False,
             chunksize=chunk_rows,
             skip_blank_lines=True,
+            skiprows=fmt.skip_lines + header_row - 1 or None,
             quoting=csv.QUOTE_MINIMAL,
         )
         with reader:
@@ -381,67 +337,11 @@ def _iter_raw_chunks(
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file has no header and no rows; export it again.") from None
     except pd.errors.ParserError as exc:
-        raise InputError(
-            f"{path}: not a consistent {_separator_name(fmt.separator)}-separated table ({exc}). "
-            "A cell that contains the separator must be quoted; a truncated file ends mid-row."
-        ) from None
+        raise quotes.parser_error(source, fmt, header_row, str(exc), _default_positions) from None
     except UnicodeDecodeError:
         # The reader decodes ahead of the rows it has handed out, so rows_done says little
         # about where the bad bytes are: find them.
-        raise _mixed_encoding(path, fmt.encoding or "utf-8", fmt.separator) from None
-
-
-def _first_undecodable(path: Path, encoding: str, separator: str | None = None):
-    """Where ``path`` stops being valid ``encoding``: (line, row, byte offset, reason), or None.
-
-    ``line`` counts physical lines; ``row`` is the spreadsheet row of the record the bad bytes
-    are in (header = row 1; quoted cells may span lines; blank lines are not records, as
-    when reading).  Reads the file once, in blocks.
-    """
-    where: dict[str, object] = {}
-
-    def good_lines() -> Iterator[str]:
-        carry, offset, partial = b"", 0, ""
-        with path.open("rb") as handle:
-            while True:
-                block = handle.read(1 << 20)
-                data = carry + block
-                try:
-                    text = data.decode(encoding)
-                    carry = b""
-                except UnicodeDecodeError as exc:
-                    if block and exc.end >= len(data) - 3:  # a character cut by the block end
-                        text, carry = data[: exc.start].decode(encoding), data[exc.start :]
-                    else:
-                        text = data[: exc.start].decode(encoding)
-                        where.update(offset=offset + exc.start, reason=exc.reason)
-                lines = (partial + text).split("\n")
-                partial = lines.pop()
-                where["lines"] = where.get("lines", 0) + len(lines)
-                yield from (line + "\n" for line in lines)
-                offset += len(data) - len(carry)
-                if "offset" in where or not block:
-                    return
-
-    records = sum(
-        1 for record in csv.reader(good_lines(), delimiter=separator or ",") if record
-    )
-    if "offset" not in where:
-        return None
-    return int(where["lines"]) + 1, records + 1, int(where["offset"]), str(where["reason"])
-
-
-def _mixed_encoding(path: Path, encoding: str, separator: str | None = None) -> InputError:
-    """The error for a file whose bytes stop being ``encoding`` part-way, naming where."""
-    found = _first_undecodable(path, encoding, separator)
-    if found is None:  # pragma: no cover - only called after a decoding error
-        return InputError(f"{path}: is not valid {encoding} text; pass encoding=...")
-    line, row, offset, reason = found
-    return InputError(
-        f"{path}: mixes encodings: row {row:,} (line {line:,}, byte {offset:,}) is not valid "
-        f"{encoding} ({reason}) while the rows before it are. Re-save the whole file in one "
-        "encoding (UTF-8), or pass encoding=... to read it as one (e.g. 'gb18030' for GBK)."
-    )
+        raise _mixed_encoding(source, fmt.encoding or "utf-8", fmt.separator) from None
 
 
 def _short_rows(path: Path, fmt: FileFormat, reading: _Reading) -> list[dict]:
@@ -449,28 +349,41 @@ def _short_rows(path: Path, fmt: FileFormat, reading: _Reading) -> list[dict]:
 
     The CSV reader pads a short row with empty fields, which looks exactly like a row with
     empty trailing cells; only rows whose last field came out empty can be such rows, so the
-    file is read a second time (by the csv module, record by record) only when there are any.
+    file is read a second time (by the csv module, record by record) only when there are any
+    (a pipe's copy in memory, not the pipe).
     """
     if fmt.kind != "csv" or not reading.empty_last:
         return []
+    source = fmt.source or Source(Path(path))
     found = []
-    with path.open(encoding=fmt.encoding, newline="") as handle:
-        records = (r for r in csv.reader(handle, delimiter=fmt.separator or ",") if r)
-        for row, record in enumerate(records, start=1):
-            if row in reading.empty_last and len(record) < reading.fields:
-                found.append(
-                    {
-                        "row": row,
-                        "patent_id": reading.empty_last[row],
-                        "fields": len(record),
-                        "expected": reading.fields,
-                    }
-                )
+    for row, _, record in _csv_records(source, fmt, reading.header_row):
+        if row in reading.empty_last and len(record) < reading.fields:
+            found.append(
+                {
+                    "row": row,
+                    "patent_id": reading.empty_last[row],
+                    "fields": len(record),
+                    "expected": reading.fields,
+                }
+            )
     return found
 
 
-def _separator_name(separator: str | None) -> str:
-    return {"\t": "tab", ",": "comma", ";": "semicolon"}.get(separator or ",", repr(separator))
+# ---------------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------------
+def _positions(headers: list[str], mapping: Mapping[str, str]) -> tuple[int | None, int | None]:
+    """The 0-based columns of the patent id and the date among ``headers``."""
+    where = {h: k for k, h in enumerate(headers)}
+    return where.get(mapping.get("patent_id")), where.get(mapping.get("date"))
+
+
+def _default_positions(headers: list[str]) -> tuple[int | None, int | None]:
+    """:func:`_positions` of a header read without a mapping (None, None if it maps not)."""
+    try:
+        return _positions(headers, _map_columns(headers, None, ""))
+    except InputError:
+        return None, None
 
 
 def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> pd.DataFrame:
@@ -480,7 +393,7 @@ def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> 
             for role, header in mapping.items()
         }
     )
-    # A spreadsheet's row number: header is row 1, the first record row 2.
+    # A spreadsheet's row number: the header is row header_row (1), the first record the next.
     out.insert(0, "row", np.arange(first_row, first_row + len(out), dtype=np.int64))
     return out
 
@@ -488,10 +401,37 @@ def _canonical(chunk: pd.DataFrame, mapping: dict[str, str], first_row: int) -> 
 @dataclass
 class _Reading:
     """What reading a file learned besides its records: the header's width and the rows whose
-    last field is empty (the only rows a CSV reader may have padded)."""
+    last field is empty (the only rows a CSV reader may have padded); the header's row; with
+    ``lenient_quotes``, the cells whose quote did not close (``joined``: row, patent id, column
+    and the number of lines joined into the cell)."""
 
     fields: int = 0
     empty_last: dict[int, str] = field(default_factory=dict)  # row -> patent id
+    header_row: int = 1
+    lenient_quotes: bool = False
+    joined: list[dict] = field(default_factory=list)
+
+    @property
+    def rows_joined(self) -> int:
+        """Lines read into a cell whose quote did not close (lenient reads only)."""
+        return sum(j["lines"] for j in self.joined)
+
+
+def _unshift(chunk: pd.DataFrame, headers: list[str], first_row: int, path: Path) -> pd.DataFrame:
+    """Undo pandas' reading of a CSV whose first record has one field more than the header:
+    it takes the first column for the index and shifts the others left.  Right when the extra
+    field is empty (a separator at the end of each data line); refused otherwise."""
+    extra = chunk.iloc[:, -1].to_numpy(dtype=object)
+    full = np.flatnonzero(extra != "")
+    if full.size:
+        raise InputError(
+            f"{path}: row {first_row + int(full[0]):,} has {len(headers) + 1} fields, one more "
+            f"than the header's {len(headers)}; a cell that contains the separator must be "
+            "quoted (or the header lacks a column name)."
+        )
+    values = [chunk.index.to_numpy(dtype=object),
+              *(chunk.iloc[:, k].to_numpy(dtype=object) for k in range(len(headers) - 1))]
+    return pd.DataFrame(dict(zip(headers, values, strict=True)))
 
 
 def _iter_records(
@@ -502,15 +442,46 @@ def _iter_records(
     sheet: str | int | None,
     chunk_rows: int,
     reading: _Reading | None = None,
+    header_row: int | None = None,
+    lenient_quotes: bool = False,
 ) -> tuple[FileFormat, dict[str, str], Iterator[pd.DataFrame]]:
     path = Path(path)
     reading = _Reading() if reading is None else reading
-    fmt = detect_format(path, encoding)
-    chunks = _iter_raw_chunks(path, fmt, sheet, chunk_rows)
-    first = next(chunks, None)
-    if first is None or (len(first) == 0 and len(first.columns) == 0):
+    header_row = _check_header_row(header_row)
+    reading.header_row, reading.lenient_quotes = header_row, bool(lenient_quotes)
+    source = open_source(path)
+    try:
+        fmt = _detect(source, encoding, header_row)
+    except _BlankHeader as exc:
+        text = _decode_sample(path, source.read(_SAMPLE_BYTES), False, exc.fmt.encoding) if (
+            exc.fmt) else ""
+        hint = _csv_table_hint(text, exc.fmt, header_row, columns, str(path)) if text else None
+        raise InputError(hint or str(exc)) from None
+    chunks = _iter_raw_chunks(path, fmt, sheet, chunk_rows, header_row=header_row,
+                              allow_empty=True)
+
+    def where_is_the_table() -> str | None:
+        if fmt.kind == "csv":
+            text = _decode_sample(path, source.read(_SAMPLE_BYTES), False, fmt.encoding)
+            return _csv_table_hint(text, fmt, header_row, columns, str(path))
+        return _excel_table_hint(source, fmt, sheet, header_row, columns)
+
+    try:
+        first = next(chunks, None)
+    except InputError as exc:  # a title row of one field makes the first chunk ragged
+        raise InputError(where_is_the_table() or str(exc)) from None
+    if first is None or len(first.columns) == 0:
+        hint = where_is_the_table()
+        if hint:
+            raise InputError(hint)
+        if fmt.kind != "csv":
+            raise InputError(
+                f"{path}: the sheet is empty; put the patent table on the first sheet or pass "
+                "sheet= (command line --sheet)."
+            )
         raise InputError(f"{path}: the file has no header and no rows; export it again.")
     headers = [str(h) for h in first.columns]
+    shifted = fmt.kind == "csv" and not isinstance(first.index, pd.RangeIndex)
     if (
         len(headers) == 1
         and fmt.kind == "csv"
@@ -520,22 +491,34 @@ def _iter_records(
         )
     ):
         raise InputError(
-            f"{path}: is not a table: its first line has a single column {headers[0][:60]!r}. "
-            "Give a CSV/TSV/Excel export with a header row (patent id, date, applicants, "
-            "addresses)."
+            where_is_the_table()
+            or f"{path}: is not a table: its first line has a single column "
+            f"{headers[0][:60]!r}. Give a CSV/TSV/Excel export with a header row (patent id, "
+            "date, applicants, addresses)."
         )
-    mapping = _map_columns(headers, columns, str(path))
+    try:
+        mapping = _map_columns(headers, columns, str(path))
+    except InputError as exc:
+        raise InputError(where_is_the_table() or str(exc)) from None
     if len(first) == 0:
         raise InputError(f"{path}: has a header but no records.")
 
     reading.fields = len(headers)
+    id_at, date_at = _positions(headers, mapping)
 
     def generate() -> Iterator[pd.DataFrame]:
-        next_row = 2
+        next_row = header_row + 1
         for chunk in _chain(first, chunks):
+            if shifted:
+                chunk = _unshift(chunk, headers, next_row, path)
             missing = [h for h in mapping.values() if h not in chunk.columns]
             if missing:  # only possible if the reader misbehaves; fail loudly, not silently
                 raise InputError(f"{path}: columns {missing} vanished while reading.")
+            if fmt.kind == "csv":
+                reading.joined += quotes.check_chunk(
+                    chunk, fmt, reading.header_row, next_row, id_at, date_at,
+                    lenient=reading.lenient_quotes,
+                )
             records = _canonical(chunk, mapping, next_row)
             if fmt.kind == "csv" and len(headers) > 1:
                 last = chunk.iloc[:, -1].to_numpy(dtype=object)
@@ -550,6 +533,19 @@ def _iter_records(
     return fmt, mapping, generate()
 
 
+def _check_header_row(header_row: object) -> int:
+    if header_row is None:
+        return 1
+    if isinstance(header_row, bool) or not isinstance(header_row, (int, np.integer)) or not (
+        1 <= header_row <= 1000
+    ):
+        raise InputError(
+            f"header_row={header_row!r}: give the row number of the header, a whole number from "
+            "1 (the first row) to 1000 (command line --header-row N)."
+        )
+    return int(header_row)
+
+
 def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     yield first
     yield from rest
@@ -561,16 +557,71 @@ def read_records(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    header_row: int | None = None,
+    lenient_quotes: bool = False,
 ) -> pd.DataFrame:
     """Read a patent export into a frame with canonical column names.
 
-    Columns: ``row`` (the spreadsheet row: header = 1), then those of ``patent_id``, ``date``,
-    ``applicants``, ``addresses``, ``cities`` the file has, all as strings (multi-valued cells
-    still joined). ``columns`` maps a role to your header (``{"applicants": "权利人"}``) where
-    :data:`DEFAULT_COLUMNS` does not recognise it; ``encoding`` overrides detection; ``sheet``
-    picks an Excel sheet (name or 0-based position).
+    Parameters
+    ----------
+    path : str or Path
+        A CSV/TSV or Excel export, or a pipe (``/dev/stdin``), which is read once.
+    columns : mapping, optional
+        Role -> your header (``{"applicants": "权利人"}``) where :data:`DEFAULT_COLUMNS` does
+        not recognise it.
+    encoding : str, optional
+        The text encoding, instead of detecting it.
+    sheet : str or int, optional
+        The Excel sheet (name or 0-based position; default the first).
+    header_row : int, optional
+        The row of the header when rows (a title) stand above it (default 1).  Rows keep
+        their numbers: with ``header_row=3`` the first record is row 4.
+    lenient_quotes : bool
+        A CSV cell whose quote does not close where the cell ends takes the lines after it,
+        up to the next quote, into itself.  By default that is an error naming the row;
+        ``True`` reads on and warns how many lines were joined into which rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` (the spreadsheet row: header = ``header_row``), then those of ``patent_id``,
+        ``date``, ``applicants``, ``addresses``, ``cities`` the file has, all as strings
+        (multi-valued cells still joined).
+
+    Raises
+    ------
+    InputError
+        The file is not a readable table of patent records; the message names the file, row
+        and cause, and what to pass (``header_row``, ``sheet``, ``columns``, ``encoding``).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.csv"
+    >>> _ = path.write_text("检索结果\\n申请号,申请日,申请人,申请人地址\\nCN1,2012,甲;乙,北京;上海\\n",
+    ...                     encoding="utf-8")
+    >>> read_records(path)
+    Traceback (most recent call last):
+    ...
+    pyreslib.errors.InputError: ...: row 1 is not the table's header (it reads '检索结果'); row 2 ...
+    >>> read_records(path, header_row=2)[["row", "patent_id", "applicants"]]
+       row patent_id applicants
+    0    3       CN1        甲;乙
     """
+    reading = _Reading()
     _, _, chunks = _iter_records(
-        path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=1_000_000
+        path, columns=columns, encoding=encoding, sheet=sheet, chunk_rows=1_000_000,
+        reading=reading, header_row=header_row, lenient_quotes=lenient_quotes,
     )
-    return pd.concat(list(chunks), ignore_index=True)
+    frame = pd.concat(list(chunks), ignore_index=True)
+    if reading.joined:
+        first = reading.joined[0]
+        warnings.warn(
+            f"{path}: read leniently: {reading.rows_joined:,} line(s) were joined into "
+            f"{len(reading.joined):,} cell(s) whose quote does not close (first: row "
+            f"{first['row']:,}, column {first['column']!r}, {first['lines']:,} line(s)); they "
+            "are not rows of their own.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return frame

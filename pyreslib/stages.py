@@ -3,6 +3,11 @@
 A patent belongs to the stage that contains its application year; networks, indicators and
 models are computed per stage.  :data:`DEFAULT_STAGES` are the reference study's three.
 
+Stages are kept in the order of their years, whatever the order they are given in: a
+stage's ``memory`` term is the network of the stage before it, and cross-stage indices
+compare a stage with the next, so both must follow time.  Stages given out of order are
+sorted, with a :class:`UserWarning` that names the order used.
+
 Examples
 --------
 >>> from pyreslib.stages import parse_stages
@@ -10,12 +15,21 @@ Examples
 (Stage(label='2011-2014', start=2011, end=2014), Stage(label='2015-2017', start=2015, end=2017))
 >>> parse_stages("2011-2014")[0].contains(2013)
 True
+>>> import warnings
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     [s.label for s in parse_stages("2015-2017,2011-2014")]
+['2011-2014', '2015-2017']
+>>> print(caught[0].message)
+stages: given out of order (2015-2017, 2011-2014); pyreslib uses them in the order of their years: 2011-2014, 2015-2017 (each stage's memory term and the cross-stage indices follow that order). List them by year to silence this warning.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import sys
+import warnings
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -76,6 +90,22 @@ def parse_stages(text: str | Iterable[str]) -> tuple[Stage, ...]:
 
 
 def check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
+    """``stages`` as :class:`Stage` tuples in the order of their years, after checking them.
+
+    Labels must be usable in file names and distinct, stages must not overlap, years must lie
+    in :data:`VALID_YEARS`.  Stages out of order are sorted by start year, with a warning
+    (module docstring).
+
+    Raises
+    ------
+    InputError
+        Naming the label or the stages at fault.
+
+    Examples
+    --------
+    >>> check_stages([("early", 2011, 2014), ("late", 2015, 2021)])[1]
+    Stage(label='late', start=2015, end=2021)
+    """
     stages = tuple(Stage(*s) for s in stages)
     if not stages:
         raise InputError("stages: no stage given; pass at least one Stage(label, start, end).")
@@ -98,4 +128,23 @@ def check_stages(stages: Iterable[Stage | tuple]) -> tuple[Stage, ...]:
     for s in stages:
         if s.start > s.end or not (VALID_YEARS[0] <= s.start and s.end <= VALID_YEARS[1]):
             raise InputError(f"stages: {s} is not a valid year range.")
-    return stages
+    ordered = tuple(ordered)
+    if ordered != stages:
+        warnings.warn(
+            f"stages: given out of order ({', '.join(s.label for s in stages)}); pyreslib uses "
+            f"them in the order of their years: {', '.join(s.label for s in ordered)} (each "
+            "stage's memory term and the cross-stage indices follow that order). List them by "
+            "year to silence this warning.",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
+    return ordered
+
+
+def _caller_level() -> int:
+    """The stack level of the first frame outside pyreslib (ingest and the config call
+    parse_stages), so that the warning points at the user's call."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("pyreslib."):
+        frame, level = frame.f_back, level + 1
+    return level

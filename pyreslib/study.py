@@ -46,6 +46,7 @@ __all__ = [
     "COVARIATE_COLUMNS",
     "COVARIATE_KEYS",
     "EDGE_COVARIATES",
+    "FINDINGS",
     "FORMULA_EDGE_COVARIATES",
     "FORMULA_NODE_COVARIATES",
     "MEMORY_COVARIATE",
@@ -61,7 +62,9 @@ __all__ = [
     "StudyFigure",
     "aggregates",
     "compare",
+    "compare_findings",
     "compare_to_study",
+    "finding_values",
     "network_aggregates",
 ]
 
@@ -386,3 +389,102 @@ def compare_to_study(networks: Mapping[str, nx.Graph] | Iterable[nx.Graph]) -> p
     values = {(label, quantity): value for label, graph in items
               for quantity, value in network_aggregates(graph).items()}
     return comparison_frame(r for r in compare(values) if r.quantity in NETWORK_QUANTITIES)
+
+
+# ----------------------------------------------------------------------------------------------
+# the study's qualitative findings on its stage models
+# ----------------------------------------------------------------------------------------------
+
+FINDINGS: tuple[tuple[str, str], ...] = (
+    ("edges_negative", "edges negative in every stage"),
+    ("education_positive", "education spending positive in every stage"),
+    ("science_positive_growing",
+     "S&T spending positive and larger than the stage before, from stage 2"),
+    ("economic_positive", "the economic level positive in stage 3"),
+    ("proximity_positive", "proximity positive in every stage"),
+    ("proximity_largest", "proximity the largest effect of every stage"),
+    ("adjacency_stage_one_only", "a shared border significant in stage 1 only"),
+)
+"""The study's qualitative findings on its stage model (name, as the study states it): each
+checked per stage by :func:`finding_values`, "positive" meaning a coefficient above 0 with a
+p-value below ``alpha``."""
+
+
+def _effect(term: str) -> str:
+    """A term's effect: ``edges`` (or an intercept), else its covariate (``nodecov.science``,
+    ``edgecov.proximity`` and ``proximity`` are ``science`` and ``proximity``)."""
+    if term in ("edges", "(intercept)"):
+        return "edges"
+    return term.split(".", 1)[1] if term.startswith(("nodecov.", "edgecov.")) else term
+
+
+def finding_values(params: Mapping[str, Mapping[str, float]],
+                   pvalues: Mapping[str, Mapping[str, float]], *, alpha: float = 0.05,
+                   intercept_is_edges: bool = True) -> dict[tuple[str, str], float]:
+    """Whether each of :data:`FINDINGS` holds in each stage of one model's fits: 1 (holds),
+    0 (does not hold), NaN (the model has no such term).
+
+    ``params`` and ``pvalues``: stage -> term -> value, stages in time order (stage 3 is the
+    third).  A finding about stage 1 or 3 only, or from stage 2 on, has rows for those stages
+    only.  ``intercept_is_edges=False`` (a regression of counts, whose intercept is not a
+    tie's log-odds) leaves ``edges_negative`` NaN.
+
+    Examples
+    --------
+    >>> params = {"s1": {"edges": -3.0, "nodecov.science": 0.2, "edgecov.proximity": 0.5}}
+    >>> pvalues = {"s1": {"edges": 0.0, "nodecov.science": 0.01, "edgecov.proximity": 0.0}}
+    >>> values = finding_values(params, pvalues)
+    >>> values[("s1", "edges_negative")], values[("s1", "proximity_largest")]
+    (1.0, 1.0)
+    """
+    out: dict[tuple[str, str], float] = {}
+    previous_science = math.nan
+    for index, stage in enumerate(params):
+        coef = {_effect(t): float(v) for t, v in params[stage].items()}
+        p = {_effect(t): float(v) for t, v in pvalues[stage].items()}
+
+        def positive(effect: str, coef=coef, p=p) -> float:
+            if effect not in coef:
+                return math.nan
+            return float(coef[effect] > 0 and p[effect] < alpha)
+
+        out[(stage, "edges_negative")] = (
+            math.nan if not intercept_is_edges or "edges" not in coef
+            else float(coef["edges"] < 0 and p["edges"] < alpha))
+        out[(stage, "education_positive")] = positive("education")
+        science = coef.get("science", math.nan)
+        if index >= 1:
+            out[(stage, "science_positive_growing")] = (
+                math.nan if math.isnan(science) else
+                float(positive("science") == 1 and science > previous_science))
+        previous_science = science
+        if index == 2:
+            out[(stage, "economic_positive")] = positive("economic")
+        out[(stage, "proximity_positive")] = positive("proximity")
+        others = [abs(v) for e, v in coef.items() if e not in ("edges", "proximity")]
+        out[(stage, "proximity_largest")] = (
+            math.nan if "proximity" not in coef else
+            float(coef["proximity"] > 0 and all(coef["proximity"] > v for v in others)))
+        if "adjacency" in coef:
+            significant = p["adjacency"] < alpha
+            out[(stage, "adjacency_stage_one_only")] = float(significant == (index == 0))
+        else:
+            out[(stage, "adjacency_stage_one_only")] = math.nan
+    return out
+
+
+def compare_findings(models: Mapping[str, dict[tuple[str, str], float]]) -> list[ComparisonRow]:
+    """:data:`FINDINGS` next to each model's :func:`finding_values`, as comparison rows:
+    ``quantity`` is ``"<model>: <finding>"``, ``study`` 1 (the study finds it), ``this_run``
+    1 or 0 (NaN: not measured), judged exactly (tolerance 0); the note says it in words."""
+    wording = dict(FINDINGS)
+    rows = []
+    for model, values in models.items():
+        for (stage, name), value in values.items():
+            verdict = ("not measured" if math.isnan(value)
+                       else "holds" if value == 1 else "does not hold")
+            rows.append(ComparisonRow(
+                stage=stage, quantity=f"{model}: {name}", study=1.0, this_run=value,
+                tolerance=0.0, note=f"the study: {wording[name]}; this run: {verdict}",
+                kind="absolute"))
+    return rows

@@ -30,10 +30,8 @@ import typing
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 
-from pyreslib import config
-
 # The covariate names a config is checked against, as the config's own validation sees them.
-from pyreslib import study
+from pyreslib import config, study
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 COMMAND = ".venv/bin/python scripts/configuration_doc.py"
@@ -50,20 +48,36 @@ MEANINGS: dict[str, str] = {
     "input.covariates": "City covariates of the ERGM, required while `[ergm]` is enabled: a "
                         "long table with the columns {covariate_columns}; relative to the "
                         "config file.",
+    "input.applicant_cities": "Your table of applicant → city, for applicants the export "
+                              "gives no address for: a CSV or XLSX with the columns "
+                              "`applicant,city` (`city`: a name, short name or adcode). It "
+                              "comes after the applicant's own address and before a city in "
+                              "the name or the institutions list; a filled-in "
+                              "`ingest/unresolved_applicants.csv` is one. Relative to the "
+                              "config file; command line: `--applicant-cities FILE` "
+                              "([data.md](data.md#applicants-without-an-address)).",
     "input.columns": "Your header for a column role (`patent_id`, `date`, `applicants`, "
                      "`addresses`, `cities`) when it is not one pyreslib recognises, e.g. "
                      "`{{ applicants = \"权利人\" }}`.",
     "input.encoding": "Text encoding of the patent file (e.g. `\"gb18030\"`) when detection "
                       "should not decide.",
     "input.sheet": "Excel sheet: a name, or a 0-based number written as a string (`\"0\"`).",
+    "input.header_row": "The spreadsheet row (1-based) that holds the headers, when a title "
+                        "stands above them; rows keep their spreadsheet numbers in every message.",
+    "input.lenient_quotes": "`false`: a CSV cell whose quote never closes is a data error naming "
+                            "the first broken row; `true`: its lines are joined into the cell and "
+                            "the ingest report counts and lists them.",
     "input.prefecture_level_only": "Resolve applicants only to the 337 prefecture-level units: "
                                    "a county-level unit such as 仙桃 stays unresolved.",
     "input.on_unresolved": "`\"skip_applicant\"`: a patent counts among its resolved "
                            "applicants; `\"skip_patent\"`: a patent with any unresolved "
                            "applicant is left out. Either way every unresolved applicant is "
-                           "counted and listed in `unresolved.csv`.",
-    "input.name_fallback": "Resolve an applicant that has no address from its name "
-                           "(南京大学 → 南京).",
+                           "counted and listed in `unresolved.csv`, and each unresolved name "
+                           "once in `unresolved_applicants.csv`.",
+    "input.name_fallback": "Place an applicant that has no address from its name: one "
+                           "prefecture-level city written in it, or the institution of "
+                           "higher education it is or begins with (吉林大学第一医院 → 长春; "
+                           "docs/method.md, section 1).",
     "input.synthetic": "Marks the input as invented data: the report and every output then "
                        "carry a \"SYNTHETIC DEMO DATA\" notice.",
     "stages.labels": "The stages, as year ranges `\"YYYY-YYYY\"` (at least one).",
@@ -94,6 +108,98 @@ MEANINGS: dict[str, str] = {
     "robustness.recalculate": "Recompute degree or betweenness on the remaining network after "
                               "every removal (adaptive attack); `false` uses the initial "
                               "values.",
+    "spatial.enabled": "Test whether each quantity is clustered in space, per stage: Moran's "
+                       "I, Geary's C, local Moran (LISA) clusters and Getis-Ord Gi* hot spots "
+                       "(docs/method.md, section 10).",
+    "spatial.weights": "Which cities are neighbours: `\"queen\"` those sharing a land border, "
+                       "`\"knn\"` the `k` nearest city seats, `\"distance\"` those within "
+                       "`cutoff_km`, weighted 1/d^`power`. Cities left without a neighbour "
+                       "are kept and named in a note.",
+    "spatial.k": "Neighbours per city with `weights = \"knn\"` (at most the stage's cities "
+                 "minus one; a stage with fewer cities is skipped with a note).",
+    "spatial.cutoff_km": "Distance band in km (great circle between city seats) with "
+                         "`weights = \"distance\"`.",
+    "spatial.power": "With `weights = \"distance\"`: weights 1/d^power (0: every city within "
+                     "the band counts the same).",
+    "spatial.style": "`\"W\"`: each city's weights sum to 1 (its lag is its neighbours' mean); "
+                     "`\"B\"`: the weights as built.",
+    "spatial.permutations": "Random relabellings for the permutation p-values of Moran's I "
+                            "and Geary's C.",
+    "spatial.local_permutations": "Conditional permutations of the LISA. No pseudo p-value is "
+                                  "below 1/(local_permutations + 1), so with `adjust` over "
+                                  "~250 cities 999 permutations can call no city significant; "
+                                  "9999 can.",
+    "spatial.adjust": "Multiple-testing adjustment of the local p-values (LISA and Gi*) over "
+                      "the cities of a stage: `\"fdr\"` (Benjamini-Hochberg), "
+                      "`\"bonferroni\"` or `\"none\"` (spdep's and GeoDa's default, which "
+                      "expects ~5 % of the cities to look significant by chance).",
+    "spatial.alpha": "Significance level of the global verdict, the LISA clusters and the "
+                     "Gi* hot and cold spots.",
+    "spatial.quantities": "The per-city quantities tested: node resilience and the "
+                          "centralities (at least one while enabled).",
+    "cascade.enabled": "Simulate Motter-Lai cascading failures: the load of a city is its "
+                       "betweenness, its capacity (1 + alpha) times its initial load "
+                       "(docs/method.md, section 5).",
+    "cascade.alphas": "The tolerances alpha >= 0 tried; empty: the grid from `alpha_start` to "
+                      "`alpha_stop` by `alpha_step`.",
+    "cascade.alpha_start": "First tolerance of the grid (when `alphas` is empty).",
+    "cascade.alpha_stop": "Last tolerance of the grid (at least `alpha_start`).",
+    "cascade.alpha_step": "Step of the grid.",
+    "cascade.triggers": "The first city removed: the top city by degree, by betweenness, or "
+                        "`repeats` random cities (at least one while enabled).",
+    "cascade.repeats": "Random trigger cities per stage (at most the stage's cities; a "
+                       "smaller stage triggers every city once, with a note).",
+    "cascade.threshold": "A cascade is large when it shrinks the giant component by more "
+                         "than this share of its size right after the trigger; the critical "
+                         "alpha is the smallest tolerance from which on none is large.",
+    "cascade.workers": "Processes running trigger cities at the same time (0: in this "
+                       "process); the results are the same whatever the number.",
+    "richclub.enabled": "Compute the rich-club coefficient of every stage against "
+                        "degree-preserving rewirings (Colizza et al. 2006).",
+    "richclub.nulls": "Rewired networks (null draws) per stage.",
+    "richclub.swaps_per_link": "Double-edge swaps per link in each rewiring (networkx's Q).",
+    "richclub.level": "Coverage of the null band drawn around the null mean.",
+    "richclub.workers": "Processes rewiring at the same time (0: in this process); the "
+                        "results are the same whatever the number.",
+    "core.enabled": "Compute the k-core decomposition: each city's coreness, the shells and "
+                    "the main core of every stage.",
+    "qap.enabled": "Run QAP correlations and MRQAP (R's `sna`) on the stage networks, with the "
+                   "ERGM's covariates as regressors (needs R and the covariates file).",
+    "qap.kinds": "The MRQAP models: `\"lm\"` (sna's netlm, OLS on the collaboration counts) and "
+                 "`\"logit\"` (netlogit on the ties).",
+    "qap.transform": "The response of `\"lm\"`: the counts as they are (`\"raw\"`) or "
+                     "log(1 + count) (`\"log1p\"`, which tames the largest pairs).",
+    "qap.null": "The permutation null of every coefficient: `\"qapspp\"` Dekker's "
+                "semi-partialling plus (robust to collinear regressors), `\"qapy\"` permuting "
+                "the response (about 6 times faster), `\"qapx\"` permuting the regressor, "
+                "`\"classical\"` no permutations (t tests).",
+    "qap.reps": "Permutations per coefficient and per correlation, seeded by the run's seed "
+                "(with qapspp each coefficient has its own; 1,000 on the 257-city stage take "
+                "about 16 minutes).",
+    "qap.node_form": "How a node covariate becomes a dyadic regressor: `\"sum\"` x_i + x_j "
+                     "(ergm's nodecov) or `\"absdiff\"` |x_i - x_j|.",
+    "qap.threshold": "A pair is a tie of the `\"logit\"` model when its collaborations are at "
+                     "least this.",
+    "qap.stages": "The stages modelled, by label (empty: every stage).",
+    "qap.correlations": "Also test the QAP correlation of consecutive stages' counts (on the "
+                        "cities both hold) and of each stage's counts with proximity and "
+                        "adjacency.",
+    "tergm.enabled": "Fit temporal models over the stages (R's `btergm` and `tergm`, on R "
+                     "workers of their own); needs at least 2 stages and the covariates file.",
+    "tergm.btergm": "Fit the TERGM over the stages pooled by bootstrapped MPLE (btergm), with the "
+                    "study's covariates, memory and a time trend.",
+    "tergm.replicates": "btergm's bootstrap replicates R (percentile intervals), seeded by the "
+                        "run's seed.",
+    "tergm.memory": "The memory term, btergm's `memory(type=...)`: `\"stability\"` (a tie or a "
+                    "non-tie kept), `\"autoregression\"` (the previous tie), `\"innovation\"`, "
+                    "`\"loss\"`.",
+    "tergm.timecov": "Add btergm's `timecov()`, a linear trend over the stages.",
+    "tergm.node_set": "Cities absent from a stage: structural zeros of the union of the "
+                      "stages' cities (`\"union\"`) or btergm's label-based adjustment "
+                      "(`\"adjust\"`); docs/method.md.",
+    "tergm.workers": "R processes running btergm's bootstrap (the results do not depend on it).",
+    "tergm.separable": "Fit tergm's separable TERGM by CMLE over consecutive stages: which "
+                       "effects drive formation, which drive persistence.",
     "ergm.enabled": "Fit ERGMs (needs R; `--no-ergm` switches it off for one run).",
     "ergm.models": "The models fitted to every stage, in this order (at least one on while "
                    "enabled).",
@@ -112,6 +218,26 @@ MEANINGS: dict[str, str] = {
     "ergm.mcmc_samplesize": "MCMC sample per MCMC-MLE iteration (memory grows with it); 0 "
                             "keeps ergm's default, 1024.",
     "ergm.threshold": "Minimum joint patents of a city pair counted as a tie in the ERGMs.",
+    "ergm.hosts": "Machines that run the MCMC chains of every dyad-dependent stage fit, one "
+                  "chain per entry (a host listed twice runs two), over ssh in batch mode; "
+                  "R and pyreslib's R library must sit at this machine's paths there. Each "
+                  "fit's chains are driven by the worker that runs it, so `workers` fits use "
+                  "the hosts at once; the fits equal those on as many local workers with the "
+                  "same seed. Empty: the chains run in the fit's own R process "
+                  "([python.md](python.md#running-on-a-cluster)).",
+    "ergm.ssh_config": "The OpenSSH client configuration file ssh reads for the hosts (user "
+                       "names, keys, ports, known hosts, jump hosts), relative to the config "
+                       "file.",
+    "covariates.log": "Take the natural log of each city's stage mean of each node covariate "
+                      "(the mean over the stage's years the covariates file gives); every "
+                      "stage mean of a city of the networks must then be positive, which is "
+                      "checked right after ingest, before any other step "
+                      "([method.md](method.md#6-ergm-how-ties-form)).",
+    "covariates.standardise": "Z-score the node covariates across each stage's cities and "
+                              "proximity across its pairs, so that coefficients are per "
+                              "standard deviation and `edges` is the log-odds of a tie between "
+                              "average cities at average proximity; `false` keeps the stage "
+                              "means (logged or not) and -ln km as they are.",
     "figures.enabled": "Draw the figures (maps, rankings, curves, MCMC and goodness-of-fit "
                        "plots).",
     "figures.dpi": "Resolution of the PNG figures (a 600 dpi map is already 7,000 px wide).",
@@ -131,9 +257,12 @@ MEANINGS: dict[str, str] = {
 UNSET: dict[str, str] = {
     "input.patents": "none (required)",
     "input.covariates": "none",
+    "input.applicant_cities": "none",
     "input.encoding": "detected",
     "input.sheet": "the first sheet",
+    "input.header_row": "detected (the first row)",
     "ergm.pooled": "`\"study\"` when it is fitted, else none",
+    "ergm.ssh_config": "ssh's own (`~/.ssh/config`)",
     "output.folder": "none (`--out` is then required)",
 }
 
@@ -277,6 +406,8 @@ def _allowed(key: str, f: typing.Any, tp: typing.Any) -> str:
         return listed
     if key == "stages.labels":
         return "`\"YYYY-YYYY\"` each, none twice"
+    if key == "cascade.alphas":
+        return "each 0 <= alpha < 100, none twice, at most 1,001"
     if key == "ergm.pooled":
         return "a fitted model's name, or `\"\"`"
     if _type(tp).startswith("path"):
@@ -423,7 +554,7 @@ INTRO = """\
   ```text
   demo.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed in
   [ergm]: enabled, models, mcmc_profile, workers, pooled, gof_nsim, mcmc_samplesize,
-  threshold
+  threshold, hosts, ssh_config
   ```
 
 - **Lists** may not repeat an item, and may not be empty where a step is on

@@ -65,21 +65,65 @@ def test_resolves(resolver, text, adcode):
 
 
 @pytest.mark.parametrize(
-    ("text", "reason_part"),
+    ("text", "reason_part", "kind"),
     [
-        ("吉林", "ambiguous"),  # province or city: not guessed
-        ("海南", "ambiguous"),
-        ("Suzhou", "ambiguous"),  # 苏州 or 宿州
-        ("江苏省", "only a province"),
-        ("火星基地", "no city"),
-        ("   ", "empty"),
-        ("999999", "adcode"),
+        ("吉林", "ambiguous", "ambiguous"),  # province or city: not guessed
+        ("海南", "ambiguous", "ambiguous"),
+        ("Suzhou", "ambiguous", "ambiguous"),  # 苏州 or 宿州
+        ("江苏省", "only a province", "province_only"),
+        ("火星基地", "no city", "unknown"),
+        ("   ", "empty", "unknown"),
+        ("999999", "adcode", "unknown"),
     ],
 )
-def test_unresolved_texts_say_why(resolver, text, reason_part):
+def test_unresolved_texts_say_why(resolver, text, reason_part, kind):
     outcome = resolver.resolve(text)
     assert outcome.adcode is None
     assert reason_part in outcome.reason
+    assert outcome.kind == kind
+
+
+# A name is not an address: stricter rules (docs/method.md, section 1, route 3).
+@pytest.mark.parametrize(
+    ("name", "adcode", "kind"),
+    [
+        ("国网江苏省电力有限公司南京供电分公司", NANJING, ""),  # the province confirms 南京
+        ("华北电力大学(保定)", 130600, ""),
+        ("吉林长春某公司", CHANGCHUN, ""),  # 吉林 is the province here
+        ("浙江吉利控股集团有限公司", None, "province_only"),  # a province does not count
+        ("吉林大学", None, "ambiguous"),  # the city 吉林 or the province
+        ("上海汽车集团股份有限公司北京分公司", None, "ambiguous"),  # two cities
+        ("北京朝阳科技有限公司", None, "ambiguous"),  # 北京 and Liaoning's 朝阳
+        ("东方电气集团", None, "unknown"),  # 东方: a county-level unit named short
+        ("仙桃市某某有限公司", 429004, ""),  # a county-level unit named in full
+        ("阿里巴巴集团控股有限公司", None, "unknown"),  # not Ngari (阿里)
+        ("复旦大学附属中山医院", None, "unknown"),  # not 中山
+        ("南京路商贸有限公司", None, "unknown"),  # a street
+        ("国家电网有限公司", None, "unknown"),
+    ],
+)
+def test_resolve_name_places_an_organisation_only_where_its_name_says_so(
+    resolver, name, adcode, kind
+):
+    outcome = resolver.resolve_name(name)
+    assert (outcome.adcode, outcome.kind) == (adcode, kind), outcome
+    assert (outcome.reason == "") == (adcode is not None)
+
+
+def test_resolve_name_ignores_county_level_units_in_a_prefecture_level_resolver():
+    strict = CityResolver(kinds=PREFECTURE_LEVEL_KINDS)
+    assert strict.resolve_name("仙桃市某某有限公司").adcode is None
+    assert strict.resolve_name("武汉某某有限公司").adcode == 420100
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=30))
+def test_any_name_resolves_to_a_prefecture_level_city_or_gives_a_reason(text):
+    outcome = default_resolver().resolve_name(text)
+    known = set(city_table()["adcode"])
+    assert (outcome.adcode in known and outcome.kind == "") or (
+        outcome.adcode is None and outcome.reason and outcome.kind
+    )
 
 
 def test_prefecture_level_only_leaves_county_level_units_unresolved():
@@ -116,6 +160,6 @@ def test_every_city_resolves_to_itself_by_full_name_and_by_short_name_with_provi
 def test_any_text_resolves_to_a_known_city_or_gives_a_reason(text):
     outcome = default_resolver().resolve(text)
     known = set(city_table()["adcode"])
-    assert (outcome.adcode in known and outcome.reason == "") or (
-        outcome.adcode is None and outcome.reason
+    assert (outcome.adcode in known and outcome.reason == "" and outcome.kind == "") or (
+        outcome.adcode is None and outcome.reason and outcome.kind
     )

@@ -118,7 +118,8 @@ def test_python_dash_m_runs_the_cli(tmp_path):
 HOSTILE = (
     "申请号,申请日,申请人,申请人地址\n"
     "CN1,2012-01-01,甲;乙,北京;上海\n"
-    'CN2,2012-01-01,"=HYPERLINK(""http://evil"",""x"");乙","=cmd|\' /C calc\'!A0;上海"\n'
+    # a DDE payload (=cmd|...) would be split at its "|", an applicant separator since issue 25
+    'CN2,2012-01-01,"=HYPERLINK(""http://evil"",""x"");乙","=WEBSERVICE(""http://evil"");上海"\n'
     "CN3,@2012,丙;丁,北京;上海\n"
     "-2+3,2013-01-01,+戊;己,北京;上海\n"
 )
@@ -134,7 +135,7 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text_and_kept_raw_in_json(
     encoding = "utf-8-sig" if excel else "utf-8"
     unresolved = pd.read_csv(out / "unresolved.csv", encoding=encoding, dtype=str)
     assert unresolved["applicant"].tolist() == ["'=HYPERLINK(\"http://evil\",\"x\")"]
-    assert unresolved["address"].tolist() == ["'=cmd|' /C calc'!A0"]
+    assert unresolved["address"].tolist() == ["'=WEBSERVICE(\"http://evil\")"]
     rejected = pd.read_csv(out / "rejected_rows.csv", encoding=encoding, dtype=str)
     assert "'@2012" in rejected["value"].tolist()
     for name in ("unresolved.csv", "rejected_rows.csv"):
@@ -142,7 +143,7 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text_and_kept_raw_in_json(
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     raw = json.loads((out / "unresolved.json").read_text(encoding="utf-8"))
     assert raw[0]["applicant"] == '=HYPERLINK("http://evil","x")'
-    assert raw[0]["address"] == "=cmd|' /C calc'!A0"
+    assert raw[0]["address"] == '=WEBSERVICE("http://evil")'
     assert "@2012" in [r["value"] for r in json.loads(
         (out / "rejected_rows.json").read_text(encoding="utf-8"))]
 

@@ -93,6 +93,11 @@ def test_report_accounts_for_every_row(fixture_result):
     assert (r.cross_city_patents, r.single_city_patents, r.single_applicant_patents) == (6, 4, 1)
     assert (r.applicants, r.applicants_resolved, r.unresolved_applicants) == (25, 24, 1)
     assert r.applicants_resolved_by_name == 1
+    # 南京航空航天大学 (P14, no address) is in the institutions list; 火星基地 names no place
+    assert r.applicants_by_route == {"address": 23, "user_table": 0, "city_in_name": 0,
+                                     "institution": 1}
+    assert r.unresolved_by_reason == {"province_only": 0, "ambiguous": 0, "unknown": 1}
+    assert r.unresolved_names == 1
     assert r.rows_with_address_count_mismatch == 2
     assert r.rows_read == (
         r.duplicates
@@ -109,6 +114,11 @@ def test_unresolved_and_rejected_rows_are_listed_with_their_row(fixture_result):
     unresolved = fixture_result.unresolved
     assert unresolved[["row", "applicant", "address"]].values.tolist() == [
         [10, "辰公司", "火星基地"]
+    ]
+    # and once per name, ready to fill in (tests/test_applicants.py takes it further)
+    names = fixture_result.unresolved_names
+    assert names[["applicant", "city", "patents", "reason", "example_row"]].values.tolist() == [
+        ["辰公司", "", 1, "unknown", 10]
     ]
     rejected = fixture_result.rejected.sort_values("row")
     assert rejected["row"].tolist() == [6, 12, 13]

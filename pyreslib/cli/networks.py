@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from pyreslib.cli.options import header_row_number, threshold_number
 from pyreslib.errors import InputError
 from pyreslib.study import STAGE_LABELS
 
-__all__ = ["add_networks_command"]
+__all__ = ["add_networks_command", "print_applicants_to_place"]
 
 
 def add_networks_command(sub) -> argparse.ArgumentParser:
@@ -18,7 +19,9 @@ def add_networks_command(sub) -> argparse.ArgumentParser:
         description=(
             "Read a patent export (CSV/TSV/XLSX/XLS; UTF-8 or GBK), resolve every applicant to a "
             "city and write per stage the city-pair edge list and the node list, with "
-            "ingest_report.json and unresolved.csv saying what happened to every record."
+            "ingest_report.json and unresolved.csv saying what happened to every record, and "
+            "unresolved_applicants.csv: one row per unresolved name, to fill in and pass back "
+            "with --applicant-cities."
         ),
     )
     parser.add_argument("patents_file", metavar="PATENTS_FILE", help="the patent export")
@@ -40,11 +43,25 @@ def add_networks_command(sub) -> argparse.ArgumentParser:
     )
     parser.add_argument("--encoding", help="text encoding (default: detected; e.g. gb18030)")
     parser.add_argument("--sheet", help="Excel sheet name or 0-based number (default: the first)")
+    parser.add_argument("--header-row", type=header_row_number, metavar="N",
+                        help="the spreadsheet row that holds the headers, when a title stands "
+                        "above them (default: detected on the first row)")
+    parser.add_argument("--lenient-quotes", action="store_true",
+                        help="read a CSV whose quotes do not close by joining the lines they "
+                        "swallow, and say how many (default: refuse it, naming the first row)")
     parser.add_argument(
         "--threshold",
-        type=_threshold,
+        type=threshold_number,
         default=1,
         help="leave out pairs with fewer collaborations, 1 to 1,000,000 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--applicant-cities",
+        metavar="FILE",
+        help="your table of applicant -> city (CSV/XLSX with the columns applicant,city; city "
+        "a name, short name or adcode) for applicants without an address; a filled-in "
+        "unresolved_applicants.csv is one. It comes after the applicant's address and before "
+        "a city in the name or the institutions list",
     )
     parser.add_argument(
         "--prefecture-level-only",
@@ -74,20 +91,6 @@ def add_networks_command(sub) -> argparse.ArgumentParser:
     return parser
 
 
-def _threshold(text: str) -> int:
-    from pyreslib.config import StagesConfig, bounds
-
-    low, high = bounds(StagesConfig, "threshold")
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{_excerpt(text)} is not a whole number") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(
-            f"must be between {low:,} and {high:,}, got {_excerpt(text)}")
-    return value
-
-
 def _excerpt(text: str, limit: int = 40) -> str:
     shown = repr(text)
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
@@ -112,7 +115,8 @@ def _run_networks(args: argparse.Namespace) -> int:
     from pyreslib.outputs.networks import write_stage_outputs
     from pyreslib.stages import parse_stages
 
-    check_folder(args.out, inputs=[args.patents_file])  # a bad --out is refused before any work
+    inputs = [args.patents_file, *([args.applicant_cities] if args.applicant_cities else [])]
+    check_folder(args.out, inputs=inputs)  # a bad --out is refused before any work
     stages = parse_stages(args.stages)
     sheet = args.sheet
     if sheet is not None and sheet.isdigit():
@@ -125,15 +129,19 @@ def _run_networks(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         sheet=sheet,
         resolver=default_resolver(args.prefecture_level_only),
+        applicant_cities=args.applicant_cities,
         name_fallback=not args.no_name_fallback,
         on_unresolved="skip_patent" if args.skip_patents_with_unresolved else "skip_applicant",
+        header_row=args.header_row,
+        lenient_quotes=args.lenient_quotes,
     )
     written = write_stage_outputs(
         result, args.out, encoding="utf-8-sig" if args.excel_friendly else "utf-8",
-        inputs=[args.patents_file],
+        inputs=inputs,
     )
     if not args.quiet:
         _print_report(result.report)
+        print_applicants_to_place(result, "unresolved_applicants.csv", "--applicant-cities")
         print(f"wrote {len(written)} files to {args.out}")
     return 0
 
@@ -164,3 +172,28 @@ def _print_report(report) -> None:
     console.print(stages)
     if report.stages_without_edges:
         console.print(f"[yellow]stages without any edge: {', '.join(report.stages_without_edges)}")
+
+
+def print_applicants_to_place(result, listing: str, option: str) -> None:
+    """The five unresolved applicants whose placing would add the most collaborations, and
+    how to place them (``listing``: where the list is; ``option``: how to pass it back)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    top = result.applicants_to_place(5)
+    if top.empty:
+        return
+    names = result.report.unresolved_names
+    table = Table(
+        title=escape(f"Unresolved applicants that would add the most collaborations (of "
+                     f"{names:,} names in {listing}: fill in its city column and pass it with "
+                     f"{option})"),
+        title_justify="left",
+    )
+    for column in ("applicant", "patents", "collab. at stake", "reason"):
+        table.add_column(column, justify="left" if column in ("applicant", "reason") else "right")
+    for row in top.itertuples(index=False):
+        table.add_row(escape(row.applicant), f"{row.patents:,}", f"{row.collaborations_at_stake:,}",
+                      row.reason.replace("_", " "))
+    Console().print(table)

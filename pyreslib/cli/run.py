@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Self
 
+from pyreslib.cli.options import header_row_number
 from pyreslib.cli.signals import EXIT_PART_FAILED, check_stop_signals
 from pyreslib.progress import Progress
 
@@ -45,6 +46,11 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
                         "[output] allow_outside = true)")
     parser.add_argument("--no-ergm", action="store_true",
                         help="skip the ERGM step (no R needed); same as [ergm] enabled = false")
+    parser.add_argument("--applicant-cities", metavar="FILE",
+                        help="your table of applicant -> city (CSV/XLSX with the columns "
+                        "applicant,city), e.g. a filled-in ingest/unresolved_applicants.csv; "
+                        "same as [input] applicant_cities = \"FILE\" (a path given here is "
+                        "read from the current directory)")
     parser.add_argument("--allow-outside", action="store_true",
                         help="allow the config's [output] folder to lie outside the current "
                         "directory; same as [output] allow_outside = true (a folder given "
@@ -69,6 +75,12 @@ def add_run_commands(subparsers) -> None:
         ),
     )
     run.add_argument("config", metavar="CONFIG.toml", help="the run configuration")
+    run.add_argument("--header-row", type=header_row_number, metavar="N",
+                     help="the spreadsheet row of the patent file's headers, below a title; "
+                     "same as [input] header_row = N")
+    run.add_argument("--lenient-quotes", action="store_true",
+                     help="join the lines an unclosed CSV quote swallows (and say how many) "
+                     "instead of refusing the file; same as [input] lenient_quotes = true")
     _common_options(run)
     run.set_defaults(handler=_run_command)
 
@@ -91,6 +103,16 @@ def _overrides(args: argparse.Namespace) -> dict:
         overrides["ergm"] = {"enabled": False}
     if args.allow_outside:
         overrides["output"] = {"allow_outside": True}
+    inputs: dict = {}
+    if args.applicant_cities:
+        # absolute: the config resolves its own paths from its folder, a flag from here
+        inputs["applicant_cities"] = str(Path(args.applicant_cities).resolve())
+    if getattr(args, "header_row", None) is not None:
+        inputs["header_row"] = args.header_row
+    if getattr(args, "lenient_quotes", False):
+        inputs["lenient_quotes"] = True
+    if inputs:
+        overrides["input"] = inputs
     return overrides
 
 
@@ -306,6 +328,10 @@ def _print_summary(result, written, timings: dict[str, float]) -> None:
                       f"{failure['error']}")
     for note in result.notes:
         console.print(f"[yellow]note: {note}")
+    from pyreslib.cli.networks import print_applicants_to_place
+
+    print_applicants_to_place(result.ingest, "ingest/unresolved_applicants.csv",
+                              "[input] applicant_cities or --applicant-cities")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     console.print(f"wrote {written.out_dir} ({len(written.figures)} figures, "
                   f"{len(written.tables)} table files): open {written.out_dir / 'report.html'}")

@@ -1,8 +1,9 @@
 """Run configuration: the TOML file ``pyreslib run CONFIG.toml`` reads, as validated dataclasses.
 
 A configuration has one table per stage of the pipeline (``[input]``, ``[stages]``,
-``[metrics]``, ``[communities]``, ``[resilience]``, ``[robustness]``, ``[ergm]``,
-``[figures]``, ``[output]``) plus top-level ``title`` and ``seed``.  Every key is optional
+``[metrics]``, ``[communities]``, ``[resilience]``, ``[robustness]``, ``[spatial]``,
+``[cascade]``, ``[richclub]``, ``[core]``, ``[ergm]``, ``[covariates]``, ``[figures]``, ``[output]``) plus
+top-level ``title`` and ``seed``.  Every key is optional
 except ``input.patents``; the defaults are those of docs/method.md.  A complete example with
 every key is :data:`EXAMPLE_TOML` (and ``data/demo/demo.toml``).
 
@@ -28,6 +29,17 @@ communities.trials        1 .. 1,000                  Infomap runs per stage
 resilience.floor          0 <= floor < 1              share added after min-max normalisation
 resilience.top_nodes      1 .. 1,000                  cities listed per stage
 robustness.repeats        1 .. 10,000                 random removal orders per stage
+spatial.permutations      1 .. 100,000                permutations of the global tests (and
+                                                      of the LISA: local_permutations)
+spatial.alpha             0.0001 <= alpha < 0.5       significance level of the maps
+cascade.alphas,           0 <= alpha < 100, at most   tolerance: capacity = (1 + alpha) x
+cascade.alpha_start/stop  1,001 tolerances            initial load
+cascade.threshold         0.001 <= threshold < 1      share the giant component loses in a
+                                                      large cascade
+cascade.repeats           1 .. 10,000                 random triggers per stage (at most the
+                                                      stage's cities)
+richclub.nulls            2 .. 10,000                 rewired networks per stage
+richclub.swaps_per_link   1 .. 1,000                  double-edge swaps per link and draw
 ergm.gof_nsim             0 (skip), or 2 .. 10,000    networks simulated per goodness of fit
 ergm.mcmc_samplesize      0 (ergm's default, 1024),   MCMC sample per MCMC-MLE iteration
                           or 100 .. 1,000,000         (memory grows with it)
@@ -42,7 +54,8 @@ output.significant_digits 1 .. 17                     a float64 has at most 17
 ========================  ==========================  ==========================================
 
 Lists must not be empty where something is switched on (``robustness.strategies`` with
-robustness enabled, ``ergm.models`` with the ERGM step enabled) and must not repeat an item.
+robustness enabled, ``spatial.quantities``, ``cascade.triggers``, ``ergm.models`` with the
+ERGM step enabled) and must not repeat an item.
 A custom model's formula (``[ergm.models] mine = "edges + ..."``) is checked term by term
 against the covariates a run provides (node: economic, education, science; edge:
 proximity, adjacency, memory), and the error names the key and the bad term.
@@ -64,16 +77,24 @@ from pyreslib.config.sections import (
     BUILTIN_MODELS,
     MODEL_NAME_LENGTH,
     SEED_MAX,
+    SPATIAL_QUANTITIES,
+    CascadeConfig,
     CommunitiesConfig,
+    CovariatesConfig,
     Config,
+    CoreConfig,
     ErgmConfig,
     FiguresConfig,
     InputConfig,
     MetricsConfig,
     OutputConfig,
+    QapConfig,
     ResilienceConfig,
+    RichClubConfig,
     RobustnessConfig,
+    SpatialConfig,
     StagesConfig,
+    TergmConfig,
     bounds,
 )
 
@@ -82,16 +103,24 @@ __all__ = [
     "EXAMPLE_TOML",
     "MODEL_NAME_LENGTH",
     "SEED_MAX",
+    "SPATIAL_QUANTITIES",
+    "CascadeConfig",
     "CommunitiesConfig",
+    "CovariatesConfig",
     "Config",
+    "CoreConfig",
     "ErgmConfig",
     "FiguresConfig",
     "InputConfig",
     "MetricsConfig",
     "OutputConfig",
+    "QapConfig",
     "ResilienceConfig",
+    "RichClubConfig",
     "RobustnessConfig",
+    "SpatialConfig",
     "StagesConfig",
+    "TergmConfig",
     "bounds",
     "load_config",
     "parse_config",

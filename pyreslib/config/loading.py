@@ -225,6 +225,36 @@ def _check_semantics(cfg: Config, where: str) -> None:
             f"{where}: key 'input.covariates' is required when [ergm] is enabled (a CSV with "
             f"{', '.join(COVARIATE_COLUMNS)}); or set ergm.enabled = false."
         )
+    _check_stage_models(cfg, where)
+
+
+def _check_stage_models(cfg: Config, where: str) -> None:
+    """``[qap]`` and ``[tergm]``: the stages and models they name, the covariates they use."""
+    if cfg.qap.enabled:
+        _check_list(cfg.qap.kinds, "qap.kinds", where, off="[qap] enabled = false")
+        if cfg.qap.stages:
+            _check_list(cfg.qap.stages, "qap.stages", where)
+            unknown = [s for s in cfg.qap.stages if s not in cfg.stages.labels]
+            if unknown:
+                raise ConfigError(
+                    f"{where}: key 'qap.stages' names {_excerpt(unknown[0])}, which is not one "
+                    f"of stages.labels ({', '.join(cfg.stages.labels)}); name stages from that "
+                    "list, or leave qap.stages empty for every stage.")
+    if cfg.tergm.enabled:
+        if len(cfg.stages.labels) < 2:
+            raise ConfigError(
+                f"{where}: [tergm] is enabled but stages.labels has one stage; a temporal "
+                "model needs at least 2 stages. Add a stage or set tergm.enabled = false.")
+        if not (cfg.tergm.btergm or cfg.tergm.separable):
+            raise ConfigError(
+                f"{where}: [tergm] is enabled with both tergm.btergm and tergm.separable "
+                "false; switch one on, or set tergm.enabled = false.")
+    for section in ("qap", "tergm"):
+        if getattr(cfg, section).enabled and cfg.input.covariates is None:
+            raise ConfigError(
+                f"{where}: key 'input.covariates' is required when [{section}] is enabled "
+                f"(its regressors are the study's node covariates: a CSV with "
+                f"{', '.join(COVARIATE_COLUMNS)}); or set {section}.enabled = false.")
 
 
 def _check_alphas(cascade: CascadeConfig, where: str) -> None:
@@ -232,9 +262,9 @@ def _check_alphas(cascade: CascadeConfig, where: str) -> None:
     why = ("a city's capacity is (1 + alpha) times its initial load, so alpha = 0 leaves no "
            "spare capacity and a negative alpha would make every loaded city fail at once")
     for alpha in cascade.alphas:
-        if not 0 <= alpha <= 100:
-            raise ConfigError(f"{where}: key 'cascade.alphas': every alpha must be between 0 "
-                              f"and 100, got {_excerpt(alpha)}; {why}.")
+        if not 0 <= alpha < 100:
+            raise ConfigError(f"{where}: key 'cascade.alphas': every alpha must be in [0, 100), "
+                              f"got {_excerpt(alpha)}; {why}.")
     if cascade.alphas:
         _check_list(cascade.alphas, "cascade.alphas", where)
         if len(cascade.alphas) > CASCADE_MAX_ALPHAS:

@@ -12,8 +12,9 @@ What lands in the folder (docs/results-schema.md):
 - ``tables/``: every table as CSV, Markdown and LaTeX; ``figures/``: every figure as PNG
   (:mod:`pyreslib.outputs.sections` chooses them);
 - ``report.html``: self-contained, readable offline (:mod:`pyreslib.outputs.report` renders it);
-- ``ingest/``: what happened to every record (report, unresolved applicants, rejected rows,
-  each list as CSV and as JSON with the raw values);
+- ``ingest/``: what happened to every record (report, unresolved applicants row by row and
+  one row per name ready to fill in as ``[input] applicant_cities``, the names placed without
+  their address, rejected rows; each list as CSV and as JSON with the raw values);
 - ``.pyreslib-manifest.json``: every file above with its size and SHA-256, written last.
 
 The folder is written whole or not at all (:mod:`pyreslib.outputs.folder`, the one place
@@ -102,8 +103,8 @@ def write(result: AnalysisResult, out_dir: str | Path | None, *,
             s.advance("results.json")
             report.write_report(folder / "report.html", report_sections, title=cfg.title,
                                 synthetic=synthetic, notice=result.notice or "",
-                                source=cfg.input.patents.name, stages=cfg.stages.labels,
-                                seed=cfg.seed)
+                                source=cfg.input.patents.name,
+                                stages=[s.label for s in result.ingest.stages], seed=cfg.seed)
             s.advance("report.html")
         figures = [f.path for entries in figure_entries.values() for f in entries]
     return WrittenRun(out_dir=out, results=results,
@@ -118,4 +119,7 @@ def _write_ingest(result: AnalysisResult, folder: Path) -> None:
                json.dumps(ingest_report_dict(result), ensure_ascii=False, indent=2,
                           sort_keys=True) + "\n")
     write_records(result.ingest.unresolved, folder, "unresolved")
+    # one row per unresolved name, ready to fill in and pass back as [input] applicant_cities
+    write_records(result.ingest.unresolved_names, folder, "unresolved_applicants")
+    write_records(result.ingest.placed_by_name, folder, "placed_by_name")
     write_records(result.ingest.rejected, folder, "rejected")

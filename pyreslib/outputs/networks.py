@@ -25,8 +25,10 @@ def write_stage_outputs(result, out_dir: str | Path, *, encoding: str = "utf-8",
     paths.
 
     Files: ``ingest_report.json``, ``unresolved.csv`` (row, patent_id, applicant, address,
-    reason), ``rejected_rows.csv`` (row, patent_id, column, value, reason), each list also as
-    ``.json`` with the raw values, ``internal.csv`` (every city's internal strength per
+    reason), ``unresolved_applicants.csv`` (one row per unresolved name with an empty ``city``
+    column: filled in, a valid ``--applicant-cities`` table), ``placed_by_name.csv`` (every
+    name placed without its address, with the route and the evidence), ``rejected_rows.csv``
+    (row, patent_id, column, value, reason), each list also as ``.json`` with the raw values, ``internal.csv`` (every city's internal strength per
     stage), and per stage ``stage_<label>_edges.csv`` (``city_a, city_b, weight``; adcodes,
     city_a < city_b), ``stage_<label>_nodes.csv`` (``adcode, name_zh, internal``) and
     ``stage_<label>_adjacency.csv`` (weighted matrix labelled by adcode, with a ``name_zh``
@@ -50,6 +52,11 @@ def write_stage_outputs(result, out_dir: str | Path, *, encoding: str = "utf-8",
         written.append(write_file(folder / "ingest_report.json", json.dumps(
             result.report.to_dict(), ensure_ascii=False, indent=2)))
         written += write_records(result.unresolved, folder, "unresolved", encoding=encoding)
+        # one row per unresolved name, ready to fill in and pass back with --applicant-cities
+        written += write_records(result.unresolved_names, folder, "unresolved_applicants",
+                                 encoding=encoding)
+        written += write_records(result.placed_by_name, folder, "placed_by_name",
+                                 encoding=encoding)
         written += write_records(result.rejected, folder, "rejected_rows", encoding=encoding)
         csv(result.internal, "internal.csv")
         for label, graph in result.networks.items():

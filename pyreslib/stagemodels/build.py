@@ -18,7 +18,7 @@ from pyreslib import study
 from pyreslib.ergm import ERGM
 from pyreslib.ergm.formula import parse_formula
 from pyreslib.errors import InputError, PyreslibError
-from pyreslib.stagemodels.covariates import stage_node_covariates
+from pyreslib.stagemodels.covariates import check_covariates, stage_node_covariates
 from pyreslib.stagemodels.specs import MEMORY, ModelSpec
 from pyreslib.stages import parse_stages
 
@@ -105,7 +105,14 @@ def stage_models(
 ) -> tuple[dict[tuple[str, str], ERGM], dict[tuple[str, str], str]]:
     """Every (stage, model) ERGM of ``networks`` (in stage order: each stage's ``memory`` is
     the one before it; see :func:`stage_model`), and the (stage, model) whose inputs could not
-    be built, with the reason (e.g. a city without covariates)."""
+    be built, with the reason (e.g. a city without covariates).
+
+    ``log`` and ``standardise`` are :func:`stage_model`'s (``[covariates]`` of a run's
+    config).  ``covariates`` is checked once first (:func:`check_covariates`): a table with a
+    repeated city and year or a value that is not finite raises :class:`InputError` here,
+    since no stage could use it.
+    """
+    covariates = check_covariates(covariates)
     built: dict[tuple[str, str], ERGM] = {}
     failed: dict[tuple[str, str], str] = {}
     previous = None

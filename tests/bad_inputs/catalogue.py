@@ -95,8 +95,22 @@ def _output_rows():
         yield "output (CLI)", name, f"exit {code}", _first_sentence(err if err.strip() else shown)
 
 
+def _covariates_rows():
+    from tests.bad_inputs import test_bad_covariates as t
+
+    for name in [*sorted(t.CASES), *sorted(t.CONFIG_CASES)]:
+        with tempfile.TemporaryDirectory() as tmp:
+            code, err = t.run_case(name, Path(tmp))
+        yield "covariates (CLI)", name, f"exit {code}", _first_sentence(err)
+    for name in sorted(t.REPORT_CASES):
+        with tempfile.TemporaryDirectory() as tmp:
+            yield "covariates", name, "read; said in ergm_notes", _first_sentence(
+                t.report_case(name, Path(tmp)), limit=200)
+
+
 def main() -> None:
-    rows = [*_ingest_rows(), *_config_rows(), *_output_rows(), *_ergm_rows()]
+    rows = [*_ingest_rows(), *_config_rows(), *_output_rows(), *_ergm_rows(),
+            *_covariates_rows()]
     print("# Testing\n")
     print("`make test` runs everything below with the real R and the real statnet `ergm` (no mocks")
     print("of R, rpy2 or ergm); `.ci/run` calls it. Tests marked `r` start the embedded R.\n")
