@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Measurement, alternating_samples
 
 from pyreslib import cascade
-from pyreslib.convert import to_igraph
 from pyreslib.cascade import OVERLOAD_RTOL
+from pyreslib.convert import to_igraph
 
 
 def _demo_largest_stage() -> nx.Graph:

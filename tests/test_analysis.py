@@ -77,7 +77,7 @@ def test_progress_is_told_every_step_in_order(computed):
     _, _, _, recorder = computed
     started = [e[1] for e in recorder.events if e[0] == "started"]
     assert started == ["ingest", "network metrics", "communities (Infomap)", "resilience",
-                       "robustness"]
+                       "robustness", "spatial autocorrelation", "cascades", "rich club", "k-core"]
     for name in started:
         begin = recorder.events.index(("started", name, next(
             e[2] for e in recorder.events if e[:2] == ("started", name))))

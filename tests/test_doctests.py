@@ -36,6 +36,11 @@ MODULES = (
     "pyreslib.node_resilience",
     "pyreslib.robustness",
     "pyreslib.cascade",
+    "pyreslib.spatial",
+    "pyreslib.spatial.weights",
+    "pyreslib.spatial.autocorrelation",
+    "pyreslib.spatial.local",
+    "pyreslib.spatial.stages",
     "pyreslib.richclub",
     "pyreslib.core",
 )

@@ -1,4 +1,5 @@
-"""Spatial autocorrelation (pyreslib.spatial) against R's spdep, run as a plain Rscript.
+"""Spatial autocorrelation (the pyreslib.spatial package) against R's spdep, run as a plain
+Rscript.
 
 spdep is Debian's r-cran-spdep (``sh scripts/ensure-spdep.sh``); it is never loaded into
 pyreslib's embedded R.  The R side (tests/fixtures/spatial/reference.R) reads the same
@@ -29,6 +30,8 @@ from pyreslib.cities import city_table
 from pyreslib.errors import InputError
 from pyreslib.network import distance_matrix
 from pyreslib.spatial import IsolateWarning
+from pyreslib.spatial.local import _conditional_draws
+from pyreslib.spatial.weights import _constants
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spatial"
 REFERENCE_R = FIXTURES / "reference.R"
@@ -135,7 +138,7 @@ KINDS = {"queen": {}, "knn": {"k": 6}, "distance": {"cutoff_km": 300.0, "power":
 def test_columbus_crime_reproduces_the_published_moran_test(columbus):
     # Anselin (2005), Spatial Regression Analysis in R: A Workbook, 3.3.1: colqueen, CRIME
     data, w = columbus
-    s0, s1, s2 = spatial._constants(w.matrix)
+    s0, s1, s2 = _constants(w.matrix)
     assert (w.n, round(s0, 5), round(s1, 5), round(s2, 4)) == (49, 49.0, 23.48489, 204.6687)
     two = spatial.moran(data["CRIME"], w, alternative="two-sided")
     assert round(two.value, 9) == 0.485770914
@@ -166,7 +169,7 @@ def test_columbus_equals_spdep(columbus, spdep, tmp_path):
 
 def check_global(values: pd.DataFrame, w, ref, alternative: str) -> None:
     constants = ref["constants"].iloc[0]
-    close(spatial._constants(w.matrix), constants[["S0", "S1", "S2"]])
+    close(_constants(w.matrix), constants[["S0", "S1", "S2"]])
     table = ref["global"].set_index(["quantity", "statistic", "assumption"])
     for quantity in values.columns:
         for name, function in (("moran", spatial.moran), ("geary", spatial.geary)):
@@ -196,7 +199,7 @@ def check_local(values: pd.DataFrame, w, ref) -> None:
             assert (mine["quadrant"].to_numpy()[has] == theirs["quadrant"].to_numpy()[has]).all()
             for method, column in (("bonferroni", "p_bonferroni"), ("fdr", "p_fdr")):
                 close(spatial.adjust_p(mine["p_normal"], method), theirs[column])
-        g = spatial.getis_ord(values[quantity], w).table
+        g = spatial.getis_ord(values[quantity], w, adjust="fdr").table
         theirs = gstar[gstar["quantity"] == quantity]
         close(g[["Gi", "E_Gi", "Var_Gi", "Z_Gi", "p", "p_adjusted"]],
               theirs[["G", "EG", "VG", "ZG", "p", "p_fdr"]])
@@ -323,7 +326,7 @@ def test_local_pseudo_p_values_follow_the_formula_on_their_own_draws(demo_quanti
     z = x - x.mean()
     m2 = z @ z / len(z)
     ties = 0
-    for i, lag in enumerate(spatial._conditional_draws(z, w, 499, seed=8).T):
+    for i, lag in enumerate(_conditional_draws(z, w, 499, seed=8).T):
         if np.isnan(lag).all():
             assert np.isnan(table["p_permutation"].iloc[i]) and w.adcodes[i] in w.isolates
             continue
@@ -343,7 +346,7 @@ def test_conditional_permutations_have_the_analytic_conditional_moments(columbus
     z = x - x.mean()
     m2 = z @ z / len(z)
     lisa = spatial.local_moran(data["CRIME"], w, permutations=9, conditional=True).table
-    lags = spatial._conditional_draws(z, w, 20_000, seed=5)
+    lags = _conditional_draws(z, w, 20_000, seed=5)
     for i, lag in enumerate(lags.T):
         draws = z[i] / m2 * lag
         sd = np.sqrt(lisa["Var_Ii"].iloc[i])
@@ -403,6 +406,30 @@ def test_lisa_clusters_follow_the_signs_and_the_adjusted_p_values(columbus):
     assert (none["p_adjusted"] <= fdr["p_adjusted"]).all()
     assert (fdr["p_adjusted"] <= bonferroni["p_adjusted"]).all()
     assert "high-high" in spatial.local_moran(data["CRIME"], w, adjust="none").summary()
+
+
+def test_local_tests_adjust_nothing_by_default_as_spdep_and_geoda(columbus):
+    # an adjusted map is the caller's choice: with 999 permutations no pseudo p-value is below
+    # 0.001, and FDR over ~250 cities then calls (almost) nothing significant
+    data, w = columbus
+    lisa = spatial.local_moran(data["CRIME"], w)
+    assert lisa.adjust == "none"
+    assert lisa.table["p_adjusted"].equals(lisa.table["p_permutation"].rename("p_adjusted"))
+    gi = spatial.getis_ord(data["CRIME"], w)
+    assert gi.adjust == "none" and gi.table["p_adjusted"].equals(gi.table["p"].rename(
+        "p_adjusted"))
+
+
+def test_the_stage_runner_gives_the_lisa_its_own_number_of_permutations(demo_quantities):
+    values = demo_quantities["2018-2021"][["log_gdp"]]
+    out = quiet(spatial.stage_spatial_autocorrelation, {"s": values}, permutations=99,
+                local_permutations=999, seed=4, adjust="fdr")
+    w = out.weights["s"]
+    direct = spatial.local_moran(values["log_gdp"], w, permutations=999, seed=4, adjust="fdr")
+    np.testing.assert_array_equal(out.local["p_permutation"], direct.table["p_permutation"])
+    assert out.local["cluster"].tolist() == direct.table["cluster"].tolist()
+    assert out.global_tests["permutations"].eq(99).all()
+    assert out.options["local_permutations"] == 999 and out.options["adjust"] == "fdr"
 
 
 def test_stage_convenience_runs_every_test_per_stage_and_quantity(demo_quantities):

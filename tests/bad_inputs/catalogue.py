@@ -62,12 +62,12 @@ def _ergm_rows():
                     yield "ERGM", name, type(exc).__name__, _first_sentence(exc)
 
 
-def _config_rows():
+def _config_rows(cases=None, kind: str = "config (CLI)"):
     from pyreslib.cli import main
     from tests.bad_inputs import test_bad_config as t
 
     here = os.getcwd()
-    for name, (text, _) in sorted(t.CASES.items()):
+    for name, (text, _) in sorted((t.CASES if cases is None else cases).items()):
         with tempfile.TemporaryDirectory() as tmp:
             os.chdir(tmp)
             try:
@@ -78,7 +78,7 @@ def _config_rows():
                 err = io.StringIO()
                 with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
                     code = main(["run", "run.toml", "--out", "out"])
-                yield "config (CLI)", name, f"exit {code}", _first_sentence(err.getvalue())
+                yield kind, name, f"exit {code}", _first_sentence(err.getvalue())
             finally:
                 os.chdir(here)
 
@@ -93,6 +93,22 @@ def _output_rows():
         with tempfile.TemporaryDirectory() as tmp:
             code, err, shown = t.run_case(case, Path(tmp))
         yield "output (CLI)", name, f"exit {code}", _first_sentence(err if err.strip() else shown)
+
+
+def _spatial_rows():
+    from tests.bad_inputs import test_bad_spatial as t
+
+    for name, (make, _, _) in sorted(t.CASES.items()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                make()
+                yield "spatial, cascades", name, "no error", ""
+            except Exception as exc:  # noqa: BLE001 - recording what each case yields
+                yield "spatial, cascades", name, type(exc).__name__, _first_sentence(exc)
+    yield from _config_rows(t.CONFIG_CASES, "spatial, cascades (CLI)")
+    for name, (_, fragments) in sorted(t.RUN_CASES.items()):
+        yield "spatial, cascades (run)", name, "stage left out, said in notes", fragments[0]
 
 
 def _covariates_rows():
@@ -110,7 +126,7 @@ def _covariates_rows():
 
 def main() -> None:
     rows = [*_ingest_rows(), *_config_rows(), *_output_rows(), *_ergm_rows(),
-            *_covariates_rows()]
+            *_covariates_rows(), *_spatial_rows()]
     print("# Testing\n")
     print("`make test` runs everything below with the real R and the real statnet `ergm` (no mocks")
     print("of R, rpy2 or ergm); `.ci/run` calls it. Tests marked `r` start the embedded R.\n")
