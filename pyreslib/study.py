@@ -407,7 +407,8 @@ FINDINGS: tuple[tuple[str, str], ...] = (
 )
 """The study's qualitative findings on its stage model (name, as the study states it): each
 checked per stage by :func:`finding_values`, "positive" meaning a coefficient above 0 with a
-p-value below ``alpha``."""
+p-value below ``alpha``; edges are judged by their sign (an intercept's permutation p-value
+does not test it against 0)."""
 
 
 def _effect(term: str) -> str:
@@ -448,9 +449,10 @@ def finding_values(params: Mapping[str, Mapping[str, float]],
                 return math.nan
             return float(coef[effect] > 0 and p[effect] < alpha)
 
+        # by its sign: a QAP permutation p-value of an intercept does not test it against 0
         out[(stage, "edges_negative")] = (
             math.nan if not intercept_is_edges or "edges" not in coef
-            else float(coef["edges"] < 0 and p["edges"] < alpha))
+            else float(coef["edges"] < 0))
         out[(stage, "education_positive")] = positive("education")
         science = coef.get("science", math.nan)
         if index >= 1:

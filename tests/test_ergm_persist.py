@@ -112,3 +112,61 @@ def test_constraints_dyad_lists_and_warnings_survive_the_round_trip(tmp_path):
     assert loaded.warnings == fit.warnings
     assert loaded.predict(output="frame").equals(fit.predict(output="frame"))
     assert loaded.llf == fit.llf and loaded.params.equals(fit.params)
+
+
+# ---- what reading a file from anyone may cost (pyreslib.ergm.persist, "Bounds") ---------------
+
+def _rewrite(path: Path, name: str, data: bytes) -> None:
+    """Replace member ``name`` and its checksum in the manifest, as a forger would."""
+    import hashlib
+
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members[name] = data
+    manifest = json.loads(members["pyreslib-ergm.json"])
+    manifest["sha256"][name] = hashlib.sha256(data).hexdigest()
+    members["pyreslib-ergm.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n, d in members.items():
+            archive.writestr(n, d)
+
+
+def test_a_table_at_its_size_bound_is_read_and_one_byte_more_is_refused(gwesp_fit, tmp_path):
+    from pyreslib.ergm.persist import MAX_TABLE_BYTES
+
+    path = gwesp_fit.save(tmp_path / "f.zip")
+    with zipfile.ZipFile(path) as archive:
+        model = archive.read("model.json")
+    _rewrite(path, "model.json", model.ljust(MAX_TABLE_BYTES))  # trailing blanks: still JSON
+    assert pe.read_tables(path)["model"]["formula"] == GWESP
+    _rewrite(path, "model.json", model.ljust(MAX_TABLE_BYTES + 1))
+    with pytest.raises(InputError, match=r"'model.json' declares 16,777,217 bytes, more than"):
+        pe.read_tables(path)
+
+
+def test_json_at_its_depth_bound_is_read_and_one_level_more_is_refused(gwesp_fit, tmp_path):
+    from pyreslib.ergm.persist import MAX_JSON_DEPTH
+
+    path = gwesp_fit.save(tmp_path / "f.zip")
+    with zipfile.ZipFile(path) as archive:
+        numbers = json.loads(archive.read("fit.json"))
+    deep = 0
+    for _ in range(MAX_JSON_DEPTH - 1):  # the object itself is the first level
+        deep = [deep]
+    _rewrite(path, "fit.json", json.dumps({**numbers, "deep": deep}).encode())
+    assert pe.read_tables(path)["fit"]["llf"] == gwesp_fit.llf
+    _rewrite(path, "fit.json", json.dumps({**numbers, "deep": [deep]}).encode())
+    with pytest.raises(InputError, match=r"fit.json nests 33 levels deep; a pyreslib fit file "
+                                         r"nests at most 32"):
+        pe.read_tables(path)
+
+
+def test_read_tables_reads_neither_the_r_fit_nor_the_arrays(gwesp_fit, tmp_path):
+    """A forged fit.rds or adjacency.npy (checksums fixed) does not matter to read_tables,
+    which never reads their bytes; load checks them, and bounds the arrays by the vertices."""
+    path = gwesp_fit.save(tmp_path / "f.zip")
+    _rewrite(path, "adjacency.npy", b"\x93NUMPY" + bytes(10_000))
+    assert list(pe.read_tables(path)["coefficients"].index) == list(gwesp_fit.params.index)
+    with pytest.raises(InputError, match=r"'adjacency.npy' declares 10,006 bytes, more than the "
+                                         r"6,144"):
+        pe.load(path)

@@ -156,3 +156,44 @@ def test_gof_p_value_is_twice_the_smaller_tail(gwesp_fit):
             sims = simulated[value].to_numpy()
             rule = min(1.0, 2 * min(np.mean(sims >= row["obs"]), np.mean(sims <= row["obs"])))
             assert row["p_value"] == pytest.approx(rule, abs=1e-12), (name, value)
+
+
+# ---- bounds on the work a call asks of R (docs/ergm-formulas.md, "Bounds") -------------------
+
+def test_simulate_takes_nsim_up_to_the_bound_and_refuses_one_more(gwesp_fit, r, r_floats):
+    from pyreslib.ergm.simulation import MAX_NSIM
+
+    draws = gwesp_fit.simulate(nsim=MAX_NSIM, seed=5, output="stats")
+    assert draws.shape == (MAX_NSIM, 3) and list(draws.index[[0, -1]]) == [1, MAX_NSIM]
+    np.testing.assert_array_equal(
+        draws["edges"].to_numpy()[:5],
+        r_floats(f"simulate(sim_m2, nsim = {MAX_NSIM}, seed = 5, output = 'stats')[1:5, 1]"))
+    with pytest.raises(InputError, match=r"simulate: nsim=10001: give a whole number from 1 to "
+                                         r"10,000"):
+        gwesp_fit.simulate(nsim=MAX_NSIM + 1, output="stats")
+    for bad in (10**9, -1, 2.0, True, "100"):
+        with pytest.raises(InputError, match=r"simulate: nsim="):
+            gwesp_fit.simulate(nsim=bad)
+
+
+def test_networks_returned_as_matrices_are_bounded_by_their_cells():
+    from pyreslib.ergm.simulation import MAX_SIMULATED_CELLS, _check_nsim
+
+    assert MAX_SIMULATED_CELLS == 100 * 1000**2
+    assert _check_nsim(100, 1, "simulate", 1000, "array") == 100  # at the bound
+    with pytest.raises(InputError, match=r"nsim=101 networks of 1,000 vertices are 101,000,000 "
+                                         r"matrix cells, more than the 100,000,000"):
+        _check_nsim(101, 1, "simulate", 1000, "graph")
+    assert _check_nsim(10_000, 1, "simulate", 1000, "stats") == 10_000  # statistics are small
+    with pytest.raises(InputError, match=r"n_nodes=10001: give a whole number from 2 to 10,000"):
+        pe.simulate("edges", [-1.0], 10_001, seed=1, output="stats")
+
+
+def test_predict_and_gof_refuse_nsim_past_the_bound(gwesp_fit):
+    with pytest.raises(InputError, match=r"predict: nsim=10001: give a whole number from 2"):
+        gwesp_fit.predict(conditional=False, nsim=10_001)
+    with pytest.raises(InputError, match=r"gof nsim=10001: give a whole number from 2 to 10,000"):
+        gwesp_fit.gof(nsim=10_001)
+    with pytest.raises(InputError, match=r"bridge_loglik: nsteps=1001: give a whole number from "
+                                         r"2 to 1,000"):
+        gwesp_fit.bridge_loglik(nsteps=1001)

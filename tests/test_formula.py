@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -212,3 +216,111 @@ def test_every_allowed_term_has_ergm_s_own_argument_names_order_and_directedness
             need = got["directed"][0]
             expected = None if need is None or str(need) == "NA" else bool(need)
             assert spec.directed == expected, (name, need)
+
+
+# ---- the bound on terms (docs/ergm-formulas.md, "Bounds") -------------------------------------
+# A formula of 600 terms once killed Python with SIGSEGV inside R: statnet.common's
+# list_rhs.formula recurses once per '+', and a left-deep chain of some 400 terms overflowed
+# R's C stack, which the embedded R does not check (rpy2 switches the check off). These run in
+# a subprocess, so that a crash fails the test instead of killing pytest.
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+AT_THE_BOUND = """
+import sys, warnings
+from pyreslib.ergm import ERGM, statnet_network
+from pyreslib.ergm.formula import MAX_TERMS
+from pyreslib.errors import FormulaError
+flo = statnet_network("flomarriage", dataset="florentine")
+terms = ["edges", "nodecov('wealth')"] * (MAX_TERMS // 2)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # repeated terms are linearly dependent: NA, as statnet
+    fit = ERGM(flo.adjacency, " + ".join(terms), node_covariates=flo.covariates).fit(
+        seed=1, estimate="MPLE")
+print(len(fit.params), fit.params.notna().sum(), round(float(fit.params.iloc[0]), 4))
+try:
+    ERGM(flo.adjacency, " + ".join(terms + ["edges"]), node_covariates=flo.covariates)
+except FormulaError as exc:
+    print(str(exc).split(": ", 1)[1][:40])
+"""
+
+
+def _python(code: str, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=CHECKOUT, check=False)
+
+
+@pytest.mark.r
+def test_a_formula_at_the_bound_fits_and_one_term_more_is_refused():
+    from pyreslib.ergm.formula import MAX_TERMS
+
+    done = _python(AT_THE_BOUND)
+    assert done.returncode == 0, done.stderr[-3000:]  # -11 would be the SIGSEGV
+    sizes, rest = done.stdout.splitlines()[-2:]
+    # 256 coefficients, all but the first edges and nodecov NA (collinear), as statnet gives
+    assert sizes.split()[:2] == [str(MAX_TERMS), "2"]
+    assert rest.startswith(f"has {MAX_TERMS + 1} terms; at most {MAX_TERMS} are accepted")
+
+
+LONG_CALLS = """
+import sys
+from pyreslib.ergm import bridge
+ro = bridge.session().ro
+r = ro.r
+n = int(sys.argv[1])
+terms = [{"name": "nodecov", "offset": k % 3 == 0,
+          "args": bridge.named_list([("", "wealth")])} for k in range(n)]
+r('suppressPackageStartupMessages(library(ergm)); data(florentine)')
+ro.globalenv["rhs"] = bridge.call("pyreslib_rhs", context="test", terms=terms)
+text = " + ".join("offset(nodecov('wealth'))" if k % 3 == 0 else "nodecov('wealth')"
+                  for k in range(n))
+ro.globalenv["text"] = text
+print(r('identical(rhs, str2lang(text))')[0])
+# ergm reads the call as R reads the text: the same terms, in the same order
+print(r('''local({
+  read <- statnet.common::list_rhs.formula(as.formula(call("~", rhs)))
+  expected <- lapply(seq_len(%d), function(k) if (k %%%% 3 == 1)
+    quote(offset(nodecov("wealth"))) else quote(nodecov("wealth")))
+  length(read) == length(expected) && all(mapply(identical, as.list(read), expected)) &&
+    all(attr(read, "sign") == 1)
+})''' % n)[0])
+print(len(r('summary(as.formula(call("~", quote(flomarriage), rhs)))')))
+"""
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("n", [1, 64, 65, 2000])
+def test_r_rebuilds_any_formula_without_deep_recursion(n):
+    """r/model.R joins terms as R's parser does up to 64 terms and as a balanced tree beyond,
+    so even 2,000 terms (past the bound, which Python enforces) nest shallowly in R."""
+    done = _python(LONG_CALLS, str(n))
+    assert done.returncode == 0, done.stderr[-3000:]
+    same_call, same_terms, statistics = done.stdout.split()[-3:]
+    assert same_call == str(n <= 64)  # up to 64 terms: the very call R parses from the text
+    assert same_terms == "True" and int(statistics) == n
+
+
+CLI_CONFIG = """title = "t"
+seed = 1
+[input]
+patents = "patents.csv"
+covariates = "covariates.csv"
+[ergm]
+workers = 0
+[ergm.models]
+long = "{formula}"
+"""
+
+
+def test_pyreslib_run_with_600_terms_and_no_workers_exits_2_with_the_bound(tmp_path):
+    (tmp_path / "patents.csv").write_text("申请号,申请日,申请人,申请人地址\nCN1,2012,甲;乙,北京;上海\n",
+                                          encoding="utf-8")
+    (tmp_path / "covariates.csv").write_text("adcode,year\n", encoding="utf-8")
+    formula = " + ".join(["edges"] * 600)
+    (tmp_path / "run.toml").write_text(CLI_CONFIG.format(formula=formula), encoding="utf-8")
+    done = subprocess.run([str(Path(sys.executable).with_name("pyreslib")), "run", "run.toml",
+                           "--out", "out"], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    err = " ".join(done.stderr.split())
+    assert "has 600 terms; at most 256 are accepted" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -51,7 +51,7 @@ def _project(folder: Path, extra: str = LIGHT) -> Path:
     shutil.copy(covariates, folder / "city_covariates.csv")
     text = DEMO.read_text(encoding="utf-8")
     # drop the demo's own tables of the steps under test, then add the light ones
-    for name in ("spatial", "cascade", "richclub", "core", "ergm"):
+    for name in ("spatial", "cascade", "richclub", "core", "ergm", "qap", "tergm"):
         text = re.sub(rf"\n\[{name}\]\n(?:(?!\n\[).)*", "\n", text, flags=re.DOTALL)
     path = folder / "run.toml"
     path.write_text(text + "\n[ergm]\nenabled = false\n" + extra, encoding="utf-8")

@@ -27,8 +27,11 @@ import pandas as pd
 
 from pyreslib.ergm import bridge
 from pyreslib.ergm.distributions import normal_two_sided_p
+from pyreslib.ergm.simulation import MAX_NSIM, check_count
 from pyreslib.errors import InputError
 
+# Bridges of bridge_loglik (ergm's default: 16; each one is an MCMC sample).
+MAX_BRIDGE_STEPS = 1_000
 GOF_STATISTICS = ("degree", "espartners", "distance", "model", "dspartners", "idegree",
                   "odegree", "triadcensus")
 GOF_TITLES = {"degree": "degree", "idegree": "in-degree", "odegree": "out-degree",
@@ -138,8 +141,7 @@ def gof_arguments(results, *, nsim: int = 100, seed: int | None = None,
     unknown = [s for s in statistics if s not in GOF_STATISTICS]
     if unknown or not statistics:
         raise InputError(f"gof statistics {unknown or statistics!r}: choose from {GOF_STATISTICS}.")
-    if not isinstance(nsim, int) or isinstance(nsim, bool) or nsim < 2:
-        raise InputError(f"gof nsim={nsim!r}: give a whole number >= 2 (100 or more for papers).")
+    nsim = check_count(nsim, "nsim", 2, "gof", MAX_NSIM)
     seed = results.seed if seed is None else int(seed)
     return {"which": list(statistics), "nsim": nsim, "seed": seed}
 
@@ -274,8 +276,7 @@ def bridge_loglik(results, *, nsteps: int = 20, seed: int | None = None) -> floa
     along a path from the dyad-independent reference ``theta_0`` to the MLE (Hunter & Handcock
     2006, *J. Comput. Graph. Stat.* 15(3), doi:10.1198/106186006X133069).
     """
-    if not isinstance(nsteps, int) or nsteps < 2:
-        raise InputError(f"nsteps={nsteps!r}: give a whole number >= 2.")
+    nsteps = check_count(nsteps, "nsteps", 2, "bridge_loglik:", MAX_BRIDGE_STEPS)
     seed = results.seed if seed is None else int(seed)
     value = bridge.as_dict(bridge.call("pyreslib_bridge_loglik",
                                        context=f"bridge sampling for '{results.formula}'",

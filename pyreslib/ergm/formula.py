@@ -25,16 +25,20 @@ Only names on the allow-lists of :mod:`pyreslib.ergm.terms` are accepted, each a
 be of the kind that term takes (checked against ergm 4.12's own argument declarations by the
 tests), covariate and dyad-list names must exist in the inputs, and a term that needs a
 directed (undirected) network is refused on an undirected (directed) one.  Numbers are finite
-and below 2^31 in size (ergm's integers are 32-bit); the text is at most 100,000 characters.  Anything else raises
-:class:`~pyreslib.errors.FormulaError` naming the offending token and its position; long text is
-quoted only by an excerpt.  The R side never parses text: it rebuilds each formula as a call
-object from the validated terms (``r/model.R``: ``pyreslib_formula``).
+and below 2^31 in size (ergm's integers are 32-bit).  A formula holds at most
+:data:`MAX_TERMS` (256) terms and :data:`MAX_LENGTH` (100,000) characters (docs/ergm-formulas.md,
+"Bounds").  Anything else raises :class:`~pyreslib.errors.FormulaError` naming the offending
+token and its position; long text is quoted only by an excerpt.  The R side never parses text:
+it rebuilds each formula as a call object from the validated terms (``r/model.R``:
+``pyreslib_rhs``, which nests long formulas as a balanced tree so that R's recursion over the
+'+' chain stays shallow).
 
 The tables of what each term accepts live in :mod:`pyreslib.ergm.terms`.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -53,6 +57,13 @@ from pyreslib.errors import FormulaError, excerpt
 MAX_LITERAL = 2**31 - 1
 # Longer text is refused before it is read: no model needs it, and parsing it would take seconds.
 MAX_LENGTH = 100_000
+# More terms are refused (a formula, a constraint or a proposal hint). Statnet models have a few
+# dozen; one term such as nodefactor or nodemix gives a statistic per level. Beyond a few hundred
+# terms ergm's set-up alone takes minutes (MPLE of 1,000 terms: over 3 minutes), and a formula
+# that long is a generated one gone wrong. r/model.R builds any accepted formula so that R's
+# recursion over it stays shallow (a plain chain of some 400 terms overflowed R's C stack, which
+# killed the embedded R with SIGSEGV).
+MAX_TERMS = 256
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,13 @@ class _Parser:
             raise self.ctx.error("is empty; give at least one term, e.g. 'edges'.")
         items = [self.item()]
         while self.peek().text == "+":
+            if len(items) == MAX_TERMS:
+                count = len(items) + 1 + sum(t.text == "+" for t in self.tokens[self.i + 1:])
+                raise self.ctx.error(
+                    f"has {count:,} terms; at most {MAX_TERMS} are accepted (docs/ergm-formulas.md"
+                    ", \"Bounds\"). Statnet models have a few dozen terms: write each term once "
+                    "(a repeated term adds a collinear statistic), and let one term give a "
+                    "statistic per level (nodefactor, nodemix, degree(c(1, 2, 3))).")
             self.take()
             items.append(self.item())
         if self.peek().kind != "end":
@@ -439,6 +457,7 @@ def parse_formula(
     edge_covariates: Iterable[str] = (),
     valued: bool = False,
     directed: bool | None = None,
+    extra_terms: Mapping[str, TermSpec] | None = None,
 ) -> Formula:
     """Parse ``text`` and check every term, argument and covariate name.
 
@@ -453,6 +472,9 @@ def parse_formula(
         Whether the model is a valued (count) ERGM, which admits ergm.count's terms.
     directed : bool, optional
         Whether the network is directed; terms for the other kind of network are rejected.
+    extra_terms : mapping of str to TermSpec, optional
+        Terms of another package's models besides ergm's (a same-named entry replaces
+        ergm's), e.g. btergm's memory/timecov/delrecip: :data:`pyreslib.temporal.terms.TEMPORAL_TERMS`.
 
     Raises
     ------
@@ -460,6 +482,8 @@ def parse_formula(
         Naming the offending token, for anything that is not a known term with literal arguments.
     """
     table = VALUED_TERMS if valued else BINARY_TERMS
+    if extra_terms:
+        table = {**table, **extra_terms}
     ctx = _context("ERGM formula", text, table, one_sided=False, offsets=True)
     names = {"attr": set(node_covariates), "edgecov": set(edge_covariates), "dyads": set()}
     return _validate(ctx, names, directed, valued=valued)
@@ -559,12 +583,43 @@ def _unknown(ctx: _Context, name: str, pos: int, valued: bool) -> FormulaError:
                              "takes sum, nonzero, nodecov, edgecov, ...")
         return ctx.error(f"term {name!r} is for valued networks; pass response='weight' to "
                          "fit a valued (count) ERGM.")
-    close = [t for t in ctx.table if t.lower() == name.lower()]
-    hint = f" Did you mean {close[0]!r}?" if close else ""
     kind = {"constraints": "a constraint", "ERGM formula": "an ergm term"}.get(
         ctx.what, "a proposal hint")
+    if _TWO_MODE.match(name):
+        return ctx.error(
+            f"{excerpt(name, 40)} at position {pos} is a term of two-mode (bipartite) networks, "
+            "and pyreslib fits one-mode networks only (docs/ergm-formulas.md, \"Two-mode "
+            "networks\"); fit a two-mode network with statnet itself: network(m, bipartite = "
+            "nrow(m)).")
+    close = nearest(name, ctx.table)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
     return ctx.error(f"{excerpt(name, 40)} at position {pos} is not {kind} pyreslib knows."
                      f"{hint} Known: {', '.join(sorted(ctx.table))}.")
+
+
+# ergm's terms of two-mode networks: b1degree, b2factor, gwb1degree, gwb2dsp, ...
+_TWO_MODE = re.compile(r"^(gw)?b[12][a-z]")
+
+
+def nearest(name: str, known: Iterable[str], n: int = 2) -> list[str]:
+    """The known names closest to a misspelt ``name``, best first (a different case counts as
+    closest; then :func:`difflib.get_close_matches`' similarity of at least 0.6).
+
+    Examples
+    --------
+    >>> nearest("nodecv", ["edges", "nodecov", "triangle"])
+    ['nodecov']
+    >>> nearest("Edges", ["edges", "nodecov"])
+    ['edges']
+    >>> nearest("zzz", ["edges"])
+    []
+    """
+    known = list(known)
+    same = [k for k in known if k.lower() == name.lower()]
+    if same:
+        return same[:n]
+    lowered = {k.lower(): k for k in known}
+    return [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=n)]
 
 
 def _check_value(ctx: _Context, where: str, kind: str, value: object,

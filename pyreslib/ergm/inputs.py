@@ -17,7 +17,20 @@ indexes) does not, and its vertices are named ``"1".."n"`` in R, as statnet does
 - a default ``0..n-1`` index next to a labelled network whose labels are the same numbers in
   another order is refused as ambiguous (positions or labels?).
 
-Nothing is dropped or reordered silently.  Numbers must be real (not complex) and finite.
+Nothing is dropped or reordered silently.  Numbers must be real (not complex) and finite, with
+two exceptions that follow statnet:
+
+- **missing dyads**: NaN in the adjacency marks a dyad whose state is unknown.  It becomes an NA
+  edge of the ``network`` object (what ``network(m)`` makes of NA), and ergm fits the model to
+  the observed dyads: dyad-independent models by maximum likelihood over them, dyad-dependent
+  ones by MCMC-MLE with a second, observed-data-constrained sample (Handcock & Gile 2010,
+  *Ann. Appl. Stat.* 4(1), doi:10.1214/08-AOAS221);
+- **unused covariate columns** are not checked: as in R, only the columns the formula and
+  constraints name must be complete (:func:`check_node_covariate_values`).
+
+Two-mode (bipartite) networks are recognised and refused with that reason: a non-square matrix,
+a DataFrame whose rows and columns name different vertices, a networkx graph whose nodes carry
+networkx's ``bipartite`` attribute in two sets; pyreslib fits one-mode networks.
 """
 
 from __future__ import annotations
@@ -33,6 +46,9 @@ import pandas as pd
 from pyreslib.errors import InputError, excerpt, excerpt_repr
 
 R_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._]*$")
+TWO_MODE = ("pyreslib fits one-mode networks only (docs/ergm-formulas.md, \"Two-mode "
+            "networks\"); fit a two-mode network with statnet itself, network(m, bipartite = "
+            "nrow(m)) and the b1/b2 terms, or project it onto one mode first")
 _R_RESERVED = {"TRUE", "FALSE", "T", "F", "NULL", "NA", "Inf", "NaN", "c", "offset"}
 
 
@@ -51,6 +67,7 @@ def as_labelled_matrix(adjacency: Any, what: str) -> tuple[np.ndarray, list[str]
     import networkx as nx
 
     if isinstance(adjacency, nx.Graph):
+        _refuse_two_mode_graph(adjacency, what)
         nodes = list(adjacency.nodes)
         for u, v, data in adjacency.edges(data=True):
             weight = data.get("weight", 1)
@@ -63,6 +80,11 @@ def as_labelled_matrix(adjacency: Any, what: str) -> tuple[np.ndarray, list[str]
     elif isinstance(adjacency, pd.DataFrame):
         rows = [str(i) for i in adjacency.index]
         cols = [str(c) for c in adjacency.columns]
+        if rows != cols and not set(rows) & set(cols):
+            raise InputError(
+                f"{what}: the DataFrame's rows and columns name different vertices (first rows "
+                f"{_first(rows, 3)}, first columns {_first(cols, 3)}): an incidence matrix of a "
+                f"two-mode (bipartite) network, not an adjacency matrix. {TWO_MODE}.")
         if rows != cols:
             raise InputError(
                 f"{what}: the DataFrame's row labels and column labels differ (first rows "
@@ -80,8 +102,12 @@ def as_labelled_matrix(adjacency: Any, what: str) -> tuple[np.ndarray, list[str]
             raise InputError(f"{what}: the rows have different lengths ({exc}); give a square "
                              "matrix (n lists of n numbers).") from None
         matrix, labels, labelled = _numeric(values, what), None, False
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+    if matrix.ndim != 2:
         raise InputError(f"{what}: expected a square matrix, got shape {matrix.shape}.")
+    if matrix.shape[0] != matrix.shape[1]:
+        raise InputError(f"{what}: expected a square matrix, got shape {matrix.shape}; a "
+                         f"{matrix.shape[0]} x {matrix.shape[1]} matrix is the incidence matrix "
+                         f"of a two-mode (bipartite) network. {TWO_MODE}.")
     if labels is None:
         labels = [str(i + 1) for i in range(matrix.shape[0])]
     if len(set(labels)) != len(labels):
@@ -92,10 +118,27 @@ def as_labelled_matrix(adjacency: Any, what: str) -> tuple[np.ndarray, list[str]
     return matrix, labels, labelled
 
 
+def _refuse_two_mode_graph(graph, what: str) -> None:
+    """A networkx graph marked as two-mode (its nodes' ``bipartite`` attribute in two sets,
+    networkx's convention, with no tie inside a set) is refused, naming the sets."""
+    sides = {node: data["bipartite"] for node, data in graph.nodes(data=True)
+             if "bipartite" in data}
+    if len(set(map(str, sides.values()))) != 2 or len(sides) != graph.number_of_nodes():
+        return
+    if any(str(sides[u]) == str(sides[v]) for u, v in graph.edges()):
+        return
+    values = sorted(set(map(str, sides.values())))
+    raise InputError(f"{what}: the graph's nodes carry networkx's 'bipartite' attribute "
+                     f"({values[0]!r} or {values[1]!r}) and every tie joins the two sets: a "
+                     f"two-mode (bipartite) network. {TWO_MODE}.")
+
+
 def _numeric(values: np.ndarray, what: str) -> np.ndarray:
     if np.iscomplexobj(values) or (values.dtype == object
                                    and any(isinstance(v, complex) for v in values.flat)):
         raise InputError(f"{what}: complex numbers; ties and covariates are real numbers.")
+    if values.dtype == object:  # pandas' NA and None are missing values, as NaN is
+        values = np.where(pd.isna(values), np.nan, values)
     try:
         return values.astype(float)
     except (TypeError, ValueError) as exc:
@@ -105,17 +148,77 @@ def _numeric(values: np.ndarray, what: str) -> np.ndarray:
 
 
 def check_matrix(matrix: np.ndarray, what: str, *, directed: bool) -> None:
-    """Finite entries, and symmetric when the network is undirected."""
+    """Finite entries, and symmetric when the network is undirected (edge covariates)."""
     bad = ~np.isfinite(matrix)
     if bad.any():
         i, j = map(int, np.argwhere(bad)[0])
         raise InputError(f"{what}: {int(bad.sum())} entries are NaN or infinite (first at row "
                          f"{i}, column {j}); fill or drop them before fitting.")
-    if not directed and not np.allclose(matrix, matrix.T):
-        i, j = map(int, np.argwhere(~np.isclose(matrix, matrix.T))[0])
-        raise InputError(f"{what}: the matrix is not symmetric (entry [{i},{j}] = "
-                         f"{matrix[i, j]:g} but [{j},{i}] = {matrix[j, i]:g}); an undirected "
-                         "network needs a symmetric matrix, or pass directed=True.")
+    _check_symmetric(matrix, what, directed)
+
+
+def _check_symmetric(matrix: np.ndarray, what: str, directed: bool,
+                     network: bool = False) -> None:
+    if directed:
+        return
+    differs = ~np.isclose(matrix, matrix.T, equal_nan=True)
+    if differs.any():
+        i, j = map(int, np.argwhere(differs)[0])
+        raise InputError(
+            f"{what}: the matrix is not symmetric (entry [{i},{j}] = {matrix[i, j]:g} but "
+            f"[{j},{i}] = {matrix[j, i]:g}); an undirected network needs a symmetric matrix"
+            + (" (a missing dyad is NaN on both sides)" if network else "")
+            + ", or pass directed=True."
+            + (" (A square incidence matrix of a two-mode network is not an adjacency matrix "
+               f"either: {TWO_MODE}.)" if network else ""))
+
+
+def check_adjacency(matrix: np.ndarray, what: str, *, directed: bool, valued: bool) -> int:
+    """Check an observed network's matrix; return its number of missing dyads (NaN entries).
+
+    Ties are 0/1 (binary) or whole-number counts (``valued``), NaN marks a missing dyad (see
+    the module docstring), the diagonal is 0 (ergm networks have no loops) and an undirected
+    network's matrix is symmetric, its missing dyads included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.array([[0, 1, np.nan], [1, 0, 0], [np.nan, 0, 0]])
+    >>> check_adjacency(m, "adjacency", directed=False, valued=False)  # one missing dyad
+    1
+    """
+    missing = np.isnan(matrix)
+    if np.isinf(matrix).any():
+        i, j = map(int, np.argwhere(np.isinf(matrix))[0])
+        raise InputError(f"{what}: {int(np.isinf(matrix).sum())} entries are infinite (first "
+                         f"at row {i}, column {j}); ties are 0/1 (or counts with response=...), "
+                         "and a dyad whose state is unknown is NaN.")
+    diagonal = np.diag(matrix)
+    if np.isnan(diagonal).any():
+        raise InputError(f"{what}: the diagonal has NaN entries (first at vertex "
+                         f"{int(np.flatnonzero(np.isnan(diagonal))[0])}); ergm networks have no "
+                         "loops, so the diagonal is not a dyad and cannot be missing: set it "
+                         "to 0 (NaN marks a missing dyad off the diagonal).")
+    if np.any(diagonal != 0):
+        raise InputError(f"{what}: the diagonal has non-zero entries (self-loops); ergm "
+                         "networks have no loops. Set the diagonal to 0.")
+    observed = matrix[~missing]
+    if (observed < 0).any():
+        raise InputError(f"{what}: negative entries; ties are 0/1 (or counts >= 0 with "
+                         "response=...).")
+    if not valued:
+        if not np.isin(observed, (0.0, 1.0)).all():
+            raise InputError(
+                f"{what}: entries other than 0 and 1 (e.g. collaboration counts). Binarise "
+                "first (pyreslib.network.binary_adjacency(G, threshold=1)) or fit a valued ERGM "
+                "with response='weight'. (A dyad whose state is unknown is NaN.)")
+    else:
+        if not np.allclose(observed, np.round(observed)):
+            raise InputError(f"{what}: a count ERGM needs whole-number entries.")
+        if observed.size and observed.max() > 2**31 - 1:
+            raise InputError(f"{what}: counts above 2^31 - 1 do not fit R's integers.")
+    _check_symmetric(matrix, what, directed, network=True)
+    return int(missing.sum()) if directed else int(missing.sum()) // 2
 
 
 def _aligned_index(index: pd.Index, labels: list[str], labelled: bool, what: str) -> list[str]:
@@ -165,8 +268,11 @@ def _aligned_index(index: pd.Index, labels: list[str], labelled: bool, what: str
 
 
 def align_node_covariates(covariates: pd.DataFrame | None, labels: list[str],
-                          labelled: bool) -> pd.DataFrame:
-    """One row per vertex, in vertex order, indexed by vertex label (rules in the docstring)."""
+                          labelled: bool, *, check: bool = True) -> pd.DataFrame:
+    """One row per vertex, in vertex order, indexed by vertex label (rules in the docstring).
+
+    ``check=False`` leaves the values of the columns to :func:`check_node_covariate_values`,
+    for a model that knows which columns it uses."""
     if covariates is None:
         return pd.DataFrame(index=labels)
     if not isinstance(covariates, pd.DataFrame):
@@ -184,17 +290,29 @@ def align_node_covariates(covariates: pd.DataFrame | None, labels: list[str],
                 series.dtype == object and any(isinstance(v, complex) for v in series)):
             raise InputError(f"node_covariates: column {column!r} holds complex numbers; "
                              "covariates are real numbers or categories.")
+    if check:
+        check_node_covariate_values(frame, frame.columns)
+    return frame
+
+
+def check_node_covariate_values(frame: pd.DataFrame, columns: Iterable[str],
+                                used_by: str = "") -> None:
+    """The named columns of aligned node covariates are complete: numbers finite, categories
+    not missing.  Other columns may hold anything (R checks only the attributes a model
+    uses).  ``used_by`` says what names them, for the message."""
+    for column in dict.fromkeys(columns):
+        series = frame[column]
+        named = f"column {column!r}" + (f" (used by {used_by})" if used_by else "")
         if pd.api.types.is_numeric_dtype(series):
             bad = ~np.isfinite(series.to_numpy(dtype=float))
             if bad.any():
                 raise InputError(
-                    f"node_covariates: column {column!r} has {int(bad.sum())} NaN or infinite "
+                    f"node_covariates: {named} has {int(bad.sum())} NaN or infinite "
                     f"values (vertices {list(frame.index[bad])[:5]}); impute or drop those "
                     "vertices before fitting.")
         elif series.isna().any():
-            raise InputError(f"node_covariates: column {column!r} has missing values "
+            raise InputError(f"node_covariates: {named} has missing values "
                              f"(vertices {_first(list(frame.index[series.isna()]))}).")
-    return frame
 
 
 def align_edge_covariates(covariates: Mapping[str, Any] | None, labels: list[str],

@@ -17,6 +17,18 @@ The file is a ZIP archive (any name; ``.ergm.zip`` is a good suffix) holding:
 =========================  ===============================================================
 
 Everything but ``fit.rds`` is plain data that :func:`read_tables` reads without starting R.
+
+**Bounds.**  Every member's size is checked against a bound before it is read, on the size
+the ZIP directory declares, and again while it is inflated (a member that inflates beyond its
+declared size is refused at that point): the manifest at most :data:`MAX_MANIFEST_BYTES`
+(1 MiB), ``model.json``, ``fit.json`` and ``coefficients.csv`` at most :data:`MAX_TABLE_BYTES`
+(16 MiB) each, ``adjacency.npy`` and each edge covariate at most the size of an n x n array of
+float64 for the file's n vertices (plus its header), ``fit.rds`` at most :data:`MAX_RDS_BYTES`
+(2 GiB).  A member a fit file does not have, a second member of the same name, more than
+:data:`MAX_EDGE_COVARIATES` edge covariates, and JSON nested more than
+:data:`MAX_JSON_DEPTH` levels deep are refused before parsing.  Every failure to read a file
+is an :class:`~pyreslib.errors.InputError` naming it.  :func:`read_tables` reads neither
+``fit.rds`` nor the arrays (their names are checked against the manifest, not their bytes).
 :func:`load` checks the manifest and checksums, rebuilds and re-validates the model in
 Python, restores the R fit with ``readRDS`` and checks that its coefficients are the stored
 ones.  Loading a file runs R's ``readRDS`` on it: load only files you trust (docs/security.md,
@@ -30,12 +42,15 @@ interrupted save leaves no partial file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +58,35 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge
-from pyreslib.errors import InputError, PyreslibError
+from pyreslib.errors import InputError, PyreslibError, excerpt_repr
 
 FORMAT = "pyreslib-ergm-fit"
 FORMAT_VERSION = 1
 MANIFEST = "pyreslib-ergm.json"
+TABLES = ("model.json", "fit.json", "coefficients.csv")
+# What reading a fit file may cost (module docstring, "Bounds"). pyreslib's own files are far
+# below: the Florentine fit's tables are a few kB, its manifest under 1 kB, JSON 3 levels deep.
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_TABLE_BYTES = 16 << 20
+MAX_RDS_BYTES = 2 << 30
+MAX_EDGE_COVARIATES = 256
+MAX_JSON_DEPTH = 32
+_NPY_HEADER = 4096  # numpy's .npy header (padded to 64 bytes; 128 for pyreslib's arrays)
+_CHUNK = 1 << 20
+_EDGE_MEMBER = re.compile(r"edge_covariates/(0|[1-9][0-9]*)\.npy")
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# What zipfile and zlib raise on a damaged, encrypted or exotic archive.
+_ZIP_ERRORS = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error,
+               zipfile.LargeZipFile)
 
 
 def _is_fit_file(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read(MANIFEST)).get("format") == FORMAT
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            data = _read(archive, archive.getinfo(MANIFEST), MAX_MANIFEST_BYTES, path)
+        manifest = _json(data, path, MANIFEST)
+        return isinstance(manifest, dict) and manifest.get("format") == FORMAT
+    except (KeyError, zipfile.BadZipFile, *_ZIP_ERRORS):
         return False
 
 
@@ -193,77 +225,206 @@ def _pyreslib_version() -> str:
     return f"pyreslib {__version__}"
 
 
-def _open(path: Any) -> tuple[Path, dict[str, bytes], dict[str, Any]]:
-    """The members of a fit file, checked against its manifest."""
+def _source(path: Any) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise InputError(f"load path={path!r}: give a file path (str or pathlib.Path).")
-    source = Path(path).expanduser()
-    if not source.is_file():
+        raise InputError(f"load path={excerpt_repr(path)}: give a file path (str or "
+                         "pathlib.Path).")
+    try:
+        source = Path(path).expanduser()
+        os.stat(source)  # raises for a NUL byte or a name too long, which exists() hides
+        exists, regular = True, source.is_file()
+    except FileNotFoundError:
+        exists = regular = False
+    except (OSError, ValueError) as exc:
+        raise InputError(f"load path {excerpt_repr(str(path))}: not a usable path "
+                         f"({exc}).") from None
+    if not exists:
         raise InputError(f"load path '{source}': no such file.")
+    if not regular:
+        raise InputError(f"load path '{source}' is not a regular file (a folder, a pipe or a "
+                         "device); give the path of a fit file written by res.save(path).")
+    return source
+
+
+@contextlib.contextmanager
+def _archive(source: Path):
+    """The fit file as a ZIP archive; what zipfile raises on it becomes an InputError."""
     try:
         with zipfile.ZipFile(source) as archive:
-            names = set(archive.namelist())
-            if MANIFEST not in names:
-                raise InputError(f"load path '{source}' is not a pyreslib fit file (a ZIP "
-                                 f"archive without {MANIFEST}); fits are saved with "
-                                 "res.save(path).")
-            manifest = json.loads(archive.read(MANIFEST))
-            members = {name: archive.read(name) for name in names if name != MANIFEST}
+            yield archive
     except InputError:
         raise
-    except zipfile.BadZipFile:
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc) or "Bad magic" in str(exc) or "overlapped" in str(exc):
+            raise InputError(f"load path '{source}' is damaged ({exc}).") from None
         raise InputError(f"load path '{source}' is not a pyreslib fit file (not a ZIP archive, "
                          "or a truncated one).") from None
-    except (OSError, ValueError, zipfile.LargeZipFile, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise InputError(f"load path '{source}' is damaged ({type(exc).__name__}: {exc}).") \
             from None
+
+
+def _directory(archive: zipfile.ZipFile, source: Path) -> dict[str, zipfile.ZipInfo]:
+    """The archive's directory, checked for names a fit file does not have (nothing read)."""
+    infos: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        if info.filename in infos:
+            raise InputError(f"load path '{source}' has two members named "
+                             f"{excerpt_repr(info.filename)}; it was not written by pyreslib.")
+        infos[info.filename] = info
+    if MANIFEST not in infos:
+        raise InputError(f"load path '{source}' is not a pyreslib fit file (a ZIP archive "
+                         f"without {MANIFEST}); fits are saved with res.save(path).")
+    fixed = {MANIFEST, "fit.rds", "adjacency.npy", *TABLES}
+    unknown = [n for n in infos if n not in fixed and not _EDGE_MEMBER.fullmatch(n)]
+    edges = [n for n in infos if _EDGE_MEMBER.fullmatch(n)]
+    if unknown:
+        raise InputError(f"load path '{source}' has members a pyreslib fit file does not have "
+                         f"({', '.join(map(excerpt_repr, sorted(unknown)[:3]))}); it was not "
+                         "written by pyreslib as it is.")
+    if len(edges) > MAX_EDGE_COVARIATES:
+        raise InputError(f"load path '{source}' has {len(edges):,} edge covariates; a fit file "
+                         f"holds at most {MAX_EDGE_COVARIATES}.")
+    return infos
+
+
+def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, source: Path) -> bytes:
+    """A member's bytes, refused if it declares more than ``cap`` bytes or inflates beyond
+    what it declares (read in chunks, so a forged size cannot make it allocate more)."""
+    if info.file_size > cap:
+        raise InputError(f"load path '{source}': member {info.filename!r} declares "
+                         f"{info.file_size:,} bytes, more than the {cap:,} a pyreslib fit file "
+                         "holds there; it was not written by pyreslib (or is damaged).")
+    out = bytearray()
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            out += chunk
+            if len(out) > info.file_size:
+                raise InputError(f"load path '{source}' is damaged: member {info.filename!r} "
+                                 f"inflates to more than the {info.file_size:,} bytes it "
+                                 "declares.")
+    return bytes(out)
+
+
+def _json_depth(data: bytes) -> int:
+    """How deeply ``data`` nests arrays and objects, counted without parsing (brackets inside
+    strings do not count)."""
+    bare = np.frombuffer(_JSON_STRING.sub(b'""', data) if b'"' in data else data, np.uint8)
+    step = ((bare == 0x5B) | (bare == 0x7B)).astype(np.int32)
+    step -= (bare == 0x5D) | (bare == 0x7D)
+    return int(np.cumsum(step, dtype=np.int32).max(initial=0))
+
+
+def _json(data: bytes, source: Path, name: str) -> Any:
+    depth = _json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(f"load path '{source}' is damaged: {name} nests {depth:,} levels "
+                         f"deep; a pyreslib fit file nests at most {MAX_JSON_DEPTH}.")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"load path '{source}' is damaged: {name} is not JSON "
+                         f"({type(exc).__name__}: {str(exc)[:200]}).") from None
+
+
+def _manifest(data: bytes, source: Path, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
+    manifest = _json(data, source, MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InputError(f"load path '{source}' is not a pyreslib fit file (its manifest does "
                          f"not say format {FORMAT!r}).")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise InputError(f"load path '{source}': fit file format version {version!r} is newer "
-                         f"than this pyreslib reads ({FORMAT_VERSION}); upgrade pyreslib.")
+    if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION:
+        raise InputError(f"load path '{source}': fit file format version "
+                         f"{excerpt_repr(version)} is newer than this pyreslib reads "
+                         f"({FORMAT_VERSION}); upgrade pyreslib.")
     sums = manifest.get("sha256")
-    if not isinstance(sums, dict):
+    if not isinstance(sums, dict) or not all(isinstance(v, str) for v in sums.values()):
         raise InputError(f"load path '{source}' is damaged: its manifest has no checksums.")
-    for name, expected in sums.items():
-        if name not in members:
-            raise InputError(f"load path '{source}' is damaged: member {name!r} is missing.")
-        if hashlib.sha256(members[name]).hexdigest() != expected:
-            raise InputError(f"load path '{source}' is damaged: member {name!r} does not match "
-                             "its checksum (the file was changed or corrupted after saving).")
-    unlisted = sorted(set(members) - set(sums))
+    for name in sums:
+        if name not in infos or name == MANIFEST:
+            raise InputError(f"load path '{source}' is damaged: member "
+                             f"{excerpt_repr(name)} is missing.")
+    unlisted = sorted(set(infos) - set(sums) - {MANIFEST})
     if unlisted:
         raise InputError(f"load path '{source}' has members not listed in its manifest "
                          f"({unlisted[:3]}); it was not written by pyreslib as it is.")
-    return source, members, manifest
+    for name in TABLES:
+        if name not in sums:
+            raise InputError(f"load path '{source}' is damaged: member {name!r} is missing.")
+    return manifest
+
+
+def _checked(archive, info, cap: int, source: Path, manifest: dict[str, Any]) -> bytes:
+    data = _read(archive, info, cap, source)
+    if hashlib.sha256(data).hexdigest() != manifest["sha256"][info.filename]:
+        raise InputError(f"load path '{source}' is damaged: member {info.filename!r} does not "
+                         "match its checksum (the file was changed or corrupted after saving).")
+    return data
+
+
+def _open(path: Any, *, data: bool) -> tuple[Path, dict[str, bytes], dict[str, Any]]:
+    """The checked tables of a fit file and, with ``data``, the bytes of its other members
+    (``fit.rds`` and the arrays), each within its bound (module docstring, "Bounds")."""
+    source = _source(path)
+    members: dict[str, bytes] = {}
+    with _archive(source) as archive:
+        infos = _directory(archive, source)
+        manifest = _manifest(_read(archive, infos[MANIFEST], MAX_MANIFEST_BYTES, source),
+                             source, infos)
+        for name in TABLES:
+            members[name] = _checked(archive, infos[name], MAX_TABLE_BYTES, source, manifest)
+        tables = _tables(source, members, manifest)
+        if data:
+            names = tables["model"].get("vertex_names")
+            if not isinstance(names, list):
+                raise InputError(f"load path '{source}' is damaged: model.json has no vertex "
+                                 "names.")
+            array_cap = 8 * len(names) ** 2 + _NPY_HEADER
+            for name, info in infos.items():
+                if name not in members and name != MANIFEST:
+                    cap = MAX_RDS_BYTES if name == "fit.rds" else array_cap
+                    members[name] = _checked(archive, info, cap, source, manifest)
+    return source, members, tables
 
 
 def _load_npy(data: bytes, source: Path, name: str) -> np.ndarray:
     try:
         return np.load(io.BytesIO(data), allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, EOFError, OSError) as exc:
         raise InputError(f"load path '{source}' is damaged: {name} is not a numeric array "
                          f"({exc}).") from None
+
+
+def _tables(source: Path, members: dict[str, bytes], manifest: dict[str, Any]) -> dict[str, Any]:
+    numbers = _json(members["fit.json"], source, "fit.json")
+    description = _json(members["model.json"], source, "model.json")
+    for name, value in (("fit.json", numbers), ("model.json", description)):
+        if not isinstance(value, dict):
+            raise InputError(f"load path '{source}' is damaged: {name} is not a JSON object.")
+    try:
+        coefficients = pd.read_csv(io.BytesIO(members["coefficients.csv"]), index_col=0,
+                                   keep_default_na=False, na_values=["NaN", "nan", ""])
+    except (ValueError, IndexError) as exc:
+        raise InputError(f"load path '{source}' is damaged: coefficients.csv cannot be read "
+                         f"({type(exc).__name__}: {str(exc)[:200]}).") from None
+    if "coef" not in coefficients.columns:
+        raise InputError(f"load path '{source}' is damaged: coefficients.csv has no 'coef' "
+                         "column.")
+    return {"coefficients": coefficients, "fit": numbers, "model": description,
+            "manifest": manifest}
 
 
 def read_tables(path: str | os.PathLike) -> dict[str, Any]:
     """The plain-data part of a fit file, without R: safe for files from anyone.
 
+    Reads and checks (sizes within the module's bounds, checksums) only the manifest,
+    ``model.json``, ``fit.json`` and ``coefficients.csv``; the R fit and the arrays are not
+    read.  A file that is not a fit file, is damaged, or breaks a bound raises
+    :class:`~pyreslib.errors.InputError` naming the path.
+
     Returns ``{"coefficients": DataFrame, "fit": dict, "model": dict, "manifest": dict}``.
     """
-    source, members, manifest = _open(path)
-    try:
-        coefficients = pd.read_csv(io.BytesIO(members["coefficients.csv"]), index_col=0,
-                                   keep_default_na=False, na_values=["NaN", "nan", ""])
-        numbers = json.loads(members["fit.json"])
-        description = json.loads(members["model.json"])
-    except (KeyError, ValueError) as exc:
-        raise InputError(f"load path '{source}' is damaged: its tables cannot be read "
-                         f"({type(exc).__name__}: {exc}).") from None
-    return {"coefficients": coefficients, "fit": numbers, "model": description,
-            "manifest": manifest}
+    return _open(path, data=False)[2]
 
 
 def _rebuild_model(description: dict[str, Any], members: dict[str, bytes], source: Path):
@@ -285,7 +446,7 @@ def _rebuild_model(description: dict[str, Any], members: dict[str, bytes], sourc
                     reference=description["reference"],
                     **{k: v for k, v in description.get("model_options", {}).items()
                        if k in ("constraints", "dyad_lists")})
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, PyreslibError):
             raise InputError(f"load path '{source}': the stored model does not validate: "
                              f"{exc}") from None
@@ -313,9 +474,18 @@ def load(path: str | os.PathLike):
     """
     from pyreslib.ergm.results import ERGMResults
 
-    source, members, _ = _open(path)
-    tables = read_tables(source)
+    source, members, tables = _open(path, data=True)
     description = tables["model"]
+    seed, control = description.get("seed"), description.get("control") or {}
+    if isinstance(seed, bool) or not isinstance(seed, int) or not isinstance(control, dict) \
+            or not isinstance(description.get("warnings", []), list):
+        raise InputError(f"load path '{source}' is damaged: model.json's seed, control or "
+                         "warnings are not what pyreslib writes.")
+    try:
+        stored_coef = tables["coefficients"]["coef"].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"load path '{source}' is damaged: coefficients.csv's 'coef' column "
+                         "holds text.") from None
     model = _rebuild_model(description, members, source)
     with tempfile.TemporaryDirectory(prefix="pyreslib-load-") as tmp:
         rds_path = Path(tmp) / "fit.rds"
@@ -332,12 +502,11 @@ def load(path: str | os.PathLike):
     with warnings.catch_warnings():
         # The fit's own warnings were given when it was made; they are restored from the file.
         warnings.simplefilter("ignore")
-        results = ERGMResults(model, value["fit"], value["info"], seed=int(description["seed"]),
-                              control=dict(description.get("control") or {}))
+        results = ERGMResults(model, value["fit"], value["info"], seed=seed,
+                              control=dict(control))
     stored = tables["coefficients"]
     same = (list(stored.index) == list(results.params.index) and np.allclose(
-        stored["coef"].to_numpy(dtype=float), results.params.to_numpy(), equal_nan=True,
-        rtol=0, atol=0))
+        stored_coef, results.params.to_numpy(), equal_nan=True, rtol=0, atol=0))
     if not same:
         raise InputError(f"load path '{source}' is damaged: the R fit's coefficients do not "
                          "match the stored coefficient table.")

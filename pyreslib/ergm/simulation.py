@@ -12,6 +12,11 @@ Prediction is statnet's ``predict.ergm``.  The *conditional* probability of the 
 
 with :math:`\\delta_{ij}(y)` the change statistics of toggling the tie on; the
 *unconditional* probability is the share of ``nsim`` simulated networks holding the tie.
+
+Bounds (checked before R starts; docs/ergm-formulas.md, "Bounds"): ``nsim`` is at most
+:data:`MAX_NSIM` (10,000) here and in goodness of fit; networks returned as matrices or graphs
+at most :data:`MAX_SIMULATED_CELLS` (10^8) cells in all (``nsim`` x n x n); a network simulated
+from a formula at most :data:`MAX_NODES` (10,000) vertices.
 """
 
 from __future__ import annotations
@@ -23,15 +28,40 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge
-from pyreslib.errors import InputError
+from pyreslib.errors import InputError, excerpt, excerpt_repr
 
 OUTPUTS = ("graph", "adjacency", "stats")
+# Simulated networks per call (simulate, predict's unconditional share, goodness of fit): far
+# beyond what a paper needs (100 to 1,000), and a typo such as 10**9 is an error, not hours of
+# MCMC. Networks returned as matrices are further bounded by their cells (nsim x n x n), 10^8 =
+# 800 MB of float64; statistics ("stats") are not.
+MAX_NSIM = 10_000
+MAX_SIMULATED_CELLS = 10**8
+# Vertices of a network simulated from a formula: its (dense) matrix is built in Python first.
+MAX_NODES = 10_000
 
 
-def _check_count(value: Any, name: str, minimum: int, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{where}: {name}={value!r}: give a whole number >= {minimum}.")
+def check_count(value: Any, name: str, minimum: int, where: str,
+                maximum: int | None = None) -> int:
+    """A whole number from ``minimum`` to ``maximum`` passed on to R, or an InputError naming
+    ``where`` (the call, e.g. ``"simulate:"``) and ``name`` (the argument)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or (
+            value < minimum or (maximum is not None and value > maximum)):
+        shown = f"from {minimum} to {maximum:,}" if maximum is not None else f">= {minimum}"
+        raise InputError(f"{where} {name}={excerpt_repr(value)}: give a whole number {shown}"
+                         + (" (100 to 1,000 are usual)." if name == "nsim" else "."))
     return int(value)
+
+
+def _check_nsim(nsim: Any, minimum: int, where: str, n_nodes: int, output: str) -> int:
+    nsim = check_count(nsim, "nsim", minimum, f"{where}:", MAX_NSIM)
+    if output != "stats" and nsim * n_nodes**2 > MAX_SIMULATED_CELLS:
+        raise InputError(
+            f"{where}: nsim={nsim:,} networks of {n_nodes:,} vertices are {nsim * n_nodes**2:,} "
+            f"matrix cells, more than the {MAX_SIMULATED_CELLS:,} pyreslib returns at once; "
+            "ask for output='stats' (the statistics of each draw), or for fewer networks per "
+            "call (with different seeds).")
+    return nsim
 
 
 def _check_seed(seed: Any, where: str) -> int:
@@ -97,10 +127,10 @@ def simulate_fit(results, nsim: int = 1, seed: int | None = None, output: str = 
     ``"stats"``: a DataFrame of the model statistics of each draw (rows ``1..nsim``).
     """
     output = _check_output(output, OUTPUTS, "simulate")
-    nsim = _check_count(nsim, "nsim", 1, "simulate")
+    nsim = _check_nsim(nsim, 1, "simulate", len(results.model.vertex_names), output)
     seed = results.seed if seed is None else _check_seed(seed, "simulate")
     value = bridge.call("pyreslib_simulate_fit",
-                        context=f"simulating from the fit of '{results.formula}'",
+                        context=f"simulating from the fit of {excerpt(str(results.formula))}",
                         fit=results._r_fit, nsim=nsim, seed=seed, output=output)
     if output == "stats":
         return _stats_frame(value)
@@ -130,10 +160,11 @@ def predict(results, conditional: bool = True, output: str = "matrix", nsim: int
     if results.model.response is not None:
         raise InputError("predict: tie probabilities are defined for binary ERGMs; statnet's "
                          "predict.ergm does not handle valued (count) ERGMs either.")
-    nsim = _check_count(nsim, "nsim", 2, "predict")
+    nsim = check_count(nsim, "nsim", 2, "predict:", MAX_NSIM)
     seed = results.seed if seed is None else _check_seed(seed, "predict")
     value = bridge.as_dict(bridge.call(
-        "pyreslib_predict", context=f"predicting tie probabilities of '{results.formula}'",
+        "pyreslib_predict",
+        context=f"predicting tie probabilities of {excerpt(str(results.formula))}",
         fit=results._r_fit, conditional=conditional, nsim=nsim, seed=seed))
     labels = bridge.as_str_list(value["names"])
     n, directed = len(labels), results.model.directed
@@ -208,15 +239,21 @@ def simulate(
     from pyreslib.ergm.model import ERGM
 
     output = _check_output(output, ("array", *OUTPUTS), "simulate")
-    nsim = _check_count(nsim, "nsim", 1, "simulate")
     seed = _check_seed(seed, "simulate")
     names = _vertex_names(n_nodes, node_covariates, vertex_names)
+    nsim = _check_nsim(nsim, 1, "simulate", len(names), output)
     empty = pd.DataFrame(np.zeros((len(names), len(names))), index=names, columns=names)
     model = ERGM(empty, formula, node_covariates=node_covariates,
                  edge_covariates=edge_covariates, directed=directed)
-    coef = np.atleast_1d(np.asarray(coef, dtype=float))
+    try:
+        coef = np.atleast_1d(np.asarray(coef, dtype=float))
+    except (TypeError, ValueError):
+        coef = None
+    if coef is None or coef.ndim != 1 or np.isnan(coef).any():
+        raise InputError("simulate: coef must be numbers, one per statistic of the formula "
+                         "(-inf/inf allowed, NaN not).")
     value = bridge.call(
-        "pyreslib_simulate_formula", context=f"simulating from '{model.formula}'",
+        "pyreslib_simulate_formula", context=f"simulating from {excerpt(str(model.formula))}",
         nw=model.r_network(), terms=model.r_terms(), coef=[float(c) for c in coef],
         seed=seed, nsim=nsim, output="stats" if output == "stats" else "networks")
     if output == "stats":
@@ -225,6 +262,8 @@ def simulate(
 
 
 def _vertex_names(n_nodes, node_covariates, vertex_names) -> list[str]:
+    if n_nodes is not None:
+        n_nodes = check_count(n_nodes, "n_nodes", 2, "simulate:", MAX_NODES)
     if vertex_names is not None:
         names = [str(v) for v in vertex_names]
     elif isinstance(node_covariates, pd.DataFrame) and not isinstance(node_covariates.index,
@@ -234,10 +273,13 @@ def _vertex_names(n_nodes, node_covariates, vertex_names) -> list[str]:
         if n_nodes is None:
             raise InputError("simulate: give n_nodes, vertex_names, or node_covariates indexed "
                              "by vertex name.")
-        names = [str(i + 1) for i in range(_check_count(n_nodes, "n_nodes", 2, "simulate"))]
-    if n_nodes is not None and _check_count(n_nodes, "n_nodes", 2, "simulate") != len(names):
+        names = [str(i + 1) for i in range(n_nodes)]
+    if n_nodes is not None and n_nodes != len(names):
         raise InputError(f"simulate: n_nodes={n_nodes} but {len(names)} vertex names were "
                          "given; give one or make them agree.")
+    if len(names) > MAX_NODES:
+        raise InputError(f"simulate: {len(names):,} vertex names; pyreslib simulates networks "
+                         f"of at most {MAX_NODES:,} vertices (their matrices are dense).")
     if len(set(names)) != len(names):
         raise InputError("simulate: vertex names must be unique.")
     return names

@@ -98,6 +98,10 @@ def results_dict(result: AnalysisResult) -> dict[str, Any]:
                                  if test.anova is not None]
         results["ergm_pooled"] = _pooled_entry(step.pooled)
         results["ergm_notes"] = list(step.notes) + [ERGM_COMPARISON_NOTE]
+    if result.qap is not None:
+        from pyreslib.outputs.qap_sections import qap_results_entry
+
+        results["qap"] = qap_results_entry(result.qap)
     network_res = result.resilience.network
     if network_res is not None:
         results["resilience_weights"] = {
@@ -157,7 +161,97 @@ def _stage_entry(result: AnalysisResult, label: str) -> dict[str, Any]:
         entry["centrality_shares"] = _series_dict(shares.loc[label])
     if result.robustness is not None:
         entry["robustness"] = _series_dict(result.robustness.index.loc[label])
+    # these steps' undefined numbers (a z without a variance, no critical alpha) are None
+    # already here, so that two results dicts of one run compare equal (NaN != NaN)
+    if result.spatial is not None and label in result.spatial.weights:
+        entry["spatial"] = _missing_as_none(_spatial_entry(result.spatial, label))
+    if result.cascades is not None and (result.cascades.curve["stage"] == label).any():
+        entry["cascades"] = _missing_as_none(_cascade_entry(result.cascades, label))
+    if result.rich_club is not None and (result.rich_club.table["stage"] == label).any():
+        rows = result.rich_club.table[result.rich_club.table["stage"] == label]
+        entry["rich_club"] = _missing_as_none(
+            [_series_dict(row.drop("stage")) for _, row in rows.iterrows()])
+    if result.cores is not None and label in result.cores.stages.index:
+        entry["core"] = _missing_as_none(_core_entry(result.cores, label))
     return entry
+
+
+def _missing_as_none(value: Any) -> Any:
+    """``value`` with every NaN or infinite float made None (as results.json writes them)."""
+    if isinstance(value, dict):
+        return {k: _missing_as_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_missing_as_none(v) for v in value]
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return None
+    return value
+
+
+GLOBAL_TEST_KEYS = ("value", "expectation", "variance_normality", "variance_randomisation",
+                    "z_normality", "z_randomisation", "p_normality", "p_randomisation",
+                    "p_permutation", "permutations", "n", "n_effective")
+LISA_CLUSTERS = ("high-high", "low-low", "high-low", "low-high")
+
+
+def _spatial_entry(spatial, label: str) -> dict[str, Any]:
+    """One stage's spatial autocorrelation: its weights, then per quantity the global tests,
+    the verdict and the cities of each LISA cluster and Gi* spot."""
+    w = spatial.weights[label]
+    card = w.cardinalities
+    entry: dict[str, Any] = {
+        "weights": {"kind": w.kind, "style": w.style, "cities": w.n, "links": int(card.sum()),
+                    "mean_neighbours": float(card.mean()),
+                    "isolates": [int(c) for c in w.isolates]},
+        "quantities": {},
+    }
+    tests = spatial.global_tests[spatial.global_tests["stage"] == label]
+    for quantity, rows in tests.groupby("quantity", sort=False):
+        stats: dict[str, Any] = {}
+        for _, row in rows.iterrows():
+            key = "moran" if row["statistic"] == "Moran's I" else "geary"
+            stats[key] = {k: row[k] for k in GLOBAL_TEST_KEYS}
+        stats["clustered"] = spatial.is_clustered(label, quantity)
+        stats["clusters"] = {kind: [int(c) for c in spatial.cities(label, quantity, kind)]
+                             for kind in LISA_CLUSTERS}
+        stats["hot_spots"] = [int(c) for c in spatial.cities(label, quantity, "hot spot", "spot")]
+        stats["cold_spots"] = [int(c) for c in spatial.cities(label, quantity, "cold spot",
+                                                              "spot")]
+        entry["quantities"][str(quantity)] = stats
+    return entry
+
+
+CASCADE_CURVE_KEYS = ("alpha", "repeats", "post_trigger_share", "giant_share", "giant_share_sd",
+                      "efficiency", "efficiency_sd", "failed_count", "rounds", "large",
+                      "non_monotone")
+
+
+def _cascade_entry(cascades, label: str) -> dict[str, Any]:
+    """One stage's cascades: trigger -> critical alpha, trigger cities and the curve."""
+    curve = cascades.curve[cascades.curve["stage"] == label]
+    critical = cascades.critical[cascades.critical["stage"] == label].set_index("trigger")
+    curves = cascades.curves[cascades.curves["stage"] == label]
+    entry: dict[str, Any] = {}
+    for trigger, rows in curve.groupby("trigger", sort=False):
+        starts = curves[curves["trigger"] == trigger].drop_duplicates("repeat")
+        entry[str(trigger)] = {
+            "critical_alpha": float(critical.at[trigger, "critical_alpha"]),
+            "large_alphas": int(critical.at[trigger, "large_alphas"]),
+            "trigger_cities": [int(c) for c in starts.sort_values("repeat")["city"]],
+            "non_monotone_alphas": [float(a) for a in rows.loc[rows["non_monotone"], "alpha"]],
+            "curve": [{k: row[k] for k in CASCADE_CURVE_KEYS} for _, row in rows.iterrows()],
+        }
+    return entry
+
+
+def _core_entry(cores, label: str) -> dict[str, Any]:
+    """One stage's k-core decomposition: degeneracy, main core and shell sizes."""
+    row = cores.stages.loc[label]
+    shells = cores.shells[cores.shells["stage"] == label]
+    return {"k_max": int(row["k_max"]), "main_core": int(row["main_core"]),
+            "main_core_share": float(row["main_core_share"]),
+            "main_core_cities": [int(c) for c in row["main_core_cities"]],
+            "shells": [{"k": int(r.k), "shell": int(r.shell), "core": int(r.core)}
+                       for r in shells.itertuples(index=False)]}
 
 
 ERGM_COMPARISON_NOTE = (

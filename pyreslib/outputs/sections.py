@@ -68,6 +68,9 @@ def write_figures(result: AnalysisResult, folder: Path, *,
                       f"{cfg.robustness.repeats} orders (band: ±1 sd). R: Schneider et al. "
                       "(2011) index."),
                      lambda: figures.robustness_figure(robust.curves, robust.index)))
+    from pyreslib.outputs.structure_sections import structure_figure_plan
+
+    plan += structure_figure_plan(result)
     if result.ergm is not None:
         plan += _ergm_figures(result.ergm)
     entries: dict[str, list[FigureEntry]] = {}
@@ -161,7 +164,9 @@ def report_sections(result: AnalysisResult,
         TableEntry("stage_aggregates", "Stage networks", stage_rows),
         TableEntry("ingest_accounting", "What happened to every record", accounting,
                    "Nothing is dropped silently: unresolved applicants are listed in "
-                   "ingest/unresolved.csv and rejected rows in ingest/rejected.csv.",
+                   "ingest/unresolved.csv (by name, ready to fill in as an applicant table, in "
+                   "ingest/unresolved_applicants.csv), names placed without an address in "
+                   "ingest/placed_by_name.csv and rejected rows in ingest/rejected.csv.",
                    index=False),
     ]
     comparison = result.comparison_to_study()
@@ -232,8 +237,16 @@ def report_sections(result: AnalysisResult,
             [TableEntry("robustness_index", "Robustness index R", result.robustness.index)],
             figs.get("robustness", [])))
 
+    from pyreslib.outputs.structure_sections import structure_sections
+
+    sections += structure_sections(result, figs)
+
     if result.ergm is not None:
         from pyreslib.outputs.ergm_sections import ergm_sections
 
         sections += ergm_sections(result.ergm, figs)
+    if result.qap is not None:
+        from pyreslib.outputs.qap_sections import qap_sections
+
+        sections += qap_sections(result.qap, figs)
     return sections

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import itertools
 import json
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -39,17 +41,55 @@ def with_nan(matrix, i=0, j=1):
     return out
 
 
+# edges + one factor with 12,000 listed levels: long text (some 70,000 characters), few terms.
+LONG_LEVELS = ("edges + nodefactor('gdp', levels=c(" + ", ".join(map(str, range(12_000)))
+               + "))")
+
 CASES = {
     # adjacency
     "non-square matrix": (lambda: ERGM(np.zeros((3, 4)), "edges"), InputError,
-                          r"ERGM adjacency: expected a square matrix, got shape \(3, 4\)"),
+                          (r"ERGM adjacency: expected a square matrix, got shape \(3, 4\); a 3 x "
+                           r"4 matrix is the incidence matrix of a two-mode \(bipartite\) "
+                           r"network. pyreslib fits one-mode networks only")),
     "asymmetric matrix for an undirected network": (
         lambda: ERGM(np.triu(RING), "edges"), InputError,
         r"not symmetric .* pass directed=True"),
-    "NaN in the adjacency": (lambda: ERGM(with_nan(RING), "edges"), InputError,
-                             r"NaN or infinite .* row 0, column 1"),
+    # NaN is a missing dyad (tests/test_ergm_missing_dyads.py); these are not
+    "a missing dyad on one side of an undirected dyad only": (
+        lambda: ERGM(np.where(np.eye(6, k=1) == 1, np.nan, RING), "edges"), InputError,
+        (r"not symmetric \(entry \[0,1\] = nan but \[1,0\] = 1\).*a missing dyad is NaN "
+         r"on both sides")),
+    "NaN on the diagonal": (
+        lambda: ERGM(RING + np.diag([np.nan] + [0] * 5), "edges"), InputError,
+        r"the diagonal has NaN entries \(first at vertex 0\).* cannot be missing: set it to 0"),
     "infinite entry in the adjacency": (
-        lambda: ERGM(np.where(RING == 1, np.inf, 0), "edges"), InputError, r"NaN or infinite"),
+        lambda: ERGM(np.where(RING == 1, np.inf, 0), "edges"), InputError,
+        r"12 entries are infinite \(first at row 0, column 1\).* unknown is NaN"),
+    "a missing count next to counts other than whole numbers": (
+        lambda: ERGM(with_nan(RING * 2.5), "sum", response="weight"), InputError,
+        r"a count ERGM needs whole-number entries"),
+    "pandas NA in a 0/1 DataFrame next to a 2": (
+        lambda: ERGM(ring_frame().astype("Float64").mask(np.eye(6, k=1, dtype=bool) | np.eye(
+            6, k=-1, dtype=bool), pd.NA).mask(np.eye(6, k=3, dtype=bool) | np.eye(
+            6, k=-3, dtype=bool), 2.0), "edges"), InputError,
+        r"entries other than 0 and 1 .*A dyad whose state is unknown is NaN"),
+    # two-mode (bipartite) networks are recognised and refused
+    "a two-mode DataFrame (rows and columns name different vertices)": (
+        lambda: ERGM(pd.DataFrame(np.ones((3, 3)), index=["a1", "a2", "a3"],
+                                  columns=["p1", "p2", "p3"]), "edges"), InputError,
+        (r"rows and columns name different vertices .* an incidence matrix of a two-mode "
+         r"\(bipartite\) network")),
+    "a networkx bipartite graph": (
+        lambda: ERGM(nx.complete_bipartite_graph(3, 4), "edges"), InputError,
+        (r"the graph's nodes carry networkx's 'bipartite' attribute \('0' or '1'\) and every "
+         r"tie joins the two sets: a two-mode \(bipartite\) network")),
+    "a square two-mode incidence matrix as an undirected network": (
+        lambda: ERGM(np.triu(np.ones((4, 4)), 1), "edges"), InputError,
+        r"not symmetric .*A square incidence matrix of a two-mode network is not an adjacency"),
+    "a two-mode term": (
+        lambda: ERGM(RING, "edges + b1degree(2)"), FormulaError,
+        (r"'b1degree' at position 8 is a term of two-mode \(bipartite\) networks, and pyreslib "
+         r"fits one-mode networks only")),
     "self-loops": (lambda: ERGM(RING + np.eye(6), "edges"), InputError, r"diagonal has non-zero entries \(self-loops\)"),
     "counts without response": (lambda: ERGM(RING * 3, "edges"), InputError,
                                 r"other than 0 and 1 .* response='weight'"),
@@ -70,7 +110,17 @@ CASES = {
     "NaN node covariate": (
         lambda: ERGM(ring_frame(), "edges + nodecov('gdp')",
                      node_covariates=COVS.assign(gdp=[1, np.nan, 3, 4, 5, 6])),
-        InputError, r"column 'gdp' has 1 NaN or infinite values \(vertices \['c1'\]\)"),
+        InputError, (r"column 'gdp' \(used by the formula\) has 1 NaN or infinite values "
+                     r"\(vertices \['c1'\]\)")),
+    "NaN in a covariate the constraints use": (
+        lambda: ERGM(ring_frame(), "edges", constraints="~blockdiag('block')",
+                     node_covariates=COVS.assign(block=[1, 1, 1, np.nan, 2, 2])),
+        InputError, r"column 'block' \(used by the constraints\) has 1 NaN or infinite"),
+    "a missing category of a factor the formula uses": (
+        lambda: ERGM(ring_frame(), "edges + nodefactor('region')",
+                     node_covariates=COVS.assign(region=["n", "s", None, "n", "s", "n"])),
+        InputError, (r"column 'region' \(used by the formula\) has missing values \(vertices "
+                     r"\['c2'\]\)")),
     "infinite node covariate": (
         lambda: ERGM(ring_frame(), "edges + nodecov('gdp')",
                      node_covariates=COVS.assign(gdp=[1, np.inf, 3, 4, 5, 6])),
@@ -114,7 +164,7 @@ CASES = {
         r"control\['parallel'\]='two'"),
     "host names with shell characters": (
         lambda: ERGM(RING, "edges").fit(seed=1, control={"parallel": ["node1; rm -rf /"]}),
-        InputError, r"list of host names"),
+        InputError, r"'node1; rm -rf /' is not a host name"),
     "an unknown reference measure": (
         lambda: ERGM(RING, "sum", response="weight", reference="Normal"), InputError,
         r"reference 'Normal'"),
@@ -161,9 +211,39 @@ CASES = {
         (r"^ERGM formula 'edges \+ edges.*'… \(1,000,005 characters\) is too long: at most "
         r"100,000 characters")),
     "a long formula with a bad term at its end": (
-        lambda: ERGM(RING, "edges + " * 10_000 + "bogus"), FormulaError,
-        (r"^ERGM formula 'edges \+ edges.*'… \(80,005 characters\): 'bogus' at position 80000 "
-        r"is not an ergm term")),
+        lambda: ERGM(ring_frame(), LONG_LEVELS + " + bogus", node_covariates=COVS), FormulaError,
+        (r"^ERGM formula .edges \+ nodefactor.*.… \(\d\d,\d{3} characters\): 'bogus' at "
+         r"position \d{5} is not an ergm term")),
+    # the bound on terms (docs/ergm-formulas.md, "Bounds"; the bound itself: tests/test_formula.py)
+    "600 repeated terms (once a SIGSEGV inside R)": (
+        lambda: ERGM(RING, " + ".join(["edges"] * 600)), FormulaError,
+        (r"^ERGM formula 'edges \+ edges.*'… \(4,797 characters\): has 600 terms; at most 256 "
+         r"are accepted")),
+    "257 terms, one past the bound": (
+        lambda: ERGM(ring_frame(), " + ".join(["nodecov('gdp')"] * 257), node_covariates=COVS),
+        FormulaError, r"has 257 terms; at most 256 are accepted"),
+    "a constraint formula of 300 terms": (
+        lambda: ERGM(RING, "edges", constraints="~" + " + ".join(["edges"] * 300)), FormulaError,
+        r"^constraints '~edges \+ edges.*: has 300 terms; at most 256"),
+    "proposal hints of 300 terms": (
+        lambda: ERGM(RING, "edges").fit(
+            seed=1, control={"MCMC.prop": "~" + " + ".join(["sparse"] * 300)}), InputError,
+        r"has 300 terms; at most 256"),
+    # misspelt names
+    "a misspelt term": (
+        lambda: ERGM(ring_frame(), "edges + nodecv('gdp')", node_covariates=COVS), FormulaError,
+        r"'nodecv' at position 8 is not an ergm term pyreslib knows. Did you mean 'nodecov'"),
+    "a term in the wrong case": (
+        lambda: ERGM(RING, "Edges + gwesp(0.25, fixed=TRUE)"), FormulaError,
+        r"'Edges' at position 0 is not an ergm term pyreslib knows. Did you mean 'edges'\? "),
+    "a misspelt dyad-dependent term": (
+        lambda: ERGM(RING, "edges + tringle"), FormulaError,
+        r"Did you mean 'triangle' or 'triangles'\?"),
+    "a misspelt constraint": (
+        lambda: ERGM(ring_frame(), "edges", constraints="~blockdiagonal('gdp')",
+                     node_covariates=COVS), FormulaError,
+        (r"'blockdiagonal' at position 1 is not a constraint pyreslib knows. Did you mean "
+         r"'blockdiag'")),
     "a directed-only term on an undirected network": (
         lambda: ERGM(RING, "edges + mutual"), FormulaError,
         r"'mutual' at position 8 is for directed networks, and this network is undirected"),
@@ -254,6 +334,20 @@ CASES = {
     "a console that cannot be written to": (
         lambda: ERGM(RING, "edges").fit(seed=1, console=42), InputError,
         r"console=42: give a text stream"),
+    # unbounded work (docs/ergm-formulas.md, "Bounds")
+    "module simulate with nsim = 10**9": (
+        lambda: pe.simulate("edges", [-1.0], 20, seed=1, nsim=10**9), InputError,
+        r"simulate: nsim=1000000000: give a whole number from 1 to 10,000"),
+    "module simulate of 10**9 vertices": (
+        lambda: pe.simulate("edges", [-1.0], 10**9, seed=1), InputError,
+        r"simulate: n_nodes=1000000000: give a whole number from 2 to 10,000"),
+    "module simulate of more matrix cells than it returns at once": (
+        lambda: pe.simulate("edges", [-1.0], 5_000, seed=1, nsim=5), InputError,
+        (r"simulate: nsim=5 networks of 5,000 vertices are 125,000,000 matrix cells, more than "
+         r"the 100,000,000 .* output='stats'")),
+    "module simulate with text coefficients": (
+        lambda: pe.simulate("edges", ["low"], 20, seed=1), InputError,
+        r"simulate: coef must be numbers"),
 }
 
 R_CASES = {
@@ -366,6 +460,65 @@ def _save_over_foreign_file(overwrite: bool):
         return _fit("wealth").save(mine, overwrite=overwrite)
 
 
+def _rezip(path: Path, change, *, checksums: tuple[str, ...] = ()) -> None:
+    """Rewrite the fit file at ``path`` with ``change(members)`` applied to its members (a
+    dict of name to bytes; a list of pairs allows duplicates), recomputing the manifest's
+    checksums of ``checksums`` (as a forger would)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members = change(members) or members
+    pairs = list(members.items()) if isinstance(members, dict) else members
+    if checksums:
+        manifest = json.loads(dict(pairs)["pyreslib-ergm.json"])
+        for name in checksums:
+            manifest["sha256"][name] = hashlib.sha256(dict(pairs)[name]).hexdigest()
+        pairs = [(n, json.dumps(manifest).encode() if n == "pyreslib-ergm.json" else d)
+                 for n, d in pairs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name, which is the point
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for n, d in pairs:
+                archive.writestr(n, d)
+
+
+def _tables_after(damage):
+    """Save a fit, let `damage(path)` change the file, then read its tables (no R)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _fit("wealth").save(Path(tmp) / "fit.ergm.zip")
+        damage(path)
+        return pe.read_tables(path)
+
+
+def _tables_then(change, **kwargs):
+    """Save a fit, rewrite the file with `_rezip(path, change, ...)`, then read its tables."""
+    return _tables_after(lambda path: _rezip(path, change, **kwargs))
+
+
+def _declared_size(path: Path, name: str, size: int) -> None:
+    """Forge the size the ZIP directory declares for member ``name`` (its central record)."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the first central directory record
+    while True:
+        length = int.from_bytes(data[at + 28:at + 30], "little")
+        if data[at + 46:at + 46 + length].decode() == name:
+            data[at + 24:at + 28] = size.to_bytes(4, "little")
+            break
+        extra = int.from_bytes(data[at + 30:at + 32], "little")
+        comment = int.from_bytes(data[at + 32:at + 34], "little")
+        at += 46 + length + extra + comment
+    path.write_bytes(bytes(data))
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def _bigger_adjacency(members):
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((40, 40)), allow_pickle=False)
+    members["adjacency.npy"] = buffer.getvalue()
+
+
 AFTER_FIT_CASES = {
     # anova and likelihood-ratio tests
     "anova of fits to different networks": (
@@ -421,7 +574,7 @@ AFTER_FIT_CASES = {
         lambda: _fit("wealth").simulate(output="network"), InputError,
         r"output='network': choose one of 'graph', 'adjacency', 'stats'"),
     "simulate with nsim = 0": (
-        lambda: _fit("wealth").simulate(nsim=0), InputError, r"nsim=0: give a whole number >= 1"),
+        lambda: _fit("wealth").simulate(nsim=0), InputError, r"nsim=0: give a whole number from 1 to 10,000"),
     "simulate with a text seed": (
         lambda: _fit("wealth").simulate(seed="1"), InputError, r"seed='1': give a whole number"),
     "predict with an unknown output": (
@@ -430,6 +583,21 @@ AFTER_FIT_CASES = {
     "predict with conditional as text": (
         lambda: _fit("wealth").predict(conditional="no"), InputError,
         r"conditional='no': give True or False"),
+    "simulate with nsim = 10**9": (
+        lambda: _fit("wealth").simulate(nsim=10**9), InputError,
+        r"simulate: nsim=1000000000: give a whole number from 1 to 10,000 \(100 to 1,000"),
+    "simulate one network past the bound": (
+        lambda: _fit("wealth").simulate(nsim=10_001, output="stats"), InputError,
+        r"simulate: nsim=10001: give a whole number from 1 to 10,000"),
+    "predict from 10**6 simulations": (
+        lambda: _fit("wealth").predict(conditional=False, nsim=10**6), InputError,
+        r"predict: nsim=1000000: give a whole number from 2 to 10,000"),
+    "goodness of fit from 10**5 simulations": (
+        lambda: _fit("wealth").gof(nsim=10**5), InputError,
+        r"gof nsim=100000: give a whole number from 2 to 10,000"),
+    "bridge sampling with 10**6 bridges": (
+        lambda: _fit("triangle").bridge_loglik(nsteps=10**6), InputError,
+        r"bridge_loglik: nsteps=1000000: give a whole number from 2 to 1,000"),
     "module simulate without a vertex count": (
         lambda: pe.simulate("edges", [-1.0], seed=1), InputError,
         r"give n_nodes, vertex_names, or node_covariates indexed by vertex name"),
@@ -456,6 +624,56 @@ AFTER_FIT_CASES = {
     "load a ZIP archive of something else": (
         lambda: _save_then(lambda p, d: zipfile.ZipFile(d / "o.zip", "w").close() or d / "o.zip"),
         InputError, r"not a pyreslib fit file \(a ZIP archive without pyreslib-ergm.json\)"),
+    # fit files from anyone: read_tables (and load) bound what they read (pyreslib.ergm.persist)
+    "a table member declaring one byte more than the bound": (
+        lambda: _tables_then(lambda m: m.update({"model.json": m["model.json"].ljust(
+            16 * 2**20 + 1)}), checksums=("model.json",)), InputError,
+        (r"member 'model.json' declares 16,777,217 bytes, more than the 16,777,216 a pyreslib "
+         r"fit file holds there")),
+    "a manifest of 2 MiB (its bound is 1 MiB)": (
+        lambda: _tables_then(lambda m: m.update({"pyreslib-ergm.json": m[
+            "pyreslib-ergm.json"].ljust(2 * 2**20)})), InputError,
+        r"member 'pyreslib-ergm.json' declares 2,097,152 bytes, more than the 1,048,576"),
+    "a small file whose model.json declares 869 MB": (
+        lambda: _tables_after(lambda p: _declared_size(p, "model.json", 869 * 10**6)),
+        InputError, r"member 'model.json' declares 869,000,000 bytes, more than the 16,777,216"),
+    "a member that inflates beyond the size it declares": (
+        lambda: _tables_after(lambda p: _declared_size(p, "fit.json", 10)), InputError,
+        r"is damaged \(Bad CRC-32 for file 'fit.json'\)"),
+    "a manifest nested 100,000 levels deep": (
+        lambda: _tables_then(lambda m: m.update({"pyreslib-ergm.json": _nested(100_000)})),
+        InputError, (r"is damaged: pyreslib-ergm.json nests 100,000 levels deep; a pyreslib "
+                     r"fit file nests at most 32")),
+    "a model.json nested 33 levels deep, its checksum forged": (
+        lambda: _tables_then(lambda m: m.update({"model.json": _nested(33)}),
+                             checksums=("model.json",)), InputError,
+        r"is damaged: model.json nests 33 levels deep"),
+    "a manifest that is not JSON": (
+        lambda: _tables_then(lambda m: m.update({"pyreslib-ergm.json": b"\xff\xfe{oops"})),
+        InputError, r"is damaged: pyreslib-ergm.json is not JSON"),
+    "a model.json that is a list, its checksum forged": (
+        lambda: _tables_then(lambda m: m.update({"model.json": b"[]"}),
+                             checksums=("model.json",)), InputError,
+        r"is damaged: model.json is not a JSON object"),
+    "a fit file with a member it does not have": (
+        lambda: _tables_then(lambda m: m.update({"run.sh": b"rm -rf ~"})), InputError,
+        r"has members a pyreslib fit file does not have \('run.sh'\)"),
+    "a fit file with two members of one name": (
+        lambda: _tables_then(lambda m: list(m.items()) + [("fit.json", b"{}")]), InputError,
+        r"has two members named 'fit.json'"),
+    "a fit file with 300 edge covariates": (
+        lambda: _tables_then(lambda m: m.update({f"edge_covariates/{k}.npy": b""
+                                                 for k in range(300)})), InputError,
+        r"has 300 edge covariates; a fit file holds at most 256"),
+    "a fit file whose adjacency is larger than its vertices allow": (
+        lambda: _save_then(lambda p, d: _rezip(p, _bigger_adjacency,
+                                               checksums=("adjacency.npy",))), InputError,
+        r"member 'adjacency.npy' declares 12,928 bytes, more than the 6,144"),
+    "load a folder": (
+        lambda: _save_then(lambda p, d: d), InputError,
+        r"is not a regular file \(a folder, a pipe or a device\)"),
+    "load a path with a NUL byte": (
+        lambda: pe.load("fit\0.ergm.zip"), InputError, r"not a usable path"),
     "load a fit file whose R object is not a fit": (
         lambda: _save_then(_foreign_rds), InputError,
         r"its R fit cannot be read .* is a list, not an ergm fit"),
