@@ -36,6 +36,8 @@ MODULES = (
     "pyreslib.node_resilience",
     "pyreslib.robustness",
     "pyreslib.cascade",
+    "pyreslib.qap.correlation",
+    "pyreslib.qap.regression",
     "pyreslib.spatial",
     "pyreslib.spatial.weights",
     "pyreslib.spatial.autocorrelation",
