@@ -228,7 +228,7 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 AT_THE_BOUND = """
 import sys, warnings
 from pyreslib.ergm import ERGM, statnet_network
-from pyreslib.ergm.formula import MAX_TERMS
+from pyreslib.ergm.formula_syntax import MAX_TERMS
 from pyreslib.errors import FormulaError
 flo = statnet_network("flomarriage", dataset="florentine")
 terms = ["edges", "nodecov('wealth')"] * (MAX_TERMS // 2)
@@ -251,7 +251,7 @@ def _python(code: str, *args: str, timeout: float = 900) -> subprocess.Completed
 
 @pytest.mark.r
 def test_a_formula_at_the_bound_fits_and_one_term_more_is_refused():
-    from pyreslib.ergm.formula import MAX_TERMS
+    from pyreslib.ergm.formula_syntax import MAX_TERMS
 
     done = _python(AT_THE_BOUND)
     assert done.returncode == 0, done.stderr[-3000:]  # -11 would be the SIGSEGV

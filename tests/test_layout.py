@@ -34,7 +34,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("pyreslib.community", "pyreslib.community_stability", "pyreslib.composite_index",
      "pyreslib.coupling", "pyreslib.resilience", "pyreslib.node_resilience", "pyreslib.robustness", "pyreslib.cascade",
      "pyreslib.spatial"),
-    ("pyreslib.ergm", "pyreslib.qap", "pyreslib.tergm"),
+    ("pyreslib.ergm", "pyreslib.qap", "pyreslib.temporal"),
     ("pyreslib.stagemodels",),
     ("pyreslib.config",),
     ("pyreslib.datasets",),
