@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 
 from pyreslib.ergm import bridge
-from pyreslib.ergm.formula import MAX_LITERAL, parse_proposal
+from pyreslib.ergm.formula import parse_proposal
+from pyreslib.ergm.formula_syntax import MAX_LITERAL
 from pyreslib.ergm.terms import PROPOSAL_WEIGHTS
 from pyreslib.errors import FormulaError, InputError, excerpt, excerpt_repr
 
