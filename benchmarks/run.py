@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import platform
 import sys
 import traceback
@@ -50,6 +51,10 @@ def _render(results: list[tuple[str, list[Measurement] | str]],
         "process run, alternating them, and reports the median of the repeats; the ratio is",
         "pyreslib / anchor (below 1 = pyreslib faster). Peak memory is the maximum resident",
         "set size of a child process doing only that work.",
+        "",
+        "The recovery study (`bench_recovery`, 1.5-2 hours) runs only when named alone",
+        "(`benchmarks/run.py --only bench_recovery --merge`) or with `PYRESLIB_BENCH_RECOVERY=1`;",
+        "otherwise its last section is kept with the date it ran.",
         "",
     ]
     for module, outcome in results:
@@ -100,11 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, list[Measurement] | str]] = []
     failed = False
     started: dict[str, str] = {}
+    kept: list[str] = []
     for name in _modules(args.only):
+        module = importlib.import_module(name)
+        # a module that takes hours (the recovery study) runs only when named alone or asked
+        # for by its environment variable; otherwise its last section is kept as it was
+        switch = getattr(module, "SKIP_UNLESS_NAMED", None)
+        if switch and not args.quick and args.only != name and os.environ.get(switch, "0") == "0":
+            print(f"[bench] {name}: not rerun (--only {name}, or {switch}=1); last section kept")
+            kept.append(name)
+            continue
         print(f"[bench] {name} ...", flush=True)
         started[name] = _stamp()
         try:
-            module = importlib.import_module(name)
             measurements = module.run(quick=args.quick)
             for m in measurements:
                 print("   ", m.one_line(), flush=True)
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             results.append((name, traceback.format_exc()))
             print(traceback.format_exc(), file=sys.stderr)
-    if args.merge and Path(args.out).is_file():
+    if (args.merge or kept) and Path(args.out).is_file():
         results = _merge(Path(args.out).read_text(encoding="utf-8"), results)
     Path(args.out).write_text(_render(results, started), encoding="utf-8")
     print(f"[bench] wrote {args.out}")
