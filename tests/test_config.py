@@ -74,7 +74,7 @@ def test_unknown_key_names_the_key_and_suggests_the_right_one(project):
     assert message == (
         "run.toml: unknown key 'ergm.gof_nsims' (did you mean 'ergm.gof_nsim'?); keys allowed "
         "in [ergm]: enabled, models, mcmc_profile, workers, pooled, gof_nsim, mcmc_samplesize, "
-        "threshold."
+        "threshold, hosts, ssh_config."
     )
 
 
@@ -276,7 +276,7 @@ def _with(key: str, value) -> str:
 
 def test_every_config_number_has_a_documented_range():
     keys = dict(_numbers())
-    assert len(keys) == 15
+    assert len(keys) == 35
     reference = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
     for key, f in keys.items():
         assert "bounds" in f.metadata, key
