@@ -36,6 +36,8 @@ test: setup
 	@sh scripts/ensure-chromium.sh || echo "make test: no chromium, the report.html browser test will be skipped"
 	@# the spatial parity tests compare with R's spdep (Debian's r-cran-spdep, in R's site library, not renv)
 	@sh scripts/ensure-spdep.sh || echo "make test: no spdep, the spatial parity tests of tests/test_spatial.py will be skipped"
+	@# the two-host tests start their own sshd daemons on 127.0.0.2 and 127.0.0.3 (Debian's openssh-server)
+	@sh scripts/ensure-sshd.sh || echo "make test: no sshd, the two-host tests of tests/test_two_hosts.py will be skipped"
 	$(PY) -m pytest -q
 
 bench: setup

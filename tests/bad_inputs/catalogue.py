@@ -111,6 +111,25 @@ def _spatial_rows():
         yield "spatial, cascades (run)", name, "stage left out, said in notes", fragments[0]
 
 
+def _temporal_rows():
+    from tests.bad_inputs import test_bad_temporal as t
+
+    def outcome(call):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                call()
+                return "no error", ""
+            except Exception as exc:  # noqa: BLE001 - recording what each case yields
+                return type(exc).__name__, _first_sentence(exc)
+
+    for name, (make, _, _) in sorted(t.CASES.items()):
+        yield ("temporal models", name, *outcome(make))
+    fitted = t.small_fit.__wrapped__()
+    for name, (make, _, _) in sorted(t.AFTER_FIT_CASES.items()):
+        yield ("temporal models (after a fit)", name, *outcome(lambda: make(fitted)))
+
+
 def _covariates_rows():
     from tests.bad_inputs import test_bad_covariates as t
 
@@ -126,7 +145,7 @@ def _covariates_rows():
 
 def main() -> None:
     rows = [*_ingest_rows(), *_config_rows(), *_output_rows(), *_ergm_rows(),
-            *_covariates_rows(), *_spatial_rows()]
+            *_covariates_rows(), *_spatial_rows(), *_temporal_rows()]
     print("# Testing\n")
     print("`make test` runs everything below with the real R and the real statnet `ergm` (no mocks")
     print("of R, rpy2 or ergm); `.ci/run` calls it. Tests marked `r` start the embedded R.\n")
