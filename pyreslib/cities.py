@@ -48,6 +48,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -410,7 +411,22 @@ class CityResolver:
             return self._resolve_adcode(code.group(1), stripped)
         hits = self._hits(stripped)
         city_hits = [h for h in hits if h.cities]
+        if not city_hits and not stripped.isascii():
+            # full-width letters and digits (ＳＨＡＮＧＨＡＩ) and compatibility forms read as
+            # the ordinary ones; tried only when the text as written names no city
+            folded = unicodedata.normalize("NFKC", stripped)
+            if folded != stripped:
+                return self._resolve_text(folded)
         if not city_hits:
+            traditional = _traditional_characters(stripped)
+            if traditional:
+                return Resolution(
+                    None,
+                    f"written in traditional characters ({'、'.join(traditional[:4])}): city "
+                    "names are matched in simplified characters; convert the export (e.g. with "
+                    "OpenCC) or place the applicant with an applicant table (--applicant-cities)",
+                    kind="unknown",
+                )
             provinces = sorted({p for h in hits for p in h.provinces})
             if provinces:
                 return Resolution(
@@ -500,6 +516,29 @@ class CityResolver:
             for h in kept
             if not (h.short and h.end < len(text) and text[h.end] in self.not_a_city_suffixes)
         ]
+
+
+@functools.cache
+def _place_characters() -> frozenset[str]:
+    """Every character of the bundled city, province and alias names."""
+    folder = data_dir()
+    names = pd.concat([pd.read_csv(folder / "china_cities.csv", dtype=str)[col]
+                       for col in ("name_zh", "province_zh")]
+                      + [pd.read_csv(folder / "china_city_aliases.csv", dtype=str)["alias_zh"]])
+    return frozenset("".join(names.dropna()))
+
+
+def _traditional_characters(text: str) -> list[str]:
+    """The Chinese characters of ``text`` that simplified Chinese does not use (outside
+    GB2312, and in no bundled place name), in order: a sign of a traditional-character text."""
+    found: list[str] = []
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff" and ch not in found and ch not in _place_characters():
+            try:
+                ch.encode("gb2312")
+            except UnicodeEncodeError:
+                found.append(ch)
+    return found
 
 
 def _as_text(text: object) -> str:

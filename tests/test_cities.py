@@ -163,3 +163,22 @@ def test_any_text_resolves_to_a_known_city_or_gives_a_reason(text):
     assert (outcome.adcode in known and outcome.reason == "" and outcome.kind == "") or (
         outcome.adcode is None and outcome.reason and outcome.kind
     )
+
+
+@pytest.mark.parametrize("address", ["廣東省廣州市天河區", "蘇州市工業園區", "臺灣省臺北市", "廈門市思明區"])
+def test_an_address_in_traditional_characters_says_so(address):
+    resolution = default_resolver().resolve(address)
+    assert resolution.adcode is None and resolution.kind == "unknown"
+    assert resolution.reason.startswith("written in traditional characters")
+    assert "applicant table" in resolution.reason
+
+
+@pytest.mark.parametrize(("address", "adcode"), [("ＳＨＡＮＧＨＡＩ", 310000),
+                                                 ("Ｎａｎｊｉｎｇ", 320100),
+                                                 ("ｂｅｉｊｉｎｇ ｃｉｔｙ", 110000)])
+def test_full_width_city_names_resolve_as_the_ordinary_ones(address, adcode):
+    assert default_resolver().resolve(address).adcode == adcode
+
+
+def test_a_traditional_province_before_a_simplified_city_still_resolves():
+    assert default_resolver().resolve("江蘇省南京市").adcode == 320100

@@ -73,7 +73,7 @@ class QAPResults:
         self.pvalues_greater = series("pgreq", "Pr(>=b)")
         self.pvalues_less = series("pleeq", "Pr(<=b)")
         dist = v.get("dist")
-        self.dist = (None if dist is None or dist is bridge.session().ro.NULL
+        self.dist = (None if dist is None or bridge.is_null(dist)
                      else pd.DataFrame(bridge.as_matrix(dist), columns=names))
         self.nobs = int(bridge.as_float(v["n"]))
         self.rank = int(bridge.as_float(v["rank"]))
