@@ -38,7 +38,7 @@ test: setup
 	@sh scripts/ensure-spdep.sh || echo "make test: no spdep, the spatial parity tests of tests/test_spatial.py will be skipped"
 	@# the two-host tests start their own sshd daemons on 127.0.0.2 and 127.0.0.3 (Debian's openssh-server)
 	@sh scripts/ensure-sshd.sh || echo "make test: no sshd, the two-host tests of tests/test_two_hosts.py will be skipped"
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -rs
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -5,15 +5,31 @@
 # terms: list of list(name = "gwesp", args = list(0.25, fixed = TRUE), offset = FALSE);
 # validated in Python. Arguments are literal values (a dyad list arrives as an integer matrix);
 # they are embedded in the call as values, never parsed.
+#
+# The terms are joined by '+' as R's parser joins them (a left-deep chain) in runs of up to 64;
+# longer formulas join those runs pairwise, so the call nests about 64 + log2(n / 64) deep
+# instead of n deep. statnet.common's list_rhs.formula, which ergm uses to read a formula,
+# recurses once per level of '+': a chain of some 400 terms overflows R's C stack, and the
+# embedded R (rpy2 switches R's stack check off) dies with SIGSEGV instead of an error. ergm
+# reads the runs in the same order (list_rhs.formula concatenates left, then right), so the
+# model, its coefficient names and its fit are the same; formulas of up to 64 terms are the
+# very call R would build from the text.
 pyreslib_rhs <- function(terms) {
-  rhs <- NULL
-  for (term in terms) {
+  ones <- lapply(terms, function(term) {
     args <- if (is.null(term$args)) list() else term$args
     one <- as.call(c(list(as.name(term$name)), args))
-    if (isTRUE(term$offset)) one <- call("offset", one)
-    rhs <- if (is.null(rhs)) one else call("+", rhs, one)
+    if (isTRUE(term$offset)) call("offset", one) else one
+  })
+  join <- function(first, last) {
+    if (last - first < 64L) {
+      rhs <- ones[[first]]
+      for (k in seq_len(last - first)) rhs <- call("+", rhs, ones[[first + k]])
+      return(rhs)
+    }
+    middle <- (first + last) %/% 2L
+    call("+", join(first, middle), join(middle + 1L, last))
   }
-  rhs
+  join(1L, length(ones))
 }
 
 pyreslib_formula <- function(terms, nw) {
@@ -32,6 +48,9 @@ pyreslib_one_sided <- function(terms) {
 # edgecov("name") reads); response: NULL for a binary network, else the edge-value name.
 pyreslib_network <- function(adj, directed, vertex_names, node_covariates, edge_covariates,
                              response = NULL) {
+  # A missing dyad arrives as NaN (numpy's); statnet codes it NA, which network() stores as an
+  # edge with na = TRUE, and ergm then fits the observed dyads.
+  adj[is.nan(adj)] <- NA
   if (is.null(response)) {
     nw <- network::network(adj, directed = directed, matrix.type = "adjacency")
   } else {
@@ -69,59 +88,63 @@ pyreslib_control <- function(control, seed) {
 # Parallel MCMC (control$parallel): ergm starts its PSOCK workers itself, and a fit must leave
 # that to ergm, because ergm seeds the workers' random streams from the master generator at the
 # moment it starts them (once for the MCMC-MLE, again for the log-likelihood's bridge sampler);
-# only then does a parallel fit equal statnet's for the same seed. But parallel's accept
-# timeout is 30 days, so an unreachable host would hang the fit. Hence, first, one worker is
-# started on each distinct host with `timeout` seconds to connect back (and stopped): a host
-# that cannot be reached, refuses ssh without a password (BatchMode) or has no R is an error
-# naming it, before any work. During the fit ssh runs in batch mode with a connect timeout.
-pyreslib_check_workers <- function(hosts, timeout) {
-  rshcmd <- paste0("ssh -o BatchMode=yes -o ConnectTimeout=", ceiling(timeout))
-  for (host in unique(hosts)) {
-    one <- tryCatch(
-      suppressWarnings(parallel::makePSOCKcluster(host, timeout = timeout, rshcmd = rshcmd)),
-      error = function(e) stop("pyreslib_worker_start: could not start an R worker on host '",
-                               host, "' within ", timeout, " seconds (", conditionMessage(e),
-                               ")", call. = FALSE))
-    parallel::stopCluster(one)
-  }
-  rshcmd
+# only then does a parallel fit equal statnet's for the same seed. Local workers are a count
+# (statnet's own call); workers on other hosts are the cluster specification of r/cluster.R,
+# which ergm starts and seeds in the same way, so a fit on two hosts equals the fit on two
+# local workers. The hosts are checked first (pyreslib_check_hosts: ssh, an R worker that
+# connects back, ergm there), each within `worker_timeout` seconds, since parallel would
+# otherwise wait 30 days for a worker that never connects. ergm's retries are off: it would
+# restart a cluster that lost a worker and go on with new random streams (a fit that no
+# longer repeats with its seed); a lost worker is an error, and the cluster is stopped.
+pyreslib_parallel <- function(workers, worker_timeout, ssh_config) {
+  if (all(workers == "localhost")) return(length(workers))
+  spec <- pyreslib_hosts(workers, ssh_config, worker_timeout)
+  pyreslib_check_hosts(spec, worker_timeout)
+  spec
 }
 
 # constraints: NULL or a term list (validated in Python); offset_coef: NULL or numbers;
-# workers: NULL or host names ("localhost" for local workers); verbose: ergm's verbose level.
+# workers: NULL or host names ("localhost" for local workers); ssh_config: NULL or the path of
+# an OpenSSH client configuration file for the hosts; verbose: ergm's verbose level.
 pyreslib_fit <- function(nw, terms, estimate, seed, control, response = NULL,
                          reference = NULL, eval_loglik = TRUE, constraints = NULL,
                          offset_coef = NULL, workers = NULL, worker_timeout = 60,
-                         verbose = 0L) {
+                         ssh_config = NULL, verbose = 0L) {
   f <- pyreslib_formula(terms, nw)
   cons <- if (is.null(constraints)) ~. else pyreslib_one_sided(constraints)
   if (!is.null(workers)) {
-    rshcmd <- pyreslib_check_workers(workers, worker_timeout)
-    old <- parallel:::getClusterOption("rshcmd")
-    parallel:::setDefaultClusterOptions(rshcmd = rshcmd)
-    on.exit(parallel:::setDefaultClusterOptions(rshcmd = old), add = TRUE)
-    control$parallel <- if (all(workers == "localhost")) length(workers) else workers
+    control$parallel <- pyreslib_parallel(workers, worker_timeout, ssh_config)
     control$parallel.type <- "PSOCK"
+    old <- options(ergm.cluster.retries = 0L)
+    on.exit({
+      options(old)
+      pyreslib_ergm_cluster_reset()
+    }, add = TRUE)
   }
+  # ergm.count registers the Poisson/Geometric references and the count terms on load.
+  if (!is.null(response)) pyreslib_need("ergm.count")
   ctrl <- pyreslib_control(control, seed)
   set.seed(seed)
-  withCallingHandlers({
+  fit <- tryCatch({
     if (is.null(response)) {
-      fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
-                        constraints = cons, offset.coef = offset_coef, verbose = verbose)
+      ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
+                 constraints = cons, offset.coef = offset_coef, verbose = verbose)
     } else {
-      # ergm.count registers the Poisson/Geometric references and the count terms on load.
-      loadNamespace("ergm.count")
-      fit <- ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
-                        constraints = cons, offset.coef = offset_coef, verbose = verbose,
-                        response = response, reference = pyreslib_reference(reference))
+      ergm::ergm(f, estimate = estimate, control = ctrl, eval.loglik = eval_loglik,
+                 constraints = cons, offset.coef = offset_coef, verbose = verbose,
+                 response = response, reference = pyreslib_reference(reference))
     }
-  }, warning = function(w) {
-    # ergm warns about any parallel setting that is not a number, yet passes a vector of host
-    # names on to parallel::makeCluster, which starts one worker per host (checked above).
-    if (grepl("Unrecognized value passed to parallel=", conditionMessage(w), fixed = TRUE)) {
-      invokeRestart("muffleWarning")
+  }, error = function(e) {
+    if (inherits(control$parallel, "pyreslib_hosts") &&
+        pyreslib_lost_worker(conditionMessage(e))) {
+      pyreslib_ergm_cluster_reset()
+      down <- pyreslib_unreachable_hosts(control$parallel)
+      stop("pyreslib_worker_lost: an R worker stopped answering during the fit (R: ",
+           trimws(conditionMessage(e)), ")",
+           if (length(down)) paste0("; host(s) no longer accepting ssh: ",
+                                    paste(down, collapse = ", ")), call. = FALSE)
     }
+    stop(e)
   })
   list(fit = fit, info = pyreslib_fit_info(fit))
 }

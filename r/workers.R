@@ -24,16 +24,15 @@ pyreslib_pool_start <- function(n) {
 }
 
 # What a worker runs first (asynchronously, like a job): the library paths, pyreslib's R
-# files and the namespaces the fits use. Built with the global environment as its closure so
-# that sending it does not carry the main session's pyreslib environment along.
+# files and ergm's namespace, which every job uses (the others load where a job first needs
+# them, as in the main session: pyreslib_need in r/bridge.R). Built with the global
+# environment as its closure so that sending it does not carry the main session's pyreslib
+# environment along.
 pyreslib_pool_setup_function <- function() {
   setup <- function(files, libs) {
     .libPaths(libs)
     for (file in files) sys.source(file, envir = globalenv())
-    suppressPackageStartupMessages({
-      loadNamespace("ergm")
-      loadNamespace("ergm.multi")
-    })
+    suppressPackageStartupMessages(loadNamespace("ergm"))
     Sys.getpid()
   }
   environment(setup) <- globalenv()

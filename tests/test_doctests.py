@@ -19,6 +19,7 @@ MODULES = (
     "pyreslib.applicants",
     "pyreslib.cities",
     "pyreslib.ergm.distributions",
+    "pyreslib.ergm.control",
     "pyreslib.ergm.model",
     "pyreslib.ergm.compare",
     "pyreslib.ergm.inference",

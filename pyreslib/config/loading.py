@@ -19,6 +19,7 @@ from pyreslib.config.sections import (
     Config,
     ErgmConfig,
 )
+from pyreslib.ergm.control import check_hosts
 from pyreslib.errors import ConfigError, InputError, excerpt
 from pyreslib.study import (
     COVARIATE_COLUMNS,
@@ -212,6 +213,11 @@ def _check_semantics(cfg: Config, where: str) -> None:
         _check_list(list(cfg.ergm.formulas()), "ergm.models", where,
                     off="[ergm] enabled = false")
         _check_pooled(cfg.ergm, where)
+    if cfg.ergm.hosts:
+        try:
+            check_hosts(cfg.ergm.hosts, "key 'ergm.hosts'", remote=True)
+        except InputError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     too_long = [label for label in cfg.stages.labels if len(label) > 40]
     if too_long:
         raise ConfigError(f"{where}: key 'stages.labels': a label looks like '2011-2014', got "

@@ -20,6 +20,7 @@ is used as well.  ``PYRESLIB_R_LIBRARY`` overrides both.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -42,8 +43,9 @@ log = logging.getLogger("pyreslib.r")
 REQUIRED_R_PACKAGES = required_r_packages()  # r/required-packages.txt
 # The R side, one file per Python module that calls it (r/bridge.R says which), all sourced
 # into one environment; r/setup.R is the set-up script and is never sourced.
-R_SOURCES = ("bridge.R", "model.R", "diagnostics.R", "inference.R", "simulation.R", "persist.R",
-             "examples.R", "multi.R", "workers.R", "qap.R")
+R_SOURCES = ("bridge.R", "model.R", "cluster.R", "diagnostics.R", "inference.R", "simulation.R",
+             "persist.R", "examples.R", "multi.R", "workers.R", "qap.R", "btergm.R",
+             "tergm.R")
 FIX_COMMAND = "make setup   (or: Rscript r/setup.R .rlib/R-<version> from the pyreslib checkout)"
 
 _lock = threading.RLock()
@@ -93,6 +95,57 @@ def _check_r_installation() -> None:
         )
 
 
+@contextlib.contextmanager
+def _quick_ld_library_path() -> Iterator[None]:
+    """While rpy2 loads libR: its answer to "which library path does R set?" read from R's
+    own ``etc/ldpaths`` by a plain ``sh``, instead of the whole ``Rscript`` rpy2 3.5 starts
+    for it at import (a third of a second before any R work; the value only reaches the
+    environment of processes started later).  Where R has no such file (macOS, Windows, a
+    sub-architecture) rpy2's own way is kept."""
+    import platform
+
+    try:
+        from rpy2 import situation
+    except ImportError:  # reported by the import that follows
+        yield
+        return
+    original = situation.r_ld_library_path_from_subprocess
+
+    def from_ldpaths(r_home: str) -> str:
+        ldpaths = Path(r_home) / "etc" / "ldpaths"
+        if platform.system() != "Linux" or os.environ.get("R_ARCH") or not ldpaths.is_file():
+            return original(r_home)
+        import subprocess
+
+        # the lines R's start-up script (R_HOME/bin/R) runs: `. "${R_HOME}/etc/ldpaths"`
+        done = subprocess.run(["sh", "-c", '. "$1" && printf %s "$LD_LIBRARY_PATH"', "sh",
+                               str(ldpaths)], env={**os.environ, "R_HOME": r_home},
+                              capture_output=True, text=True, check=False)
+        return done.stdout if done.returncode == 0 else original(r_home)
+
+    situation.r_ld_library_path_from_subprocess = from_ldpaths
+    try:
+        yield
+    finally:
+        situation.r_ld_library_path_from_subprocess = original
+
+
+def _end_r() -> None:
+    """At the program's exit: end R as Rscript ends it (``.Last``, the exit finalizers, the
+    graphics devices, R's temporary folder), then tell rpy2 that R has ended.  rpy2's own exit
+    handler does the same plus a full garbage collection, a quarter of a second with ergm
+    loaded, which frees nothing that outlives the process."""
+    from rpy2.rinterface_lib import embedded, openrlib
+
+    ended = embedded.RPY_R_Status.ENDED.value
+    with openrlib.rlock:
+        if not embedded.isinitialized() or embedded.rpy2_embeddedR_isinitialized & ended:
+            return
+        openrlib.rlib.R_dot_Last()
+        openrlib.rlib.Rf_endEmbeddedR(0)  # exit finalizers, devices, temporary folder
+        embedded.rpy2_embeddedR_isinitialized |= ended
+
+
 class _RSession:
     def __init__(self) -> None:
         _check_r_installation()
@@ -102,8 +155,9 @@ class _RSession:
         in_main_thread = threading.current_thread() is threading.main_thread()
         sigint_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
         try:
-            import rpy2  # noqa: F401
-            import rpy2.robjects as ro
+            with _quick_ld_library_path():
+                import rpy2  # noqa: F401
+                import rpy2.robjects as ro
             from rpy2.rinterface_lib import callbacks
         except ImportError as exc:  # rpy2 missing or unable to load libR
             raise REnvironmentError(
@@ -125,6 +179,7 @@ class _RSession:
             ) from exc
         if sigint_handler is not None and signal.getsignal(signal.SIGINT) is not sigint_handler:
             signal.signal(signal.SIGINT, sigint_handler)
+        atexit.register(_end_r)  # after rpy2's own handler, so it runs first
         self.ro = ro
         # R's console output (ergm's progress messages) goes to logging, and to the active
         # console (console_output) if any; never straight to stdout.
@@ -134,21 +189,22 @@ class _RSession:
         if libs:
             ro.r[".libPaths"](ro.StrVector(libs + list(ro.r[".libPaths"]())))
         self.lib_paths = list(ro.r[".libPaths"]())
-        # PSOCK workers (control={"parallel": n}) are fresh R processes: they find the same
-        # packages through R_LIBS, which they inherit from this process.
+        # Local R processes started from this one (PSOCK workers of control={"parallel": n},
+        # FitPool's workers, Rscript subprocesses) inherit R_LIBS and so find the same
+        # packages.  ssh passes no environment: workers on other hosts are given the library
+        # paths by their first command instead (r/cluster.R).
         ro.r["Sys.setenv"](R_LIBS=":".join(self.lib_paths))
-        missing = [
-            p for p in REQUIRED_R_PACKAGES
-            if not ro.r["requireNamespace"](p, quietly=True)[0]
-        ]
+        self.env = ro.r["new.env"]()
+        for source in R_SOURCES:
+            ro.r["sys.source"](str(r_dir() / source), envir=self.env)
+        # Present, not loaded: each package's namespace loads where it is first used
+        # (r/bridge.R, pyreslib_need), so a short fit does not pay for ergm.multi, sna, ...
+        missing = list(self.env["pyreslib_missing_packages"](ro.StrVector(REQUIRED_R_PACKAGES)))
         if missing:
             raise REnvironmentError(
                 f"R package(s) {', '.join(missing)} not found in the R library paths "
                 f"{self.lib_paths}. Install the versions pinned in renv.lock with `{FIX_COMMAND}`."
             )
-        self.env = ro.r["new.env"]()
-        for source in R_SOURCES:
-            ro.r["sys.source"](str(r_dir() / source), envir=self.env)
 
     def function(self, name: str):
         return self.env[name]

@@ -11,9 +11,12 @@ keeps one row of statistics in memory).  ``MCMC.prop`` is a proposal-hint formul
 ``MCMLE.effectiveSize``, whose ``NULL`` switches off the adaptive sample size.
 
 ``parallel`` takes a worker count or a list of host names (RFC 1123 names or IPv4 addresses;
-nothing that ssh could read as an option).  pyreslib starts the PSOCK workers itself, each
-given ``worker_timeout`` seconds to connect, so an unreachable host is an error rather than a
-hang (:meth:`pyreslib.ergm.ERGM.fit`).
+nothing that ssh could read as an option; :func:`check_hosts`), one MCMC chain per entry.
+Local workers are started by ergm as statnet starts them; workers on other hosts run over ssh
+(batch mode, with the OpenSSH client configuration file of ``fit(ssh_config=...)``,
+:func:`check_ssh_config`), each host checked first within ``worker_timeout`` seconds, so an
+unreachable host is an error rather than a hang (:meth:`pyreslib.ergm.ERGM.fit`; r/cluster.R
+says how a remote worker gets the library paths and the random streams of a local one).
 
 Named profiles of MCMC-MLE settings (:data:`MCMC_PROFILES`, :func:`profile_control`):
 ``"default"`` is statnet's own ``control.ergm``; ``"sized"`` (the main job's default) is
@@ -30,8 +33,10 @@ take nested R control objects (``SAN``, ``loglik``, ``term.options``).
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -206,18 +211,63 @@ def _literal(value: Any, where: str, *, allow_inf: bool = False) -> Any:
                      "flat lists of one of them are accepted.")
 
 
+def check_hosts(value: Any, what: str = "control['parallel']", *,
+                remote: bool = False) -> list[str]:
+    """The host names of a cluster of R workers, checked: a list of 1 to :data:`MAX_WORKERS`
+    RFC 1123 host names or dotted IPv4 addresses (``"localhost"`` for a local worker, unless
+    ``remote``: other machines only), one worker per entry; anything ssh could read as an
+    option, or a shell as syntax, is refused.
+
+    Examples
+    --------
+    >>> check_hosts(["node1.example.org", "10.0.0.2", "node1.example.org"])
+    ['node1.example.org', '10.0.0.2', 'node1.example.org']
+    >>> check_hosts(["-oProxyCommand=x"])
+    Traceback (most recent call last):
+    ...
+    pyreslib.errors.InputError: control['parallel']: '-oProxyCommand=x' is not a host name ...
+    """
+    if not isinstance(value, (list, tuple)) or not value or len(value) > MAX_WORKERS:
+        raise InputError(f"{what}: give 1 to {MAX_WORKERS} host names.")
+    for host in value:
+        if not isinstance(host, str) or not _HOST.fullmatch(host):
+            raise InputError(
+                f"{what}: {excerpt_repr(host)} is not a host name (letters, digits, inner '-' "
+                "and '.' between labels, as in 'node1.example.org' or '10.0.0.2').")
+        if remote and host == "localhost":
+            raise InputError(f"{what}: 'localhost' is this machine; list other machines "
+                             "here (fits on this machine run on [ergm] workers).")
+    return list(value)
+
+
+MAX_PATH = 4096
+
+
+def check_ssh_config(path: Any, what: str = "ssh_config") -> str | None:
+    """The OpenSSH client configuration file the workers' ssh reads (``ssh -F``), as an
+    absolute path: an existing file, named without control characters; None for ssh's own
+    default (``~/.ssh/config``)."""
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"{what}={excerpt_repr(path)}: give the path of an OpenSSH client "
+                         "configuration file (or None for ~/.ssh/config).")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text or len(text) > MAX_PATH or any(
+            ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InputError(f"{what}={excerpt_repr(path)}: give the path of an OpenSSH client "
+                         "configuration file, without control characters.")
+    resolved = Path(text).expanduser().resolve()
+    if not resolved.is_file():
+        raise InputError(f"{what}: {excerpt(str(resolved), 200)} is not a file; give the path "
+                         "of an OpenSSH client configuration file (ssh -F), e.g. "
+                         "~/.ssh/config.")
+    return str(resolved)
+
+
 def _workers(value: Any) -> list[str] | None:
     if isinstance(value, (list, tuple)):
-        if not value or len(value) > MAX_WORKERS:
-            raise InputError(f"control['parallel']: give 1 to {MAX_WORKERS} host names.")
-        for host in value:
-            if not isinstance(host, str) or not _HOST.fullmatch(host):
-                raise InputError(
-                    f"control['parallel']: {excerpt_repr(host)} is not a host name "
-                    "(letters, digits, inner '-' and '.' between labels, as in "
-                    "'node1.example.org' or '10.0.0.2'); give a worker count or a list of "
-                    "host names.")
-        return list(value)
+        return check_hosts(value)
     if _is_number(value) and float(value).is_integer() and 0 <= value <= MAX_WORKERS:
         return ["localhost"] * int(value) or None
     raise InputError(f"control['parallel']={excerpt_repr(value)}: give a worker count "

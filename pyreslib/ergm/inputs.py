@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -64,9 +65,9 @@ def is_default_index(index: pd.Index) -> bool:
 
 def as_labelled_matrix(adjacency: Any, what: str) -> tuple[np.ndarray, list[str], bool]:
     """A square float matrix, its vertex labels, and whether those labels are real ones."""
-    import networkx as nx
-
-    if isinstance(adjacency, nx.Graph):
+    # networkx costs 0.2 s to import: an object can only be a graph if it is loaded already
+    nx = sys.modules.get("networkx")
+    if nx is not None and isinstance(adjacency, nx.Graph):
         _refuse_two_mode_graph(adjacency, what)
         nodes = list(adjacency.nodes)
         for u, v, data in adjacency.edges(data=True):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pyreslib.ergm import bridge, inputs
-from pyreslib.ergm.control import validate_control
+from pyreslib.ergm.control import check_ssh_config, validate_control
 from pyreslib.ergm.formula import DyadList, Formula, parse_constraints, parse_formula
 from pyreslib.errors import DegeneracyError, FormulaError, InputError, RError, excerpt_repr
 
@@ -59,7 +59,10 @@ class ERGM:
     adjacency : numpy.ndarray, pandas.DataFrame or networkx.Graph
         The observed network.  DataFrame labels (or graph nodes) become vertex names; a plain
         matrix's vertices are named "1".."n".  For a binary ERGM entries must be 0/1; with
-        ``response`` they are counts.  networkx edge weights must be numbers.
+        ``response`` they are counts.  NaN marks a missing dyad (statnet's NA): the model is
+        fit to the observed dyads, as ``ergm`` fits a network with missing edges
+        (``missing_dyads`` counts them).  networkx edge weights must be numbers.  One-mode
+        networks only: a two-mode (bipartite) one is refused.
     formula : str
         Right-hand side in ergm's term syntax, e.g.
         ``"edges + nodecov('gdp') + edgecov('distance') + gwesp(0.25, fixed=TRUE)"``, with
@@ -141,36 +144,22 @@ class ERGM:
         if n < 2:
             raise InputError(f"ERGM adjacency: the network has {n} vertex; an ERGM needs at "
                              "least 2 vertices (and, in practice, many more).")
-        inputs.check_matrix(matrix, "ERGM adjacency", directed=directed)
-        if np.any(np.diag(matrix) != 0):
-            raise InputError("ERGM adjacency: the diagonal has non-zero entries (self-loops); "
-                             "ergm networks have no loops. Set the diagonal to 0.")
-        if (matrix < 0).any():
-            raise InputError("ERGM adjacency: negative entries; ties are 0/1 (or counts >= 0 "
-                             "with response=...).")
-        if response is None:
-            if not np.isin(matrix, (0.0, 1.0)).all():
-                raise InputError(
-                    "ERGM adjacency: entries other than 0 and 1 (e.g. collaboration counts). "
-                    "Binarise first (pyreslib.network.binary_adjacency(G, threshold=1)) or fit "
-                    "a valued ERGM with response='weight'."
-                )
-        else:
+        if response is not None:
             if not isinstance(response, str) or not _R_NAME.match(response):
                 raise InputError(f"ERGM response {response!r}: use a plain name like 'weight'.")
             if reference not in REFERENCES:
                 raise InputError(f"ERGM reference {reference!r}: choose one of {REFERENCES}.")
-            if not np.allclose(matrix, np.round(matrix)):
-                raise InputError("ERGM adjacency: a count ERGM needs whole-number entries.")
-            if matrix.max() > 2**31 - 1:
-                raise InputError("ERGM adjacency: counts above 2^31 - 1 do not fit R's integers.")
+        # NaN marks a missing dyad, as NA does in statnet (pyreslib.ergm.inputs)
+        self.missing_dyads = inputs.check_adjacency(matrix, "ERGM adjacency", directed=directed,
+                                                    valued=response is not None)
         self.adjacency = matrix
         self.vertex_names = labels
         self.labelled = labelled
         self.directed = directed
         self.response = response
         self.reference = reference
-        self.node_covariates = inputs.align_node_covariates(node_covariates, labels, labelled)
+        self.node_covariates = inputs.align_node_covariates(node_covariates, labels, labelled,
+                                                            check=False)
         self.edge_covariates = inputs.align_edge_covariates(edge_covariates, labels, labelled,
                                                             directed=directed)
         self.formula: Formula = parse_formula(
@@ -194,6 +183,12 @@ class ERGM:
         if unused:
             raise InputError(f"dyad_lists: {unused} are not named by the constraints; name them "
                              "(e.g. constraints='~fixallbut(free)') or leave them out.")
+        # as R, only the covariates the model uses must be complete
+        inputs.check_node_covariate_values(self.node_covariates, self.formula.node_covariates,
+                                           "the formula")
+        if self.constraints is not None:
+            inputs.check_node_covariate_values(
+                self.node_covariates, self.constraints.node_covariates, "the constraints")
 
     # ---- R-side representations -------------------------------------------------------------
 
@@ -252,6 +247,7 @@ class ERGM:
         verbose: bool | int | None = None,
         console: Any = None,
         worker_timeout: float = 60.0,
+        ssh_config: str | os.PathLike | None = None,
     ):
         """Estimate the model with ``ergm::ergm``; return an :class:`ERGMResults`.
 
@@ -275,8 +271,10 @@ class ERGM:
         control : dict, optional
             ``control.ergm`` settings as literals, e.g. ``{"MCMC.samplesize": 2048}``, checked
             before R starts work (:mod:`pyreslib.ergm.control`).  ``{"parallel": 2}`` runs MCMC
-            on 2 local PSOCK workers; a list of host names spreads the chains over those
-            machines (ssh, no password prompt).  ``"MCMC.prop"`` takes hints such as
+            on 2 local PSOCK workers; a list of host names (``["node1", "node2"]``) runs one
+            chain on each over ssh (no password prompt), with the same random streams as as
+            many local workers, so the fit equals the local one for the same seed
+            (docs/python.md, "Running on a cluster").  ``"MCMC.prop"`` takes hints such as
             ``"~sparse + .triadic"``.
         eval_loglik : bool
             Bridge-sample the log-likelihood of dyad-dependent models so AIC/BIC exist.
@@ -294,13 +292,20 @@ class ERGM:
             by :func:`pyreslib.ergm.r_console`), a function called with each line, or
             ``False`` (logging only).
         worker_timeout : float
-            Seconds each parallel worker gets to start and connect back before the fit stops
-            with an error naming the host.
+            Seconds each host of ``control["parallel"]`` gets to accept ssh, start an R worker
+            that connects back and show that it finds ergm, before the fit stops with an error
+            naming the host.  A worker lost during the fit (its host or R process died) stops
+            the fit with an :class:`~pyreslib.errors.RError` saying so, and the other workers
+            are stopped.
+        ssh_config : path, optional
+            The OpenSSH client configuration file (``ssh -F``) for the hosts of
+            ``control["parallel"]``: user names, keys, ports, known hosts, jump hosts.  Default:
+            ssh's own (``~/.ssh/config``).
         """
         call = self.prepare_fit(estimate=estimate, seed=seed, control=control,
                                 eval_loglik=eval_loglik, offset_coef=offset_coef,
                                 verbose=verbose, console=console,
-                                worker_timeout=worker_timeout)
+                                worker_timeout=worker_timeout, ssh_config=ssh_config)
         shown = bridge.console_output(console) if call.level > 0 else contextlib.nullcontext()
         with bridge.collect_warnings() as messages:
             with shown:
@@ -315,7 +320,8 @@ class ERGM:
                     control: Mapping[str, Any] | None = None, eval_loglik: bool = True,
                     offset_coef: Iterable[float] | None = None,
                     verbose: bool | int | None = None, console: Any = None,
-                    worker_timeout: float = 60.0) -> FitCall:
+                    worker_timeout: float = 60.0,
+                    ssh_config: str | os.PathLike | None = None) -> FitCall:
         """Check the arguments of :meth:`fit` and return the R call it makes, unmade.
 
         :meth:`fit` makes the call in this process; :mod:`pyreslib.ergm.workers` makes it in
@@ -331,6 +337,7 @@ class ERGM:
                 0 < worker_timeout <= MAX_WORKER_TIMEOUT):
             raise InputError(f"worker_timeout={excerpt_repr(worker_timeout)}: give seconds, "
                              f"more than 0 and at most {MAX_WORKER_TIMEOUT:g}.")
+        ssh_config = check_ssh_config(ssh_config)
         control_list = validate_control(control, node_covariates=self.node_covariates.columns)
         workers = control_list.pop("workers", None)
         control_list = {k: self.r_terms(v) if isinstance(v, Formula) else v
@@ -347,11 +354,13 @@ class ERGM:
             "offset_coef": offsets,
             "workers": workers,
             "worker_timeout": float(worker_timeout),
+            "ssh_config": ssh_config,
             "verbose": max(level - 1, 0),
         }
         return FitCall(self, "pyreslib_fit", f"fitting ERGM '{self.formula}'", arguments,
                        level=level, seed=int(seed), control=dict(control or {}),
-                       parallel=workers is not None)
+                       parallel=workers is not None,
+                       remote=workers is not None and "localhost" not in workers)
 
     def _check_offsets(self, offset_coef) -> list[float] | None:
         names = [t.render() for t in self.formula.terms if t.offset]
@@ -393,8 +402,15 @@ class ERGM:
             detail = message.split("pyreslib_worker_start:", 1)[1].strip()
             return InputError(
                 f"control['parallel']: {detail}. Check the host name, that it accepts ssh "
-                "without a password prompt, and that R with pyreslib's R packages is "
-                "installed there; or raise fit(worker_timeout=...).")
+                "without a password prompt (fit(ssh_config=...) names an ssh configuration "
+                "file with the user, key and port), and that R and pyreslib's R library are "
+                "installed there at this machine's paths; or raise fit(worker_timeout=...).")
+        if "pyreslib_worker_lost:" in message:
+            detail = message.split("pyreslib_worker_lost:", 1)[1].strip()
+            return RError(
+                f"ERGM '{self.formula}' on the hosts of control['parallel']: {detail}. The "
+                "fit stopped, and its other workers with it; fit again once the hosts are "
+                "back (the same seed gives the same fit), or leave the lost host out.")
         if "offset.coef" in message or "offset parameter" in message.lower():
             return InputError(f"offset_coef: ergm refused the offset coefficients for "
                               f"{[t.render() for t in self.formula.terms if t.offset]}: "
@@ -425,12 +441,13 @@ class FitCall:
     builds them; :meth:`finish` turns the R value of ``pyreslib_fit`` (or of a pooled fit) into
     results, inside the :func:`~pyreslib.ergm.bridge.collect_warnings` block whose messages
     it is given.  ``level`` is the verbosity (R's progress shown when above 0); ``parallel``
-    whether the fit starts R workers of its own (``control['parallel']``).
+    whether the fit starts R workers of its own (``control['parallel']``), ``remote`` whether
+    they all run on other hosts (none on this machine).
     """
 
     def __init__(self, model, function: str, context: str, arguments: dict[str, Any], *,
                  level: int, seed: int, control: dict[str, Any], parallel: bool = False,
-                 finish=None) -> None:
+                 remote: bool = False, finish=None) -> None:
         self.model = model
         self.function = function
         self.context = context
@@ -440,6 +457,7 @@ class FitCall:
         self.seed = seed
         self.control = control
         self.parallel = parallel
+        self.remote = remote
         self._finish = finish
 
     def build(self) -> dict[str, Any]:

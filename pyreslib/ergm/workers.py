@@ -36,6 +36,12 @@ How it works, and why the numbers do not depend on it:
 
 ``workers=0`` runs the jobs one after another in the main session (no worker processes),
 with the same results.
+
+A job's fit may run its MCMC chains on other hosts (``control={"parallel": ["node1",
+"node2"]}``, :meth:`pyreslib.ergm.ERGM.fit`): the pool's worker that runs the job starts the
+chains there and waits for them, so ``workers`` fits run at once, each with one chain per
+listed host (a host listed by two running fits runs two chains).  Local worker counts are
+refused in a job, since each would add R processes to the pool's own on this machine.
 """
 
 from __future__ import annotations
@@ -76,9 +82,11 @@ class Job:
 
     def __post_init__(self) -> None:
         self.label = self.label or str(self.key)
-        if self.call.parallel:
+        if self.call.parallel and not self.call.remote:
             raise InputError(f"job {self.label}: control['parallel'] starts R workers of its "
-                             "own; a fit run by FitPool takes one worker, leave it out.")
+                             "own on this machine; a fit run by FitPool takes one worker, leave "
+                             "it out (or list only other hosts: their chains run there while "
+                             "the pool's worker waits for them).")
         self._gof_arguments = None
         if self.gof_nsim:
             from pyreslib.ergm.diagnostics import gof_arguments

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -62,31 +63,39 @@ def largest_first(keys: Iterable[tuple[str, str]],
 
 
 def fit_control(model: ERGM, spec: ModelSpec | None = None, *, profile: str = "default",
-                samplesize: int = 0, control: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                samplesize: int = 0, control: Mapping[str, Any] | None = None,
+                hosts: Sequence[str] = ()) -> dict[str, Any]:
     """The ``control.ergm`` settings of one stage fit: the MCMC ``profile``'s
-    (:func:`pyreslib.ergm.control.profile_control`) and ``samplesize`` (0: the profile's) for a
-    dyad-dependent model only, then the specification's own ``control``, then ``control``."""
+    (:func:`pyreslib.ergm.control.profile_control`), ``samplesize`` (0: the profile's) and
+    ``hosts`` (``parallel``: one MCMC chain on each, over ssh) for a dyad-dependent model only,
+    then the specification's own ``control``, then ``control``."""
     settings: dict[str, Any] = {}
     if model.mcmc:
         settings = profile_control(profile, len(model.vertex_names))
         if samplesize:
             settings["MCMC.samplesize"] = samplesize
+        if hosts:
+            settings["parallel"] = list(hosts)
     return {**settings, **(spec.control if spec is not None else {}), **(control or {})}
 
 
 def stage_jobs(built: Mapping[tuple[str, str], ERGM], specs: Sequence[ModelSpec], *,
                seed: int, profile: str = "default", samplesize: int = 0,
                control: Mapping[str, Any] | None = None, gof_nsim: int = 0,
-               label: Callable[[tuple[str, str]], str] | None = None) -> list[Job]:
+               label: Callable[[tuple[str, str]], str] | None = None,
+               hosts: Sequence[str] = (), ssh_config: str | Path | None = None) -> list[Job]:
     """One worker job per built (stage, model), longest first (:func:`largest_first`), each
-    with its settings (:func:`fit_control`) and, with ``gof_nsim``, its goodness of fit."""
+    with its settings (:func:`fit_control`; with ``hosts`` the MCMC fits run their chains on
+    those hosts over ssh, configured by the OpenSSH file ``ssh_config``) and, with
+    ``gof_nsim``, its goodness of fit."""
     by_name = {spec.name: spec for spec in specs}
     jobs = []
     for key in largest_first(built, built):
         model = built[key]
         settings = fit_control(model, by_name.get(key[1]), profile=profile,
-                               samplesize=samplesize, control=control)
-        jobs.append(Job(key, model.prepare_fit(seed=seed, control=settings or None),
+                               samplesize=samplesize, control=control, hosts=hosts)
+        jobs.append(Job(key, model.prepare_fit(seed=seed, control=settings or None,
+                                               ssh_config=ssh_config),
                         label=label(key) if label else f"ERGM {key[1]} on stage {key[0]}",
                         gof_nsim=gof_nsim, gof_seed=seed if gof_nsim else None))
     return jobs
@@ -125,6 +134,8 @@ def fit_stages(
     on_error: str = "raise",
     progress: Callable[[str], None] | None = None,
     workers: int = 0,
+    hosts: Sequence[str] = (),
+    ssh_config: str | Path | None = None,
 ) -> StageFits:
     """Fit each specification to each stage network; return fits and a comparison table.
 
@@ -132,7 +143,9 @@ def fit_stages(
     it).  Dyad-dependent fits use the MCMC settings of ``mcmc_profile``
     (:func:`profile_control`; ``"default"``: statnet's), updated by ``control``.  With
     ``workers`` > 0 the fits run at the same time on that many R processes
-    (:mod:`pyreslib.ergm.workers`), with the same results.  ``on_error="record"`` keeps going
+    (:mod:`pyreslib.ergm.workers`), with the same results; with ``hosts`` each MCMC fit runs
+    one chain on each of those hosts over ssh (``ssh_config``: the OpenSSH client
+    configuration file; docs/python.md, "Running on a cluster").  ``on_error="record"`` keeps going
     when one fit fails (degenerate, R error, inputs) and records the message in
     ``StageFits.failures``; the default raises.  Every fit uses ``seed``.
     """
@@ -143,7 +156,8 @@ def fit_stages(
                                    standardise=standardise)
     if failures and on_error == "raise":
         raise InputError(next(iter(failures.values())))
-    jobs = stage_jobs(built, specs, seed=seed, profile=mcmc_profile, control=control)
+    jobs = stage_jobs(built, specs, seed=seed, profile=mcmc_profile, control=control,
+                      hosts=hosts, ssh_config=ssh_config)
 
     def started(kind, job, detail) -> None:
         if kind == "started" and progress:

@@ -6,6 +6,9 @@
    dyad-dependent extension, :mod:`pyreslib.stagemodels.specs`) on every stage network, each followed
    by its goodness of fit, on ``ergm.workers`` R processes at once
    (:class:`pyreslib.ergm.workers.FitPool`: the numbers do not depend on the scheduling).
+   With ``ergm.hosts`` each MCMC stage fit runs one chain on each listed host over ssh
+   (``ergm.ssh_config``), driven by the pool worker that runs it; the pooled fit runs on its
+   pool worker alone (ergm.multi's fit takes no cluster).
    MCMC fits use the settings of ``ergm.mcmc_profile`` (:func:`pyreslib.ergm.control.profile_control`).
 2. **Diagnostics.**  For each MCMC fit, ergm's MCMC diagnostics (Geweke z and p per
    statistic, the joint tests, effective sample sizes; the share of each standard error due
@@ -42,7 +45,8 @@ from pyreslib.ergm.workers import Job, JobResult
 from pyreslib.errors import PyreslibError
 from pyreslib.progress import Progress, step
 from pyreslib.stagemodels.build import stage_models
-from pyreslib.stagemodels.covariates import read_covariates
+from pyreslib.stagemodels.covariates import covariate_coverage, read_covariates
+from pyreslib.stagemodels.coverage import CovariateCoverage
 from pyreslib.stagemodels.fitting import (
     estimates_table,
     fit_control,
@@ -158,7 +162,11 @@ class ERGMStep:
     """Every (stage, model) fit of the run, in config order (stage by stage), their
     side-by-side ``comparison`` (statnet's coefficients (SE); the table says that AIC/BIC of
     different stages are not comparable), the likelihood-ratio tests within stages, the
-    pooled stage comparison, the MCMC ``profile`` and ``notes`` on choices made."""
+    pooled stage comparison, the MCMC ``profile`` and ``notes`` on choices made (the first
+    of them say which cities' covariates rest on fewer years than their stage has).
+    ``covariates``: what the stage means of the node covariates rest on
+    (:class:`~pyreslib.stagemodels.coverage.CovariateCoverage`; ``.to_frame()`` lists every
+    missing value)."""
 
     fits: Mapping[tuple[str, str], ERGMFit]
     comparison: Comparison | None
@@ -166,6 +174,7 @@ class ERGMStep:
     lr_tests: tuple[LRTest, ...] = ()
     profile: str = ""
     notes: tuple[str, ...] = ()
+    covariates: CovariateCoverage | None = None
 
     def results(self) -> dict[tuple[str, str], ERGMResults]:
         """The fits that succeeded: (stage, model) -> results."""
@@ -198,12 +207,25 @@ class ERGMStep:
 
 
 def run_step(cfg: Config, networks: Mapping[str, nx.Graph],
-             progress: Progress | None = None) -> ERGMStep:
-    """Fit, diagnose, test and compare the ERGMs ``cfg.ergm`` asks for (module docstring)."""
-    covariates = read_covariates(cfg.input.covariates)
+             progress: Progress | None = None, *, covariates: pd.DataFrame | None = None,
+             coverage: CovariateCoverage | None = None) -> ERGMStep:
+    """Fit, diagnose, test and compare the ERGMs ``cfg.ergm`` asks for (module docstring).
+
+    ``covariates`` is the table :func:`~pyreslib.stagemodels.covariates.read_covariates`
+    read from ``cfg.input.covariates`` and ``coverage`` its check against ``networks``
+    (:func:`~pyreslib.stagemodels.covariates.covariate_coverage`): :func:`pyreslib.analysis.run`
+    makes both before any other work, so that a bad file fails at once; either is made here
+    when not given.  The node covariates are transformed as ``cfg.covariates`` says.
+    """
+    transform = {"log": cfg.covariates.log, "standardise": cfg.covariates.standardise}
+    if covariates is None:
+        covariates = read_covariates(cfg.input.covariates)
+    if coverage is None:
+        coverage = covariate_coverage(covariates, networks, for_config=True, **transform)
     specs = model_specs(cfg.ergm.formulas())
-    built, failed = stage_models(networks, covariates, specs, threshold=cfg.ergm.threshold)
-    notes = []
+    built, failed = stage_models(networks, covariates, specs, threshold=cfg.ergm.threshold,
+                                 **transform)
+    notes = list(coverage.notes)
     first = next(iter(networks))
     for spec in specs:
         key = (first, spec.name)
@@ -233,7 +255,7 @@ def run_step(cfg: Config, networks: Mapping[str, nx.Graph],
         comparison=stage_comparison({k: f.results for k, f in fits.items()
                                      if f.results is not None}),
         pooled=pooled, lr_tests=tuple(lr_tests), profile=cfg.ergm.mcmc_profile,
-        notes=tuple(notes))
+        notes=tuple(notes), covariates=coverage)
 
 
 def _control(cfg: Config, model) -> dict[str, Any]:
@@ -254,7 +276,8 @@ def _fit_all(cfg: Config, networks, built, specs, progress):
                                  "not be set up for every stage (see the failed fits).")
     jobs = stage_jobs(built, specs, seed=cfg.seed, profile=cfg.ergm.mcmc_profile,
                       samplesize=cfg.ergm.mcmc_samplesize, gof_nsim=cfg.ergm.gof_nsim,
-                      label=lambda key: f"{key[1]} {key[0]}")
+                      label=lambda key: f"{key[1]} {key[0]}", hosts=cfg.ergm.hosts,
+                      ssh_config=cfg.ergm.ssh_config)
     running: list[str] = []
     with step(progress, "ERGM fits", len(jobs) + bool(pooled_keys)) as s:
 
