@@ -4,21 +4,9 @@ Subcommands are registered by ``add_<name>_command(subparsers)`` functions, one 
 (:mod:`pyreslib.cli.networks`, :mod:`pyreslib.cli.run`), each setting ``handler`` to a
 function ``(args) -> int``; :func:`build_parser` calls them all.
 
-Exit codes (:mod:`pyreslib.cli.signals`), for every subcommand:
-
-- 0: done;
-- 2 (:data:`EXIT_USER_ERROR`): an error pyreslib raises on purpose
-  (:class:`~pyreslib.errors.PyreslibError`: bad input, config or argument, an output folder
-  that is refused, a full disk or a read-only folder), printed as one paragraph on stderr,
-  never as a traceback;
-- 3 (:data:`EXIT_PART_FAILED`): ``run``/``demo`` finished and wrote its outputs, but a part of
-  the analysis that was asked for failed (an ERGM fit, a goodness of fit); ``--keep-going``
-  makes this 0;
-- 128 + n: stopped by signal n: 130 for Ctrl-C (SIGINT), 143 for SIGTERM, 129 for SIGHUP.  All
-  three are handled alike: the work stops, the temporary output folder is removed, nothing
-  that looks finished is left behind;
-- 141 (:data:`~pyreslib.cli.signals.EXIT_STDOUT_CLOSED`, 128 + SIGPIPE): the standard output was closed while the
-  command printed (``pyreslib ... | head``); the command stops as a signal would stop it.
+Exit codes, the same for every subcommand, are listed in :mod:`pyreslib.cli.signals`: 0 done, 2
+an error pyreslib raises on purpose (one paragraph on stderr, never a traceback), 3 a part of
+the analysis failed, 128 + n stopped by signal n, 141 the standard output was closed.
 
 Whatever the terminal: text it cannot show (Chinese names under ``PYTHONIOENCODING=ascii`` or
 a Latin-1 locale, file names that are not valid UTF-8) is printed as backslash escapes, never
