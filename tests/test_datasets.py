@@ -24,11 +24,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyreslib import community, datasets, metrics, resilience, study
+from pyreslib._resources import data_dir
 from pyreslib.datasets import synthetic
 from pyreslib.datasets.synthetic import calibration as demo_calibration
 from pyreslib.datasets.synthetic import files as demo_data
 from pyreslib.datasets.synthetic import networks as demo_networks
-from pyreslib._resources import data_dir
 from pyreslib.errors import InputError
 from tests.test_study import STUDY
 

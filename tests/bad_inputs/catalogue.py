@@ -8,6 +8,7 @@ sentence) is recorded, so the table cannot drift from the behaviour.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -127,7 +128,7 @@ def _temporal_rows():
         yield ("temporal models", name, *outcome(make))
     fitted = t.small_fit.__wrapped__()
     for name, (make, _, _) in sorted(t.AFTER_FIT_CASES.items()):
-        yield ("temporal models (after a fit)", name, *outcome(lambda: make(fitted)))
+        yield ("temporal models (after a fit)", name, *outcome(functools.partial(make, fitted)))
 
 
 def _covariates_rows():
