@@ -154,6 +154,11 @@ class _RSession:
         # is not lost.
         in_main_thread = threading.current_thread() is threading.main_thread()
         sigint_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
+        # rpy2 puts R's library folders (R_HOME/lib, /usr/lib/<arch>, ...) into this process's
+        # LD_LIBRARY_PATH, which only child processes read: a Python started from here would
+        # then load the system's libpython instead of its own (another patch release: its
+        # multiprocessing fails). R is loaded by then; its own children set their paths again.
+        ld_library_path = os.environ.get("LD_LIBRARY_PATH")
         try:
             with _quick_ld_library_path():
                 import rpy2  # noqa: F401
@@ -177,6 +182,10 @@ class _RSession:
                 f"was built for another R version; reinstall it against this R with "
                 f"`pip install --force-reinstall --no-binary rpy2 'rpy2>=3.5.17,<3.6'`."
             ) from exc
+        if ld_library_path is None:
+            os.environ.pop("LD_LIBRARY_PATH", None)
+        else:
+            os.environ["LD_LIBRARY_PATH"] = ld_library_path
         if sigint_handler is not None and signal.getsignal(signal.SIGINT) is not sigint_handler:
             signal.signal(signal.SIGINT, sigint_handler)
         atexit.register(_end_r)  # after rpy2's own handler, so it runs first
