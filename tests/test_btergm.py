@@ -24,6 +24,7 @@ from pyreslib.ergm import bridge
 from pyreslib.errors import RWarning
 from pyreslib.network import border_matrix, city_table, proximity_matrix
 from pyreslib.temporal import btergm, stage_series, worker
+from tests.parity.rscript import numbered, reference_values
 
 pytestmark = pytest.mark.r
 
@@ -256,29 +257,8 @@ def reference(data, fits, tmp_path_factory):
         "edge": {k: v[0] for k, v in series.edge_covariates.items()},
         "dyads_i": [a for a, _ in dyads], "dyads_j": [b for _, b in dyads],
         "cases": [bridge.named_list(c) for c in cases]})
-    bridge.session().ro.r["saveRDS"](inputs, str(folder / "inputs.rds"))
-    (folder / "reference.R").write_text(REFERENCE_R, encoding="utf-8")
-    env = {**os.environ, "R_LIBS": ":".join(bridge.session().lib_paths)}
-    process = subprocess.Popen(["Rscript", str(folder / "reference.R"),
-                                str(folder / "inputs.rds"), str(folder / "reference.csv")],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
-    try:
-        for name in CASES:
-            fits(name)
-        _, stderr = process.communicate(timeout=1800)
-        assert process.returncode == 0, stderr[-3000:]
-        table = pd.read_csv(folder / "reference.csv", dtype={"value": str})
-        table["value"] = table["value"].astype(float)
-        yield {c: part.set_index("name")["value"] for c, part in table.groupby("case")}
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-
-def numbered(ref: pd.Series, prefix: str) -> np.ndarray:
-    return np.array([ref[f"{prefix}{i}"] for i in range(1, 10**5) if f"{prefix}{i}" in ref])
+    return reference_values(REFERENCE_R, inputs, folder,
+                            lambda: [fits(name) for name in CASES])
 
 
 # ---- parity --------------------------------------------------------------------------------

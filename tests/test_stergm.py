@@ -9,15 +9,13 @@ under "adjust" also at t - 1) as the offset docs/method.md states."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from pyreslib.ergm import bridge
 from pyreslib.temporal import stage_series, tergm, worker
+from tests.parity.rscript import numbered, reference_values
 from tests.test_btergm import STAGES, study_stages
 
 pytestmark = pytest.mark.r
@@ -122,29 +120,8 @@ def reference(data, fits, tmp_path_factory):
         "edge": {k: v[0] for k, v in series.edge_covariates.items()},
         "cases": [bridge.named_list({"id": k, "r": c["r"], "rule": c["rule"], "seed": c["seed"]})
                   for k, c in CASES.items()]})
-    bridge.session().ro.r["saveRDS"](inputs, str(folder / "inputs.rds"))
-    (folder / "reference.R").write_text(REFERENCE_R, encoding="utf-8")
-    env = {**os.environ, "R_LIBS": ":".join(bridge.session().lib_paths)}
-    process = subprocess.Popen(["Rscript", str(folder / "reference.R"),
-                                str(folder / "inputs.rds"), str(folder / "reference.csv")],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
-    try:
-        for name in CASES:
-            fits(name)
-        _, stderr = process.communicate(timeout=1800)
-        assert process.returncode == 0, stderr[-3000:]
-        table = pd.read_csv(folder / "reference.csv", dtype={"value": str})
-        table["value"] = table["value"].astype(float)
-        yield {c: part.set_index("name")["value"] for c, part in table.groupby("case")}
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-
-def numbered(ref: pd.Series, prefix: str) -> np.ndarray:
-    return np.array([ref[f"{prefix}{i}"] for i in range(1, 1000) if f"{prefix}{i}" in ref])
+    return reference_values(REFERENCE_R, inputs, folder,
+                            lambda: [fits(name) for name in CASES])
 
 
 @pytest.mark.parametrize("name", list(CASES))
