@@ -89,9 +89,9 @@ def project(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_config_exits_2_with_a_message_naming_the_key(case, project: Path, capsys):
-    text, words = CASES[case]
+def assert_refused_naming(project: Path, text: str, words, capsys) -> None:
+    """``pyreslib run`` on the config ``text`` exits 2 before any work, with a short message
+    holding every one of ``words``, and leaves the project folder as it was."""
     (project / "run.toml").write_text(text, encoding="utf-8")
     before = tree_hashes(project)
     assert main(["run", "run.toml", "--out", "out"]) == 2
@@ -101,6 +101,11 @@ def test_bad_config_exits_2_with_a_message_naming_the_key(case, project: Path, c
         assert word in flat, err
     assert "Traceback" not in err and len(err) < 1000
     assert tree_hashes(project) == before  # no file changed, none appeared (no "out")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_config_exits_2_with_a_message_naming_the_key(case, project: Path, capsys):
+    assert_refused_naming(project, *CASES[case], capsys)
 
 
 def test_an_output_folder_from_the_config_outside_the_working_tree_is_refused(
